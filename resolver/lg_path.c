@@ -1,0 +1,108 @@
+/* lg_path.c - lexical helpers: components, root prefixes, the final name. */
+#include <string.h>
+
+#include "lg_internal.h"
+
+const char *lg_next_component(const char *p, size_t *len)
+{
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	*len = strcspn(p, "/");
+	return p;
+}
+
+int lg_is_dot(const char *c, size_t len)
+{
+	return len == 1 && c[0] == '.';
+}
+
+int lg_is_dotdot(const char *c, size_t len)
+{
+	return len == 2 && c[0] == '.' && c[1] == '.';
+}
+
+/* Like lg_next_component, but bounded by end and skipping "." components. */
+static const char *next_real_component(const char *p, const char *end, size_t *len)
+{
+	for (;;) {
+		while (p < end && *p == '/')
+			p++;
+		if (p == end)
+			return NULL;
+		const char *c = p;
+		while (p < end && *p != '/')
+			p++;
+		*len = (size_t)(p - c);
+		if (!lg_is_dot(c, *len))
+			return c;
+	}
+}
+
+/* Offset in abs[0..len) after the prefix spelled, or -1. spelled is tidy: "/a/b" or "/". */
+static long after_prefix(const char *abs, size_t len, const char *spelled, size_t spelled_len)
+{
+	const char *p = abs, *end = abs + len;
+	const char *s = spelled, *s_end = spelled + spelled_len;
+	size_t plen, slen;
+	const char *sc, *pc;
+
+	while ((sc = next_real_component(s, s_end, &slen)) != NULL) {
+		pc = next_real_component(p, end, &plen);
+		if (pc == NULL || plen != slen || memcmp(pc, sc, slen) != 0)
+			return -1;
+		p = pc + plen;
+		s = sc + slen;
+	}
+	while (p < end && *p == '/')
+		p++;
+	return p - abs;
+}
+
+long lg_match_root(const struct lg_rootset *set, const char *abs, size_t len, size_t *root)
+{
+	long best = -1;
+	size_t best_len = 0;
+
+	if (len == 0 || abs[0] != '/')
+		return -1;
+	for (size_t i = 0; i < set->count; i++) {
+		const struct lg_root *r = &set->root[i];
+		long off = after_prefix(abs, len, r->path, r->path_len);
+		size_t spelled = r->path_len;
+
+		if (off < 0) {
+			off = after_prefix(abs, len, r->canon, r->canon_len);
+			spelled = r->canon_len;
+		}
+		if (off >= 0 && (best < 0 || spelled > best_len)) {
+			best = off;
+			best_len = spelled;
+			*root = i;
+		}
+	}
+	return best;
+}
+
+int lg_deny(struct lg_entry *out, enum lg_why why)
+{
+	out->why = why;
+	return -LG_ERR_DENIED;
+}
+
+int lg_set_final(struct lg_entry *out, const char *name, size_t len, int trailing)
+{
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	memcpy(out->name, name, len);
+	if (trailing)
+		out->name[len++] = '/';
+	out->name[len] = '\0';
+	return 0;
+}
+
+int lg_wants_follow(unsigned flags, int trailing)
+{
+	return (flags & LG_FOLLOW_FINAL) || (trailing && (flags & LG_SLASH_FOLLOWS));
+}

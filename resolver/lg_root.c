@@ -1,0 +1,141 @@
+/* lg_root.c - the root set: opening roots, their two spellings, and re-validating their fds. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lg_internal.h"
+
+void lg_rootset_init(struct lg_rootset *set, enum lg_backend backend)
+{
+	set->count = 0;
+	set->backend = backend;
+}
+
+/* Tidy an absolute spelling lexically: no repeated slashes, no "." and no trailing slash. */
+static size_t tidy_spelling(char *dst, const char *src)
+{
+	size_t n = 0, len;
+	const char *c = src;
+
+	while ((c = lg_next_component(c, &len)) != NULL) {
+		if (!lg_is_dot(c, len)) {
+			dst[n++] = '/';
+			memcpy(dst + n, c, len);
+			n += len;
+		}
+		c += len;
+	}
+	if (n == 0)
+		dst[n++] = '/';
+	dst[n] = '\0';
+	return n;
+}
+
+/* The canonical path of an open directory; realpath() only where /proc is missing. */
+static int canonical_path(int fd, const char *given, char *out)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, PATH_MAX - 1);
+	if (n > 0 && n < PATH_MAX - 1 && out[0] == '/') {
+		out[n] = '\0';
+		return 0;
+	}
+	if (realpath(given, out) == NULL)
+		return -errno;
+	return 0;
+}
+
+int lg_rootset_add(struct lg_rootset *set, const char *path)
+{
+	struct lg_root *r;
+	struct stat st;
+	int fd, err;
+
+	if (path == NULL || path[0] != '/')
+		return -EINVAL;
+	if (strnlen(path, PATH_MAX) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (set->count == LG_MAX_ROOTS)
+		return -ENOSPC;
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = &set->root[set->count];
+	err = fstat(fd, &st) != 0 ? -errno : canonical_path(fd, path, r->canon);
+	if (err != 0)
+		goto out_close_fd;
+	r->fd = fd;
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	r->path_len = tidy_spelling(r->path, path);
+	r->canon_len = strlen(r->canon);
+	set->count++;
+	return 0;
+out_close_fd:
+	close(fd);
+	return err;
+}
+
+int lg_rootset_is_everything(const struct lg_rootset *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (set->root[i].canon_len == 1)
+			return 1;
+	return 0;
+}
+
+static int is_root_fd(const struct lg_root *r, int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == r->dev &&
+	       st.st_ino == r->ino;
+}
+
+/* O_NOFOLLOW: a root replaced by a symlink must not be followed to wherever it points. */
+static int reopen_root(const struct lg_root *r)
+{
+	int fd = open(r->canon, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && !is_root_fd(r, fd)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int lg_root_fd(struct lg_rootset *set, size_t i)
+{
+	struct lg_root *r = &set->root[i];
+	int saved = errno;
+	int fd = __atomic_load_n(&r->fd, __ATOMIC_ACQUIRE);
+	int fresh;
+
+	if (is_root_fd(r, fd))
+		goto out;
+	/* The program closed or dup2()ed over our descriptor: never close that number again. */
+	fresh = reopen_root(r);
+	if (fresh < 0) {
+		fd = -LG_ERR_DENIED;
+		goto out;
+	}
+	if (__atomic_compare_exchange_n(&r->fd, &fd, fresh, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
+		fd = fresh;
+		goto out;
+	}
+	/* Another thread reopened it first; use theirs if it is still the root. */
+	close(fresh);
+	if (!is_root_fd(r, fd))
+		fd = -LG_ERR_DENIED;
+out:
+	errno = saved;
+	return fd;
+}

@@ -1,0 +1,272 @@
+/* lg_calls.c - the interposed symbols: check arguments, resolve both paths in a root, forward. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lg_shim.h"
+
+#define LG_EXPORT __attribute__((visibility("default")))
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE  (1 << 1)
+#define RENAME_WHITEOUT  (1 << 2)
+#endif
+
+/*
+ * Whether link() follows a final symlink. Linux: no (it links the symlink itself); NetBSD and
+ * POSIX's default: yes. The one place that choice lives.
+ */
+#define LG_LINK_FOLLOWS 0
+
+/* What one call asks for, as the caller spelled it. */
+struct call {
+	const char *name;
+	int old_fd;
+	const char *old_path;
+	int new_fd;
+	const char *new_path;
+	unsigned flags;
+};
+
+/* The boundary: -errno inside, errno outside; a success leaves the caller's errno alone. */
+static int to_libc(int r, int saved_errno)
+{
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	errno = saved_errno;
+	return r;
+}
+
+static int from_libc(int r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* A denial: report it; in audit mode let the unchanged call through. */
+static int refuse(const struct lg_config *cfg, const struct call *c, const struct lg_entry *e,
+		  const char *culprit, int culprit_fd, int (*forward_as_given)(const struct call *))
+{
+	struct lg_denial d = {c->name, c->old_path, c->new_path, culprit, culprit_fd, e};
+
+	lg_report(cfg, &d);
+	if (e != NULL && cfg->mode == LG_MODE_AUDIT)
+		return forward_as_given(c);
+	return -LG_ERR_DENIED;
+}
+
+/*
+ * Start from "denied": only two resolved entries let the call through. Returns 0 with both
+ * entries open, -LG_ERR_DENIED after reporting (or the audited call's result in *audited), or
+ * another -errno the kernel would give.
+ */
+static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned old_opts,
+			struct lg_entry *src, struct lg_entry *dst,
+			int (*forward_as_given)(const struct call *), int *audited)
+{
+	int r;
+
+	*audited = 0;
+	if (cfg->broken)
+		return refuse(cfg, c, NULL, NULL, -1, forward_as_given);
+	r = lg_resolve(&cfg->roots, c->old_fd, c->old_path, old_opts, src);
+	if (r == -LG_ERR_DENIED) {
+		*audited = cfg->mode == LG_MODE_AUDIT;
+		return refuse(cfg, c, src, c->old_path, c->old_fd, forward_as_given);
+	}
+	if (r != 0)
+		return r;
+	r = lg_resolve(&cfg->roots, c->new_fd, c->new_path, 0, dst);
+	if (r == 0)
+		return 0;
+	lg_entry_close(src);
+	if (r == -LG_ERR_DENIED) {
+		*audited = cfg->mode == LG_MODE_AUDIT;
+		return refuse(cfg, c, dst, c->new_path, c->new_fd, forward_as_given);
+	}
+	return r;
+}
+
+static int link_as_given(const struct call *c)
+{
+	struct lg_config *cfg = lg_config();
+
+	return from_libc(cfg->real_linkat(c->old_fd, c->old_path, c->new_fd, c->new_path,
+					  (int)c->flags));
+}
+
+/*
+ * A name entry is linked without AT_SYMLINK_FOLLOW: the resolver already followed the final
+ * symlink inside the root, and a symlink swapped in since must not be followed out of it.
+ * A descriptor entry is linked through our private duplicate, as the caller asked.
+ */
+static int link_resolved(struct lg_config *cfg, const struct call *c, const struct lg_entry *src,
+			 const struct lg_entry *dst)
+{
+	char magic[40];
+
+	if (src->kind == LG_ENTRY_NAME)
+		return from_libc(cfg->real_linkat(src->dir_fd, src->name, dst->dir_fd, dst->name,
+						  (int)(c->flags & ~(unsigned)AT_SYMLINK_FOLLOW)));
+	if (c->old_path[0] == '\0')
+		return from_libc(cfg->real_linkat(src->file_fd, "", dst->dir_fd, dst->name,
+						  (int)c->flags));
+	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", src->file_fd);
+	return from_libc(
+		cfg->real_linkat(AT_FDCWD, magic, dst->dir_fd, dst->name, (int)c->flags));
+}
+
+static int guarded_linkat(const struct call *c, unsigned follow)
+{
+	struct lg_config *cfg;
+	struct lg_entry src, dst;
+	unsigned opts = LG_SLASH_FOLLOWS | LG_MAGIC_FD;
+	int r, audited;
+
+	if (c->flags & ~(unsigned)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	cfg = lg_config();
+	if (cfg->everything && !cfg->broken)
+		return link_as_given(c);
+	if (follow || (c->flags & AT_SYMLINK_FOLLOW))
+		opts |= LG_FOLLOW_FINAL;
+	if (c->flags & AT_EMPTY_PATH)
+		opts |= LG_EMPTY_IS_FD;
+	r = resolve_both(cfg, c, opts, &src, &dst, link_as_given, &audited);
+	if (r != 0 || audited)
+		return r;
+	r = link_resolved(cfg, c, &src, &dst);
+	lg_entry_close(&src);
+	lg_entry_close(&dst);
+	return r;
+}
+
+static int rename_as_given(const struct call *c)
+{
+	struct lg_config *cfg = lg_config();
+
+	return from_libc(
+		cfg->real_renameat2(c->old_fd, c->old_path, c->new_fd, c->new_path, c->flags));
+}
+
+/* Neither name is followed: renaming over a symlink replaces the symlink, wherever it points. */
+static int guarded_renameat2(const struct call *c)
+{
+	const unsigned known = RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT;
+	struct lg_config *cfg;
+	struct lg_entry src, dst;
+	int r, audited;
+
+	if ((c->flags & ~known) ||
+	    ((c->flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) && (c->flags & RENAME_EXCHANGE)))
+		return -EINVAL;
+	cfg = lg_config();
+	if (cfg->everything && !cfg->broken)
+		return rename_as_given(c);
+	r = resolve_both(cfg, c, 0, &src, &dst, rename_as_given, &audited);
+	if (r != 0 || audited)
+		return r;
+	r = from_libc(cfg->real_renameat2(src.dir_fd, src.name, dst.dir_fd, dst.name, c->flags));
+	lg_entry_close(&src);
+	lg_entry_close(&dst);
+	return r;
+}
+
+LG_EXPORT int link(const char *oldpath, const char *newpath)
+{
+	int saved = errno;
+	struct call c = {"link", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0};
+
+	return to_libc(guarded_linkat(&c, LG_LINK_FOLLOWS), saved);
+}
+
+LG_EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+		     int flags)
+{
+	int saved = errno;
+	struct call c = {"linkat", olddirfd, oldpath, newdirfd, newpath, (unsigned)flags};
+
+	return to_libc(guarded_linkat(&c, 0), saved);
+}
+
+LG_EXPORT int rename(const char *oldpath, const char *newpath)
+{
+	int saved = errno;
+	struct call c = {"rename", AT_FDCWD, oldpath, AT_FDCWD, newpath, 0};
+
+	return to_libc(guarded_renameat2(&c), saved);
+}
+
+LG_EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	int saved = errno;
+	struct call c = {"renameat", olddirfd, oldpath, newdirfd, newpath, 0};
+
+	return to_libc(guarded_renameat2(&c), saved);
+}
+
+LG_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+			unsigned int flags)
+{
+	int saved = errno;
+	struct call c = {"renameat2", olddirfd, oldpath, newdirfd, newpath, flags};
+
+	return to_libc(guarded_renameat2(&c), saved);
+}
+
+/* The same system calls made through libc's syscall(); every other number passes through. */
+static int guarded_syscall(long nr, const long *a, int *handled)
+{
+	struct call c = {NULL, AT_FDCWD, NULL, AT_FDCWD, NULL, 0};
+
+	*handled = 1;
+	switch (nr) {
+#ifdef SYS_link
+	case SYS_link:
+		c = (struct call){"SYS_link", AT_FDCWD, (const char *)a[0], AT_FDCWD,
+				  (const char *)a[1], 0};
+		return guarded_linkat(&c, LG_LINK_FOLLOWS);
+#endif
+#ifdef SYS_rename
+	case SYS_rename:
+		c = (struct call){"SYS_rename", AT_FDCWD, (const char *)a[0], AT_FDCWD,
+				  (const char *)a[1], 0};
+		return guarded_renameat2(&c);
+#endif
+	case SYS_linkat:
+		c = (struct call){"SYS_linkat", (int)a[0], (const char *)a[1], (int)a[2],
+				  (const char *)a[3], (unsigned)a[4]};
+		return guarded_linkat(&c, 0);
+	case SYS_renameat:
+	case SYS_renameat2:
+		c = (struct call){nr == SYS_renameat ? "SYS_renameat" : "SYS_renameat2",
+				  (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3],
+				  nr == SYS_renameat ? 0 : (unsigned)a[4]};
+		return guarded_renameat2(&c);
+	default:
+		*handled = 0;
+		return 0;
+	}
+}
+
+LG_EXPORT long syscall(long number, ...)
+{
+	int saved = errno, handled;
+	long a[6];
+	va_list ap;
+	int r;
+
+	va_start(ap, number);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	r = guarded_syscall(number, a, &handled);
+	if (!handled)
+		return lg_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return to_libc(r, saved);
+}
