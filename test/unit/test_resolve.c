@@ -1,0 +1,456 @@
+/* test_resolve.c - the resolver's case table, every row run on both backends; TAP output. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lg_resolve.h"
+
+/*
+ * The tree, made fresh under a temporary directory @T:
+ *   @T/root/            the root            @T/out/secret      outside
+ *   @T/rootevil/        a sibling whose name the root's name prefixes
+ *   @T/rootlink -> root another spelling of the root
+ *   @T/other/           a second root (multi-root rows)
+ * Symlinks inside the root are listed in make_tree().
+ */
+static char T[64]; /* short, so every path built from it fits */
+static int tests_run, tests_failed;
+
+enum start {
+	AT_ROOT = 0, /* cwd = the root */
+	AT_TMP,      /* cwd = @T, outside every root */
+	AT_OUT,      /* cwd = @T/out */
+	FD_DIR,      /* a dirfd of @T/root/dir */
+	FD_OUT,      /* a dirfd of @T/out */
+	FD_CLOSED,   /* a closed descriptor */
+	FD_FILE,     /* a descriptor of a regular file */
+};
+
+struct row {
+	const char *what;
+	enum start start;
+	const char *path;   /* "@T" stands for the temporary directory */
+	unsigned flags;
+	int err;            /* 0, or the expected errno */
+	enum lg_why why;    /* with EACCES: the reason */
+	const char *parent; /* on success: the parent, relative to the root ("." = root) */
+	const char *name;   /* on success: the last component as handed to the kernel */
+};
+
+#define OK(w, s, p, f, par, nm)  {w, s, p, f, 0, LG_WHY_NONE, par, nm}
+#define ERR(w, s, p, f, e)       {w, s, p, f, e, LG_WHY_NONE, NULL, NULL}
+#define DENY(w, s, p, f, y)      {w, s, p, f, EACCES, y, NULL, NULL}
+
+static const struct row rows[] = {
+	/* Plain walks inside the root. */
+	OK("file in root", AT_ROOT, "file", 0, ".", "file"),
+	OK("nested parent", AT_ROOT, "dir/sub/x", 0, "dir/sub", "x"),
+	OK("repeated slashes and dots", AT_ROOT, ".//dir/./sub//x", 0, "dir/sub", "x"),
+	OK("dotdot that stays inside", AT_ROOT, "dir/../file", 0, ".", "file"),
+	OK("dotdot deep then up", AT_ROOT, "dir/sub/../../dir/x", 0, "dir", "x"),
+	OK("absolute path under the root", AT_ROOT, "@T/root/dir/x", 0, "dir", "x"),
+	OK("absolute, messy spelling", AT_ROOT, "@T//root/./dir//x", 0, "dir", "x"),
+	DENY("a third spelling of the root is outside", AT_ROOT, "@T/rootlink/x", 0, LG_WHY_OUTSIDE),
+	/* Escapes by "..". */
+	DENY("dotdot out of the root", AT_ROOT, "../out/x", 0, LG_WHY_DOTDOT),
+	DENY("dotdot out from a subdir", AT_ROOT, "dir/../../out/x", 0, LG_WHY_DOTDOT),
+	DENY("leave and come back", AT_ROOT, "../root/file", 0, LG_WHY_DOTDOT),
+	DENY("absolute, then dotdot out", AT_ROOT, "@T/root/../out/x", 0, LG_WHY_DOTDOT),
+	DENY("absolute, out and back in", AT_ROOT, "@T/root/../root/file", 0, LG_WHY_DOTDOT),
+	/* Absolute paths that are not under the root. */
+	DENY("absolute outside", AT_ROOT, "/etc/passwd", 0, LG_WHY_OUTSIDE),
+	DENY("name prefix is not a path prefix", AT_ROOT, "@T/rootevil/x", 0, LG_WHY_OUTSIDE),
+	DENY("the root's parent", AT_ROOT, "@T/x", 0, LG_WHY_OUTSIDE),
+	DENY("proc magic cwd", AT_ROOT, "/proc/self/cwd/file", 0, LG_WHY_OUTSIDE),
+	DENY("proc magic root", AT_ROOT, "/proc/self/root@T/root/file", 0, LG_WHY_OUTSIDE),
+	DENY("the root itself", AT_ROOT, "@T/root", 0, LG_WHY_ROOT_ENTRY),
+	DENY("the root itself, trailing slash", AT_ROOT, "@T/root/", 0, LG_WHY_ROOT_ENTRY),
+	/* Symlinks in non-final components. */
+	OK("relative symlink inside", AT_ROOT, "rel_in/x", 0, "dir/sub", "x"),
+	OK("absolute symlink under the root", AT_ROOT, "abs_in/x", 0, "dir", "x"),
+	OK("symlink chain inside", AT_ROOT, "chain1/x", 0, "dir", "x"),
+	OK("symlink to the root's own dir", AT_ROOT, "dir/up/file", 0, ".", "file"),
+	OK("self symlink", AT_ROOT, "self/self/file", 0, ".", "file"),
+	OK("dotdot after a symlink is physical", AT_ROOT, "rel_in/../x", 0, "dir", "x"),
+	OK("chained dotdot inside (openat2 cheeky/passwd)", AT_ROOT, "cheeky_in/x", 0, "dir", "x"),
+	DENY("absolute symlink outside", AT_ROOT, "abs_out/x", 0, LG_WHY_SYMLINK),
+	DENY("relative symlink outside", AT_ROOT, "rel_out/x", 0, LG_WHY_SYMLINK),
+	DENY("symlink to ..", AT_ROOT, "rel_up/x", 0, LG_WHY_SYMLINK),
+	DENY("dir/link => ../../", AT_ROOT, "dir/dotdot_root/x", 0, LG_WHY_SYMLINK),
+	DENY("symlink that leaves and comes back", AT_ROOT, "cheeky/x", 0, LG_WHY_SYMLINK),
+	DENY("escaping chain", AT_ROOT, "chain_out1/x", 0, LG_WHY_SYMLINK),
+	DENY("garbage dotdot chain", AT_ROOT, "garbage/x", 0, LG_WHY_SYMLINK),
+	DENY("absolute symlink to the root's name prefix", AT_ROOT, "abs_evil/x", 0, LG_WHY_SYMLINK),
+	ERR("symlink loop", AT_ROOT, "loop1/x", 0, ELOOP),
+	OK("40 symlinks", AT_ROOT, "n40/x", 0, "dir", "x"),
+	ERR("41 symlinks", AT_ROOT, "n41/x", 0, ELOOP),
+	/* The final component. */
+	OK("final symlink not followed", AT_ROOT, "link_file", 0, ".", "link_file"),
+	OK("final symlink out, not followed", AT_ROOT, "link_out", 0, ".", "link_out"),
+	OK("final symlink followed", AT_ROOT, "link_file", LG_FOLLOW_FINAL, ".", "file"),
+	OK("final chain followed", AT_ROOT, "link_deep", LG_FOLLOW_FINAL, "dir/sub", "f"),
+	OK("final absolute symlink followed", AT_ROOT, "link_abs", LG_FOLLOW_FINAL, ".", "file"),
+	DENY("final symlink out, followed", AT_ROOT, "link_out", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
+	OK("final dangling symlink followed", AT_ROOT, "link_none", LG_FOLLOW_FINAL, ".", "none"),
+	OK("dot last", AT_ROOT, ".", 0, ".", "."),
+	OK("dotdot last at the root goes to the kernel", AT_ROOT, "..", 0, ".", ".."),
+	OK("dotdot last", AT_ROOT, "dir/..", 0, "dir", ".."),
+	OK("dotdot last, follow", AT_ROOT, "dir/..", LG_FOLLOW_FINAL, "dir", ".."),
+	OK("trailing slash kept", AT_ROOT, "dir/sub/", 0, "dir", "sub/"),
+	OK("trailing slash on a symlink, create", AT_ROOT, "rel_out/", 0, ".", "rel_out/"),
+	OK("trailing slash follows inside", AT_ROOT, "rel_in/", LG_SLASH_FOLLOWS, "dir", "sub/"),
+	DENY("trailing slash follows out", AT_ROOT, "rel_out/", LG_SLASH_FOLLOWS, LG_WHY_SYMLINK),
+	/* Kernel errors. */
+	ERR("empty path", AT_ROOT, "", 0, ENOENT),
+	ERR("missing directory", AT_ROOT, "nope/x", 0, ENOENT),
+	ERR("file in the middle", AT_ROOT, "file/x", 0, ENOTDIR),
+	ERR("over-long component", AT_ROOT, "dir/@256", 0, ENAMETOOLONG),
+	ERR("over-long path", AT_ROOT, "@4096", 0, ENAMETOOLONG),
+	/* Relative paths from other starting points. */
+	OK("cwd outside, path enters the root", AT_TMP, "root/dir/x", 0, "dir", "x"),
+	OK("cwd outside, leading dotdot enters", AT_OUT, "../root/dir/x", 0, "dir", "x"),
+	DENY("cwd outside, enters then leaves", AT_TMP, "root/../root/file", 0, LG_WHY_DOTDOT),
+	DENY("cwd outside, never enters", AT_TMP, "out/x", 0, LG_WHY_OUTSIDE),
+	DENY("cwd outside, the root by name", AT_TMP, "root", 0, LG_WHY_ROOT_ENTRY),
+	OK("dirfd inside", FD_DIR, "x", 0, "dir", "x"),
+	OK("dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
+	DENY("dirfd inside, dotdot out", FD_DIR, "../../out/x", 0, LG_WHY_DOTDOT),
+	DENY("dirfd outside", FD_OUT, "secret", 0, LG_WHY_OUTSIDE),
+	OK("dirfd outside, absolute path inside", FD_OUT, "@T/root/file", 0, ".", "file"),
+	ERR("closed dirfd", FD_CLOSED, "x", 0, EBADF),
+	OK("closed dirfd, absolute path", FD_CLOSED, "@T/root/file", 0, ".", "file"),
+	ERR("file as dirfd", FD_FILE, "x", 0, ENOTDIR),
+};
+
+/* Expand @T, @256 (a 256-byte name) and @4096 (a 4096-byte path). */
+static const char *expand(const char *tmpl, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = tmpl; *p && n < size - 1;) {
+		if (strncmp(p, "@T", 2) == 0) {
+			n += (size_t)snprintf(out + n, size - n, "%s", T);
+			p += 2;
+		} else if (strncmp(p, "@256", 4) == 0 || strncmp(p, "@4096", 5) == 0) {
+			size_t count = p[1] == '2' ? 256 : 4096;
+
+			for (size_t i = 0; i < count && n < size - 1; i++)
+				out[n++] = (i % 100 == 99 && count > 256) ? '/' : 'a';
+			p += p[1] == '2' ? 4 : 5;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[PATH_MAX * 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0) {
+		printf("Bail out! setup failed: %s\n", cmd);
+		exit(1);
+	}
+}
+
+static void make_tree(void)
+{
+	char chain[64 * 8];
+
+	strcpy(T, "/tmp/lg-unit-XXXXXX");
+	if (mkdtemp(T) == NULL) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		exit(1);
+	}
+	sh("cd %s && mkdir -p root/dir/sub rootevil out other && echo s > out/secret", T);
+	sh("cd %s && ln -s root rootlink && cd root && echo d > file && echo f > dir/sub/f", T);
+	sh("cd %s/root && ln -s dir/sub rel_in && ln -s %s/root/dir abs_in && ln -s /etc abs_out"
+	   " && ln -s ../out rel_out && ln -s .. rel_up && ln -s chain2 chain1 && ln -s dir chain2"
+	   " && ln -s loop2 loop1 && ln -s loop1 loop2 && ln -s dir/../../root/dir cheeky"
+	   " && ln -s dir/sub/../../dir cheeky_in && ln -s ../.. dir/dotdot_root && ln -s .. dir/up"
+	   " && ln -s . self && ln -s chain_out2 chain_out1 && ln -s rel_out chain_out2"
+	   " && ln -s dir/sub/../../../out garbage && ln -s %s/rootevil abs_evil"
+	   " && ln -s file link_file && ln -s ../out/secret link_out && ln -s rel_in/f link_deep"
+	   " && ln -s %s/root/file link_abs && ln -s none link_none",
+	   T, T, T, T);
+	/* n40 -> n39 -> ... -> n1 -> dir: 40 links; n41 one more. */
+	sh("cd %s/root && ln -s dir n1", T);
+	for (int i = 2; i <= 41; i++) {
+		snprintf(chain, sizeof(chain), "cd %s/root && ln -s n%d n%d", T, i - 1, i);
+		sh("%s", chain);
+	}
+}
+
+static int open_start(enum start s)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	switch (s) {
+	case AT_ROOT:
+	case AT_TMP:
+	case AT_OUT:
+		snprintf(p, sizeof(p), "%s%s", T, s == AT_ROOT ? "/root" : s == AT_OUT ? "/out" : "");
+		if (chdir(p) != 0)
+			return -2;
+		return AT_FDCWD;
+	case FD_DIR:
+	case FD_OUT:
+		snprintf(p, sizeof(p), "%s/%s", T, s == FD_DIR ? "root/dir" : "out");
+		return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	case FD_CLOSED:
+		fd = open("/", O_RDONLY | O_CLOEXEC);
+		close(fd);
+		return fd;
+	case FD_FILE:
+		snprintf(p, sizeof(p), "%s/root/file", T);
+		return open(p, O_RDONLY | O_CLOEXEC);
+	}
+	return -2;
+}
+
+static int same_dir(int fd, const char *root_relative)
+{
+	char p[PATH_MAX];
+	struct stat a, b;
+
+	snprintf(p, sizeof(p), "%s/root/%s", T, root_relative);
+	return fstat(fd, &a) == 0 && stat(p, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static void report(int ok, const char *backend, const char *what, const char *why)
+{
+	tests_run++;
+	if (!ok)
+		tests_failed++;
+	printf("%sok %d - %s: %s%s%s\n", ok ? "" : "not ", tests_run, backend, what,
+	       ok ? "" : " # ", ok ? "" : why);
+}
+
+static void check_row(struct lg_rootset *set, const char *backend, const struct row *row)
+{
+	char path[PATH_MAX * 2], why[PATH_MAX];
+	struct lg_entry e;
+	int start = open_start(row->start);
+	int r, ok;
+
+	expand(row->path, path, sizeof(path));
+	errno = 7777;
+	r = lg_resolve(set, start, path, row->flags, &e);
+	if (errno != 7777) {
+		report(0, backend, row->what, "errno was touched");
+		goto out;
+	}
+	if (row->err) {
+		ok = r == -row->err && (row->err != EACCES || e.why == row->why);
+		snprintf(why, sizeof(why), "want -%d (why %d), got %d (why %d)", row->err, row->why,
+			 r, e.why);
+	} else {
+		ok = r == 0 && e.kind == LG_ENTRY_NAME && same_dir(e.dir_fd, row->parent) &&
+		     strcmp(e.name, row->name) == 0;
+		snprintf(why, sizeof(why), "want %s + \"%s\", got %d (why %d) name \"%s\"",
+			 row->parent, row->name, r, r == 0 ? 0 : e.why, r == 0 ? e.name : "");
+		if (r == 0)
+			lg_entry_close(&e);
+	}
+	report(ok, backend, row->what, why);
+out:
+	if (start >= 0)
+		close(start);
+}
+
+static void add_root(struct lg_rootset *set, const char *sub)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", T, sub);
+	if (lg_rootset_add(set, p) != 0) {
+		printf("Bail out! cannot add root %s\n", p);
+		exit(1);
+	}
+}
+
+/* Descriptor entries: AT_EMPTY_PATH and /proc/self/fd/N name a file by descriptor. */
+static void check_fd_entries(struct lg_rootset *set, const char *backend)
+{
+	char p[PATH_MAX], magic[64];
+	struct lg_entry e;
+	int in, out, tmp_in, tmp_out, r;
+
+	snprintf(p, sizeof(p), "%s/root/file", T);
+	in = open(p, O_RDONLY | O_CLOEXEC);
+	snprintf(p, sizeof(p), "%s/out/secret", T);
+	out = open(p, O_RDONLY | O_CLOEXEC);
+	snprintf(p, sizeof(p), "%s/root/dir", T);
+	tmp_in = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	snprintf(p, sizeof(p), "%s/out", T);
+	tmp_out = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	r = lg_resolve(set, in, "", LG_EMPTY_IS_FD, &e);
+	report(r == 0 && e.kind == LG_ENTRY_FD, backend, "empty path: fd of a file inside", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	r = lg_resolve(set, out, "", LG_EMPTY_IS_FD, &e);
+	report(r == -EACCES && e.why == LG_WHY_FD_OUTSIDE, backend,
+	       "empty path: fd of a file outside", "");
+	r = lg_resolve(set, tmp_in, "", LG_EMPTY_IS_FD, &e);
+	report(r == 0 && e.kind == LG_ENTRY_FD, backend, "empty path: O_TMPFILE inside", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	r = lg_resolve(set, tmp_out, "", LG_EMPTY_IS_FD, &e);
+	report(r == -EACCES, backend, "empty path: O_TMPFILE outside", "");
+	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", tmp_in);
+	r = lg_resolve(set, AT_FDCWD, magic, LG_MAGIC_FD | LG_FOLLOW_FINAL, &e);
+	report(r == 0 && e.kind == LG_ENTRY_FD, backend, "/proc/self/fd/N of O_TMPFILE inside", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	snprintf(magic, sizeof(magic), "/dev/fd/%d", out);
+	r = lg_resolve(set, AT_FDCWD, magic, LG_MAGIC_FD | LG_FOLLOW_FINAL, &e);
+	report(r == -EACCES, backend, "/dev/fd/N of a file outside", "");
+	r = lg_resolve(set, AT_FDCWD, magic, LG_MAGIC_FD, &e);
+	report(r == -EACCES && e.why == LG_WHY_OUTSIDE, backend,
+	       "/dev/fd/N without follow is just a path outside", "");
+	r = lg_resolve(set, 9999, "", LG_EMPTY_IS_FD, &e);
+	report(r == -EBADF, backend, "empty path: closed fd", "");
+	r = lg_resolve(set, AT_FDCWD, NULL, 0, &e);
+	report(r == -EFAULT, backend, "NULL path", "");
+	close(in);
+	close(out);
+	close(tmp_in);
+	close(tmp_out);
+}
+
+/* Several roots: each path stays in the root it entered, absolute symlinks may cross. */
+static void check_multi_root(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX], other[PATH_MAX];
+	int r;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	add_root(&set, "other");
+	snprintf(p, sizeof(p), "%s/other/x", T);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	report(r == 0 && e.root == 1, name, "second root, absolute", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	if (chdir(T) == 0 && chdir("root") == 0) {
+		r = lg_resolve(&set, AT_FDCWD, "../other/x", 0, &e);
+		report(r == -EACCES && e.why == LG_WHY_DOTDOT, name,
+		       "dotdot into a sibling root is an escape", "");
+	}
+	snprintf(other, sizeof(other), "%s/other", T);
+	snprintf(p, sizeof(p), "%s/root/to_other", T);
+	unlink(p);
+	if (symlink(other, p) == 0) {
+		r = lg_resolve(&set, AT_FDCWD, "to_other/x", 0, &e);
+		report(r == 0 && e.root == 1 && same_dir(e.dir_fd, "../other"), name,
+		       "absolute symlink into another root continues there", "");
+		if (r == 0)
+			lg_entry_close(&e);
+		unlink(p);
+	}
+}
+
+/* A root given through a symlink: the given spelling and the canonical one both count. */
+static void check_spellings(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX];
+	int r;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "rootlink");
+	snprintf(p, sizeof(p), "%s/rootlink/dir/x", T);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	report(r == 0 && same_dir(e.dir_fd, "dir"), name, "root's given (symlinked) spelling", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	snprintf(p, sizeof(p), "%s/root/dir/x", T);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	report(r == 0 && same_dir(e.dir_fd, "dir"), name, "root's canonical spelling", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	close(set.root[0].fd);
+}
+
+/* The program may close or dup2 over the root's descriptor; a moved root is refused. */
+static void check_root_fd(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX], q[PATH_MAX];
+	int out_fd, r;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	snprintf(p, sizeof(p), "%s/out", T);
+	out_fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dup2(out_fd, set.root[0].fd);
+	snprintf(p, sizeof(p), "%s/root/file", T);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	report(r == 0 && same_dir(e.dir_fd, "."), name, "root fd dup2()ed over: reopened", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	close(set.root[0].fd);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	report(r == 0, name, "root fd closed: reopened", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	snprintf(p, sizeof(p), "%s/root", T);
+	snprintf(q, sizeof(q), "%s/root.moved", T);
+	if (rename(p, q) == 0 && mkdir(p, 0755) == 0) {
+		close(set.root[0].fd);
+		snprintf(p, sizeof(p), "%s/root/file", T);
+		r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+		report(r == -EACCES && e.why == LG_WHY_ROOT_CHANGED, name,
+		       "root replaced by another directory: refused", "");
+		snprintf(p, sizeof(p), "%s/root", T);
+		rmdir(p);
+		rename(q, p);
+	}
+	close(out_fd);
+	for (size_t i = 0; i < set.count; i++)
+		close(set.root[i].fd);
+}
+
+int main(void)
+{
+	static const struct {
+		enum lg_backend backend;
+		const char *name;
+	} backends[] = {{LG_BACKEND_AUTO, "openat2"}, {LG_BACKEND_WALK, "walk"}};
+	struct lg_rootset set;
+
+	make_tree();
+	for (size_t b = 0; b < 2; b++) {
+		lg_rootset_init(&set, backends[b].backend);
+		add_root(&set, "root");
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			check_row(&set, backends[b].name, &rows[i]);
+		check_fd_entries(&set, backends[b].name);
+		close(set.root[0].fd);
+		check_multi_root(backends[b].backend, backends[b].name);
+		check_spellings(backends[b].backend, backends[b].name);
+		check_root_fd(backends[b].backend, backends[b].name);
+	}
+	printf("1..%d\n", tests_run);
+	sh("rm -rf %s", T);
+	return tests_failed ? 1 : 0;
+}
