@@ -1,4 +1,5 @@
-/* lg_resolve.c - the resolver's front end: copy the path once, anchor it in a root, pick a backend. */
+/* lg_resolve.c - the resolver's front end: copy the path once, anchor it in a root, pick a backend.
+ */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -92,8 +93,8 @@ static char *prepend(char *path, const char *head, size_t head_len)
  * (its ".." may not climb out); from one outside, its leading ".." apply to the physical start
  * and it must then enter a root by its own components.
  */
-static int anchor_relative(struct lg_rootset *set, int start_fd, char *buf, char *path,
-			   char **rel, size_t *root, struct lg_entry *out)
+static int anchor_relative(struct lg_rootset *set, int start_fd, char *buf, char *path, char **rel,
+			   size_t *root, struct lg_entry *out)
 {
 	long n = locate_dir(start_fd, buf, (size_t)(path - buf) - 1, out);
 	size_t len, clen;
@@ -247,8 +248,7 @@ static int resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path
 	memcpy(path, unsafe_path, len + 1);
 	if (len == 0)
 		return (flags & LG_EMPTY_IS_FD) ? fd_entry(set, start_fd, buf, out) : -ENOENT;
-	if ((flags & LG_MAGIC_FD) && (flags & LG_FOLLOW_FINAL) &&
-	    (fd = magic_fd_number(path)) >= 0)
+	if ((flags & LG_MAGIC_FD) && (flags & LG_FOLLOW_FINAL) && (fd = magic_fd_number(path)) >= 0)
 		return fd_entry(set, fd, buf, out);
 	if (path[0] == '/') {
 		off = lg_match_root(set, path, len, &root);

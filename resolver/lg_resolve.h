@@ -13,21 +13,21 @@
  */
 #define LG_ERR_DENIED EACCES /* an escape, or a misconfiguration (fail closed) */
 
-#define LG_MAX_ROOTS   16 /* entries in LINKGUARD_ROOT */
-#define LG_SYMLINK_MAX 40 /* symlinks followed per path, as Linux's MAXSYMLINKS */
+#define LG_MAX_ROOTS   16  /* entries in LINKGUARD_ROOT */
+#define LG_SYMLINK_MAX 40  /* symlinks followed per path, as Linux's MAXSYMLINKS */
 #define LG_EAGAIN_MAX  128 /* openat2 retries while renames race with a ".." step */
 
 /* Why a path was denied; the shim turns it into words. */
 enum lg_why {
 	LG_WHY_NONE = 0,
-	LG_WHY_OUTSIDE,       /* the path never enters a root */
-	LG_WHY_DOTDOT,        /* ".." climbs out of the root it entered */
-	LG_WHY_SYMLINK,       /* a symlink points out of the roots */
-	LG_WHY_ROOT_ENTRY,    /* the path names a root itself, whose entry is outside */
-	LG_WHY_FD_OUTSIDE,    /* the descriptor's file does not live inside a root */
-	LG_WHY_ROOT_CHANGED,  /* the root directory was moved or replaced */
-	LG_WHY_UNLOCATABLE,   /* the starting directory's place can not be read */
-	LG_WHY_RACE,          /* concurrent renames kept the kernel from proving "beneath" */
+	LG_WHY_OUTSIDE,	     /* the path never enters a root */
+	LG_WHY_DOTDOT,	     /* ".." climbs out of the root it entered */
+	LG_WHY_SYMLINK,	     /* a symlink points out of the roots */
+	LG_WHY_ROOT_ENTRY,   /* the path names a root itself, whose entry is outside */
+	LG_WHY_FD_OUTSIDE,   /* the descriptor's file does not live inside a root */
+	LG_WHY_ROOT_CHANGED, /* the root directory was moved or replaced */
+	LG_WHY_UNLOCATABLE,  /* the starting directory's place can not be read */
+	LG_WHY_RACE,	     /* concurrent renames kept the kernel from proving "beneath" */
 };
 
 enum lg_backend {
@@ -37,11 +37,11 @@ enum lg_backend {
 
 /* One confinement root. fd is the only field that changes after lg_rootset_add(). */
 struct lg_root {
-	int fd;                /* O_PATH directory descriptor; re-validated before each use */
-	dev_t dev;             /* identity recorded at start-up */
+	int fd;	   /* O_PATH directory descriptor; re-validated before each use */
+	dev_t dev; /* identity recorded at start-up */
 	ino_t ino;
-	size_t path_len;       /* the spelling as given, lexically tidied */
-	size_t canon_len;      /* the canonical spelling (symlinks resolved) */
+	size_t path_len;  /* the spelling as given, lexically tidied */
+	size_t canon_len; /* the canonical spelling (symlinks resolved) */
 	char path[PATH_MAX];
 	char canon[PATH_MAX];
 };
@@ -53,24 +53,25 @@ struct lg_rootset {
 };
 
 /* Options of lg_resolve(). */
-#define LG_FOLLOW_FINAL  0x1u /* follow a final symlink, inside the roots (AT_SYMLINK_FOLLOW) */
-#define LG_SLASH_FOLLOWS 0x2u /* a trailing slash follows a final symlink (a lookup, not a create) */
-#define LG_EMPTY_IS_FD   0x4u /* an empty path names start_fd's file (AT_EMPTY_PATH) */
-#define LG_MAGIC_FD      0x8u /* /proc/self/fd/N and kin name fd N's file (with LG_FOLLOW_FINAL) */
+#define LG_FOLLOW_FINAL 0x1u /* follow a final symlink, inside the roots (AT_SYMLINK_FOLLOW) */
+#define LG_SLASH_FOLLOWS                                                                           \
+	0x2u		    /* a trailing slash follows a final symlink (a lookup, not a create) */
+#define LG_EMPTY_IS_FD 0x4u /* an empty path names start_fd's file (AT_EMPTY_PATH) */
+#define LG_MAGIC_FD    0x8u /* /proc/self/fd/N and kin name fd N's file (with LG_FOLLOW_FINAL) */
 
 enum lg_kind {
 	LG_ENTRY_NAME = 1, /* dir_fd + name: an entry inside a root */
-	LG_ENTRY_FD,       /* file_fd: a descriptor whose file lives inside a root */
+	LG_ENTRY_FD,	   /* file_fd: a descriptor whose file lives inside a root */
 };
 
 /* The result of lg_resolve(): owns its descriptors until lg_entry_close(). */
 struct lg_entry {
 	enum lg_kind kind;
-	int dir_fd;               /* LG_ENTRY_NAME: the parent directory, inside root `root` */
-	int file_fd;              /* LG_ENTRY_FD: a private duplicate of the named descriptor */
-	size_t root;              /* index of the root the path entered */
-	enum lg_why why;          /* set when the result is -LG_ERR_DENIED */
-	char name[NAME_MAX + 2];  /* last component; a trailing '/' is kept for the kernel */
+	int dir_fd;		 /* LG_ENTRY_NAME: the parent directory, inside root `root` */
+	int file_fd;		 /* LG_ENTRY_FD: a private duplicate of the named descriptor */
+	size_t root;		 /* index of the root the path entered */
+	enum lg_why why;	 /* set when the result is -LG_ERR_DENIED */
+	char name[NAME_MAX + 2]; /* last component; a trailing '/' is kept for the kernel */
 };
 
 /*

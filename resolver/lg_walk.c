@@ -12,9 +12,9 @@ struct walk {
 	struct lg_rootset *set;
 	struct lg_entry *out;
 	size_t root;
-	int cur;          /* our own descriptor of the directory reached */
-	int links;        /* symlinks followed so far */
-	size_t done_len;  /* done: the real directories from the root to cur, "/"-joined */
+	int cur;	 /* our own descriptor of the directory reached */
+	int links;	 /* symlinks followed so far */
+	size_t done_len; /* done: the real directories from the root to cur, "/"-joined */
 	char done[LG_BUF_SIZE];
 };
 
@@ -127,8 +127,8 @@ static int follow_link(struct walk *w, char *buf, char *tail, const char *name, 
 }
 
 /* The final component: done, unless it is a symlink that the call follows. */
-static int finish(struct walk *w, char *buf, char *tail, const char *name, size_t len,
-		  int trailing, unsigned flags, char **p)
+static int finish(struct walk *w, char *buf, char *tail, const char *name, size_t len, int trailing,
+		  unsigned flags, char **p)
 {
 	int r;
 

@@ -12,8 +12,8 @@
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
-#define RENAME_EXCHANGE  (1 << 1)
-#define RENAME_WHITEOUT  (1 << 2)
+#define RENAME_EXCHANGE	 (1 << 1)
+#define RENAME_WHITEOUT	 (1 << 2)
 #endif
 
 /*
@@ -96,8 +96,8 @@ static int link_as_given(const struct call *c)
 {
 	struct lg_config *cfg = lg_config();
 
-	return from_libc(cfg->real_linkat(c->old_fd, c->old_path, c->new_fd, c->new_path,
-					  (int)c->flags));
+	return from_libc(
+	    cfg->real_linkat(c->old_fd, c->old_path, c->new_fd, c->new_path, (int)c->flags));
 }
 
 /*
@@ -114,11 +114,10 @@ static int link_resolved(struct lg_config *cfg, const struct call *c, const stru
 		return from_libc(cfg->real_linkat(src->dir_fd, src->name, dst->dir_fd, dst->name,
 						  (int)(c->flags & ~(unsigned)AT_SYMLINK_FOLLOW)));
 	if (c->old_path[0] == '\0')
-		return from_libc(cfg->real_linkat(src->file_fd, "", dst->dir_fd, dst->name,
-						  (int)c->flags));
+		return from_libc(
+		    cfg->real_linkat(src->file_fd, "", dst->dir_fd, dst->name, (int)c->flags));
 	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", src->file_fd);
-	return from_libc(
-		cfg->real_linkat(AT_FDCWD, magic, dst->dir_fd, dst->name, (int)c->flags));
+	return from_libc(cfg->real_linkat(AT_FDCWD, magic, dst->dir_fd, dst->name, (int)c->flags));
 }
 
 static int guarded_linkat(const struct call *c, unsigned follow)
@@ -151,7 +150,7 @@ static int rename_as_given(const struct call *c)
 	struct lg_config *cfg = lg_config();
 
 	return from_libc(
-		cfg->real_renameat2(c->old_fd, c->old_path, c->new_fd, c->new_path, c->flags));
+	    cfg->real_renameat2(c->old_fd, c->old_path, c->new_fd, c->new_path, c->flags));
 }
 
 /* Neither name is followed: renaming over a symlink replaces the symlink, wherever it points. */
@@ -228,24 +227,27 @@ static int guarded_syscall(long nr, const long *a, int *handled)
 	switch (nr) {
 #ifdef SYS_link
 	case SYS_link:
-		c = (struct call){"SYS_link", AT_FDCWD, (const char *)a[0], AT_FDCWD,
-				  (const char *)a[1], 0};
+		c = (struct call){"SYS_link", AT_FDCWD,		  (const char *)a[0],
+				  AT_FDCWD,   (const char *)a[1], 0};
 		return guarded_linkat(&c, LG_LINK_FOLLOWS);
 #endif
 #ifdef SYS_rename
 	case SYS_rename:
-		c = (struct call){"SYS_rename", AT_FDCWD, (const char *)a[0], AT_FDCWD,
-				  (const char *)a[1], 0};
+		c = (struct call){"SYS_rename", AT_FDCWD,	    (const char *)a[0],
+				  AT_FDCWD,	(const char *)a[1], 0};
 		return guarded_renameat2(&c);
 #endif
 	case SYS_linkat:
-		c = (struct call){"SYS_linkat", (int)a[0], (const char *)a[1], (int)a[2],
-				  (const char *)a[3], (unsigned)a[4]};
+		c = (struct call){"SYS_linkat", (int)a[0],	    (const char *)a[1],
+				  (int)a[2],	(const char *)a[3], (unsigned)a[4]};
 		return guarded_linkat(&c, 0);
 	case SYS_renameat:
 	case SYS_renameat2:
 		c = (struct call){nr == SYS_renameat ? "SYS_renameat" : "SYS_renameat2",
-				  (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3],
+				  (int)a[0],
+				  (const char *)a[1],
+				  (int)a[2],
+				  (const char *)a[3],
 				  nr == SYS_renameat ? 0 : (unsigned)a[4]};
 		return guarded_renameat2(&c);
 	default:

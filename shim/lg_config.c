@@ -16,8 +16,7 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 typedef long (*lg_syscall_fn)(long, ...);
 static lg_syscall_fn real_syscall;
 
-static void set_broken(struct lg_config *cfg, const char *what, const char *value,
-		       const char *why)
+static void set_broken(struct lg_config *cfg, const char *what, const char *value, const char *why)
 {
 	if (cfg->broken)
 		return;
@@ -107,7 +106,8 @@ static enum lg_backend read_backend(struct lg_config *cfg, const char *name)
 		return LG_BACKEND_AUTO;
 	if (strcmp(name, "walk") == 0)
 		return LG_BACKEND_WALK;
-	set_broken(cfg, "LINKGUARD_RESOLVER", name, "is neither \"auto\", \"openat2\" nor \"walk\"");
+	set_broken(cfg, "LINKGUARD_RESOLVER", name,
+		   "is neither \"auto\", \"openat2\" nor \"walk\"");
 	return LG_BACKEND_AUTO;
 }
 

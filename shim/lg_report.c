@@ -11,7 +11,7 @@
 
 struct line {
 	size_t len;
-	int json;            /* escape for JSON strings instead of C-like quoting */
+	int json; /* escape for JSON strings instead of C-like quoting */
 	char buf[LG_LINE_MAX];
 };
 

@@ -8,21 +8,21 @@
 
 enum lg_mode {
 	LG_MODE_ENFORCE = 0,
-	LG_MODE_AUDIT,       /* log what would be denied, and let it through */
+	LG_MODE_AUDIT, /* log what would be denied, and let it through */
 };
 
 enum lg_log {
 	LG_LOG_STDERR = 0,
 	LG_LOG_NONE,
-	LG_LOG_FILE,         /* JSON lines appended to log_path */
+	LG_LOG_FILE, /* JSON lines appended to log_path */
 };
 
 typedef int (*lg_linkat_fn)(int, const char *, int, const char *, int);
 typedef int (*lg_renameat2_fn)(int, const char *, int, const char *, unsigned int);
 
 struct lg_config {
-	const char *broken;  /* NULL, or why every call fails closed */
-	int everything;      /* a root is "/": nothing to confine */
+	const char *broken; /* NULL, or why every call fails closed */
+	int everything;	    /* a root is "/": nothing to confine */
 	enum lg_mode mode;
 	enum lg_log log;
 	char log_path[PATH_MAX];
@@ -47,9 +47,10 @@ struct lg_denial {
 	const char *call;     /* "rename", "SYS_linkat", ... */
 	const char *old_path; /* as given; may be NULL */
 	const char *new_path;
-	const char *culprit;  /* the path that was refused (old_path or new_path), or NULL */
-	int culprit_fd;       /* the descriptor, for an empty path with AT_EMPTY_PATH */
-	const struct lg_entry *entry; /* why and which root; NULL when the configuration is broken */
+	const char *culprit; /* the path that was refused (old_path or new_path), or NULL */
+	int culprit_fd;	     /* the descriptor, for an empty path with AT_EMPTY_PATH */
+	const struct lg_entry
+	    *entry; /* why and which root; NULL when the configuration is broken */
 };
 
 /*

@@ -19,38 +19,38 @@
 #define LG_LIB_NAME "liblinkguard.so"
 #endif
 
-#define EXIT_OWN_ERROR 125 /* as env(1): the launcher itself failed */
+#define EXIT_OWN_ERROR	125 /* as env(1): the launcher itself failed */
 #define EXIT_CANNOT_RUN 126
-#define EXIT_NOT_FOUND 127
-#define MAX_ROOTS 16
+#define EXIT_NOT_FOUND	127
+#define MAX_ROOTS	16
 
 static const char usage[] =
-	"usage: linkguard [--root DIR]... [--] COMMAND [ARG...]\n"
-	"\n"
-	"Run COMMAND with every hard link and rename it (and its dynamically linked children)\n"
-	"makes confined to DIR: link, linkat, rename, renameat and renameat2 on a path outside DIR,\n"
-	"or escaping it through \"..\", a symlink or a descriptor, fail with EACCES and a line on\n"
-	"stderr. Inside DIR everything behaves as without linkguard.\n"
-	"\n"
-	"  --root DIR   the confinement root (repeatable; default: the current directory)\n"
-	"  --help       this text\n"
-	"  --version    the version\n"
-	"\n"
-	"Environment passed on: LINKGUARD_ROOT (the roots, ':'-separated), LD_PRELOAD (the library\n"
-	"first). Also read by the library: LINKGUARD_MODE=enforce|audit, LINKGUARD_LOG=stderr|none|\n"
-	"/abs/file.jsonl, LINKGUARD_RESOLVER=auto|walk.\n"
-	"\n"
-	"Example (a build step that may only link and rename inside its workspace):\n"
-	"  mkdir -p /tmp/ws && cd /tmp/ws && echo data > a\n"
-	"  linkguard --root /tmp/ws -- sh -c 'ln a b && mv b c && ls'\n"
-	"      -> a  c\n"
-	"  linkguard --root /tmp/ws -- mv a /tmp/stolen\n"
-	"      -> linkguard: denied rename(\"a\", \"/tmp/stolen\"): \"/tmp/stolen\" is outside root\n"
-	"         \"/tmp/ws\"\n"
-	"         mv: cannot move 'a' to '/tmp/stolen': Permission denied    (exit status 1)\n"
-	"\n"
-	"Exit status: COMMAND's; 125 when linkguard itself fails (bad root, usage, no library);\n"
-	"126 when COMMAND can not be run; 127 when it is not found.\n";
+    "usage: linkguard [--root DIR]... [--] COMMAND [ARG...]\n"
+    "\n"
+    "Run COMMAND with every hard link and rename it (and its dynamically linked children)\n"
+    "makes confined to DIR: link, linkat, rename, renameat and renameat2 on a path outside DIR,\n"
+    "or escaping it through \"..\", a symlink or a descriptor, fail with EACCES and a line on\n"
+    "stderr. Inside DIR everything behaves as without linkguard.\n"
+    "\n"
+    "  --root DIR   the confinement root (repeatable; default: the current directory)\n"
+    "  --help       this text\n"
+    "  --version    the version\n"
+    "\n"
+    "Environment passed on: LINKGUARD_ROOT (the roots, ':'-separated), LD_PRELOAD (the library\n"
+    "first). Also read by the library: LINKGUARD_MODE=enforce|audit, LINKGUARD_LOG=stderr|none|\n"
+    "/abs/file.jsonl, LINKGUARD_RESOLVER=auto|walk.\n"
+    "\n"
+    "Example (a build step that may only link and rename inside its workspace):\n"
+    "  mkdir -p /tmp/ws && cd /tmp/ws && echo data > a\n"
+    "  linkguard --root /tmp/ws -- sh -c 'ln a b && mv b c && ls'\n"
+    "      -> a  c\n"
+    "  linkguard --root /tmp/ws -- mv a /tmp/stolen\n"
+    "      -> linkguard: denied rename(\"a\", \"/tmp/stolen\"): \"/tmp/stolen\" is outside root\n"
+    "         \"/tmp/ws\"\n"
+    "         mv: cannot move 'a' to '/tmp/stolen': Permission denied    (exit status 1)\n"
+    "\n"
+    "Exit status: COMMAND's; 125 when linkguard itself fails (bad root, usage, no library);\n"
+    "126 when COMMAND can not be run; 127 when it is not found.\n";
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {

@@ -48,7 +48,8 @@ native() {
 
 # Everything outside the root: path, inode, link count, type and symlink target, one a line.
 outside_state() {
-	find "$BATS_TEST_TMPDIR" -path "$ROOT" -prune -o -printf '%p %i %n %y %l\n' | sort
+	find "$BATS_TEST_TMPDIR" \( -path "$ROOT" -o -name '.outside.*' \) -prune -o \
+		-printf '%p %i %n %y %l\n' | sort
 }
 
 # Take a snapshot of the outside now; assert_outside_unchanged compares with it later.

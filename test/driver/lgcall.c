@@ -11,23 +11,23 @@
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
-#define RENAME_EXCHANGE  (1 << 1)
-#define RENAME_WHITEOUT  (1 << 2)
+#define RENAME_EXCHANGE	 (1 << 1)
+#define RENAME_WHITEOUT	 (1 << 2)
 #endif
 
 #define SENTINEL_ERRNO 4242 /* no call sets it: a success that changes errno is a bug */
 
 static const char usage[] =
-	"usage: lgcall [-C DIR] OP ARGS...\n"
-	"  link OLD NEW | rename OLD NEW\n"
-	"  linkat OLDFD OLD NEWFD NEW FLAGS | renameat OLDFD OLD NEWFD NEW\n"
-	"  renameat2 OLDFD OLD NEWFD NEW FLAGS\n"
-	"  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through syscall()\n"
-	"FD: cwd | closed | N | dir:PATH | path:PATH (O_PATH) | file:PATH | tmpfile:DIR (O_TMPFILE)\n"
-	"PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers\n"
-	"FLAGS: 0, a number, or names joined by '|' (AT_SYMLINK_FOLLOW, AT_EMPTY_PATH,\n"
-	"       RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT)\n"
-	"prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
+    "usage: lgcall [-C DIR] OP ARGS...\n"
+    "  link OLD NEW | rename OLD NEW\n"
+    "  linkat OLDFD OLD NEWFD NEW FLAGS | renameat OLDFD OLD NEWFD NEW\n"
+    "  renameat2 OLDFD OLD NEWFD NEW FLAGS\n"
+    "  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through syscall()\n"
+    "FD: cwd | closed | N | dir:PATH | path:PATH (O_PATH) | file:PATH | tmpfile:DIR (O_TMPFILE)\n"
+    "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers\n"
+    "FLAGS: 0, a number, or names joined by '|' (AT_SYMLINK_FOLLOW, AT_EMPTY_PATH,\n"
+    "       RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT)\n"
+    "prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
 
 static void fail_usage(const char *why)
 {
@@ -78,9 +78,9 @@ static unsigned parse_flags(const char *spec)
 		const char *name;
 		unsigned value;
 	} names[] = {
-		{"AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW}, {"AT_EMPTY_PATH", AT_EMPTY_PATH},
-		{"RENAME_NOREPLACE", RENAME_NOREPLACE},   {"RENAME_EXCHANGE", RENAME_EXCHANGE},
-		{"RENAME_WHITEOUT", RENAME_WHITEOUT},
+	    {"AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW}, {"AT_EMPTY_PATH", AT_EMPTY_PATH},
+	    {"RENAME_NOREPLACE", RENAME_NOREPLACE},   {"RENAME_EXCHANGE", RENAME_EXCHANGE},
+	    {"RENAME_WHITEOUT", RENAME_WHITEOUT},
 	};
 	unsigned flags = 0;
 	char copy[256], *tok, *save = NULL, *end;
@@ -168,7 +168,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 3 && strcmp(argv[1], "-C") == 0) {
 		if (chdir(argv[2]) != 0) {
-			fprintf(stderr, "lgcall: cannot chdir to %s: %s\n", argv[2], strerror(errno));
+			fprintf(stderr, "lgcall: cannot chdir to %s: %s\n", argv[2],
+				strerror(errno));
 			return 2;
 		}
 		argc -= 2;

@@ -24,10 +24,10 @@ static int tests_run, tests_failed;
 
 enum start {
 	AT_ROOT = 0, /* cwd = the root */
-	AT_TMP,      /* cwd = @T, outside every root */
-	AT_OUT,      /* cwd = @T/out */
-	FD_DIR,      /* a dirfd of @T/root/dir */
-	FD_OUT,      /* a dirfd of @T/out */
+	AT_TMP,	     /* cwd = @T, outside every root */
+	AT_OUT,	     /* cwd = @T/out */
+	FD_DIR,	     /* a dirfd of @T/root/dir */
+	FD_OUT,	     /* a dirfd of @T/out */
 	FD_CLOSED,   /* a closed descriptor */
 	FD_FILE,     /* a descriptor of a regular file */
 };
@@ -35,97 +35,106 @@ enum start {
 struct row {
 	const char *what;
 	enum start start;
-	const char *path;   /* "@T" stands for the temporary directory */
+	const char *path; /* "@T" stands for the temporary directory */
 	unsigned flags;
-	int err;            /* 0, or the expected errno */
+	int err;	    /* 0, or the expected errno */
 	enum lg_why why;    /* with EACCES: the reason */
 	const char *parent; /* on success: the parent, relative to the root ("." = root) */
 	const char *name;   /* on success: the last component as handed to the kernel */
 };
 
-#define OK(w, s, p, f, par, nm)  {w, s, p, f, 0, LG_WHY_NONE, par, nm}
-#define ERR(w, s, p, f, e)       {w, s, p, f, e, LG_WHY_NONE, NULL, NULL}
-#define DENY(w, s, p, f, y)      {w, s, p, f, EACCES, y, NULL, NULL}
+#define OK(w, s, p, f, par, nm)                                                                    \
+	{                                                                                          \
+		w, s, p, f, 0, LG_WHY_NONE, par, nm                                                \
+	}
+#define ERR(w, s, p, f, e)                                                                         \
+	{                                                                                          \
+		w, s, p, f, e, LG_WHY_NONE, NULL, NULL                                             \
+	}
+#define DENY(w, s, p, f, y)                                                                        \
+	{                                                                                          \
+		w, s, p, f, EACCES, y, NULL, NULL                                                  \
+	}
 
 static const struct row rows[] = {
-	/* Plain walks inside the root. */
-	OK("file in root", AT_ROOT, "file", 0, ".", "file"),
-	OK("nested parent", AT_ROOT, "dir/sub/x", 0, "dir/sub", "x"),
-	OK("repeated slashes and dots", AT_ROOT, ".//dir/./sub//x", 0, "dir/sub", "x"),
-	OK("dotdot that stays inside", AT_ROOT, "dir/../file", 0, ".", "file"),
-	OK("dotdot deep then up", AT_ROOT, "dir/sub/../../dir/x", 0, "dir", "x"),
-	OK("absolute path under the root", AT_ROOT, "@T/root/dir/x", 0, "dir", "x"),
-	OK("absolute, messy spelling", AT_ROOT, "@T//root/./dir//x", 0, "dir", "x"),
-	DENY("a third spelling of the root is outside", AT_ROOT, "@T/rootlink/x", 0, LG_WHY_OUTSIDE),
-	/* Escapes by "..". */
-	DENY("dotdot out of the root", AT_ROOT, "../out/x", 0, LG_WHY_DOTDOT),
-	DENY("dotdot out from a subdir", AT_ROOT, "dir/../../out/x", 0, LG_WHY_DOTDOT),
-	DENY("leave and come back", AT_ROOT, "../root/file", 0, LG_WHY_DOTDOT),
-	DENY("absolute, then dotdot out", AT_ROOT, "@T/root/../out/x", 0, LG_WHY_DOTDOT),
-	DENY("absolute, out and back in", AT_ROOT, "@T/root/../root/file", 0, LG_WHY_DOTDOT),
-	/* Absolute paths that are not under the root. */
-	DENY("absolute outside", AT_ROOT, "/etc/passwd", 0, LG_WHY_OUTSIDE),
-	DENY("name prefix is not a path prefix", AT_ROOT, "@T/rootevil/x", 0, LG_WHY_OUTSIDE),
-	DENY("the root's parent", AT_ROOT, "@T/x", 0, LG_WHY_OUTSIDE),
-	DENY("proc magic cwd", AT_ROOT, "/proc/self/cwd/file", 0, LG_WHY_OUTSIDE),
-	DENY("proc magic root", AT_ROOT, "/proc/self/root@T/root/file", 0, LG_WHY_OUTSIDE),
-	DENY("the root itself", AT_ROOT, "@T/root", 0, LG_WHY_ROOT_ENTRY),
-	DENY("the root itself, trailing slash", AT_ROOT, "@T/root/", 0, LG_WHY_ROOT_ENTRY),
-	/* Symlinks in non-final components. */
-	OK("relative symlink inside", AT_ROOT, "rel_in/x", 0, "dir/sub", "x"),
-	OK("absolute symlink under the root", AT_ROOT, "abs_in/x", 0, "dir", "x"),
-	OK("symlink chain inside", AT_ROOT, "chain1/x", 0, "dir", "x"),
-	OK("symlink to the root's own dir", AT_ROOT, "dir/up/file", 0, ".", "file"),
-	OK("self symlink", AT_ROOT, "self/self/file", 0, ".", "file"),
-	OK("dotdot after a symlink is physical", AT_ROOT, "rel_in/../x", 0, "dir", "x"),
-	OK("chained dotdot inside (openat2 cheeky/passwd)", AT_ROOT, "cheeky_in/x", 0, "dir", "x"),
-	DENY("absolute symlink outside", AT_ROOT, "abs_out/x", 0, LG_WHY_SYMLINK),
-	DENY("relative symlink outside", AT_ROOT, "rel_out/x", 0, LG_WHY_SYMLINK),
-	DENY("symlink to ..", AT_ROOT, "rel_up/x", 0, LG_WHY_SYMLINK),
-	DENY("dir/link => ../../", AT_ROOT, "dir/dotdot_root/x", 0, LG_WHY_SYMLINK),
-	DENY("symlink that leaves and comes back", AT_ROOT, "cheeky/x", 0, LG_WHY_SYMLINK),
-	DENY("escaping chain", AT_ROOT, "chain_out1/x", 0, LG_WHY_SYMLINK),
-	DENY("garbage dotdot chain", AT_ROOT, "garbage/x", 0, LG_WHY_SYMLINK),
-	DENY("absolute symlink to the root's name prefix", AT_ROOT, "abs_evil/x", 0, LG_WHY_SYMLINK),
-	ERR("symlink loop", AT_ROOT, "loop1/x", 0, ELOOP),
-	OK("40 symlinks", AT_ROOT, "n40/x", 0, "dir", "x"),
-	ERR("41 symlinks", AT_ROOT, "n41/x", 0, ELOOP),
-	/* The final component. */
-	OK("final symlink not followed", AT_ROOT, "link_file", 0, ".", "link_file"),
-	OK("final symlink out, not followed", AT_ROOT, "link_out", 0, ".", "link_out"),
-	OK("final symlink followed", AT_ROOT, "link_file", LG_FOLLOW_FINAL, ".", "file"),
-	OK("final chain followed", AT_ROOT, "link_deep", LG_FOLLOW_FINAL, "dir/sub", "f"),
-	OK("final absolute symlink followed", AT_ROOT, "link_abs", LG_FOLLOW_FINAL, ".", "file"),
-	DENY("final symlink out, followed", AT_ROOT, "link_out", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
-	OK("final dangling symlink followed", AT_ROOT, "link_none", LG_FOLLOW_FINAL, ".", "none"),
-	OK("dot last", AT_ROOT, ".", 0, ".", "."),
-	OK("dotdot last at the root goes to the kernel", AT_ROOT, "..", 0, ".", ".."),
-	OK("dotdot last", AT_ROOT, "dir/..", 0, "dir", ".."),
-	OK("dotdot last, follow", AT_ROOT, "dir/..", LG_FOLLOW_FINAL, "dir", ".."),
-	OK("trailing slash kept", AT_ROOT, "dir/sub/", 0, "dir", "sub/"),
-	OK("trailing slash on a symlink, create", AT_ROOT, "rel_out/", 0, ".", "rel_out/"),
-	OK("trailing slash follows inside", AT_ROOT, "rel_in/", LG_SLASH_FOLLOWS, "dir", "sub/"),
-	DENY("trailing slash follows out", AT_ROOT, "rel_out/", LG_SLASH_FOLLOWS, LG_WHY_SYMLINK),
-	/* Kernel errors. */
-	ERR("empty path", AT_ROOT, "", 0, ENOENT),
-	ERR("missing directory", AT_ROOT, "nope/x", 0, ENOENT),
-	ERR("file in the middle", AT_ROOT, "file/x", 0, ENOTDIR),
-	ERR("over-long component", AT_ROOT, "dir/@256", 0, ENAMETOOLONG),
-	ERR("over-long path", AT_ROOT, "@4096", 0, ENAMETOOLONG),
-	/* Relative paths from other starting points. */
-	OK("cwd outside, path enters the root", AT_TMP, "root/dir/x", 0, "dir", "x"),
-	OK("cwd outside, leading dotdot enters", AT_OUT, "../root/dir/x", 0, "dir", "x"),
-	DENY("cwd outside, enters then leaves", AT_TMP, "root/../root/file", 0, LG_WHY_DOTDOT),
-	DENY("cwd outside, never enters", AT_TMP, "out/x", 0, LG_WHY_OUTSIDE),
-	DENY("cwd outside, the root by name", AT_TMP, "root", 0, LG_WHY_ROOT_ENTRY),
-	OK("dirfd inside", FD_DIR, "x", 0, "dir", "x"),
-	OK("dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
-	DENY("dirfd inside, dotdot out", FD_DIR, "../../out/x", 0, LG_WHY_DOTDOT),
-	DENY("dirfd outside", FD_OUT, "secret", 0, LG_WHY_OUTSIDE),
-	OK("dirfd outside, absolute path inside", FD_OUT, "@T/root/file", 0, ".", "file"),
-	ERR("closed dirfd", FD_CLOSED, "x", 0, EBADF),
-	OK("closed dirfd, absolute path", FD_CLOSED, "@T/root/file", 0, ".", "file"),
-	ERR("file as dirfd", FD_FILE, "x", 0, ENOTDIR),
+    /* Plain walks inside the root. */
+    OK("file in root", AT_ROOT, "file", 0, ".", "file"),
+    OK("nested parent", AT_ROOT, "dir/sub/x", 0, "dir/sub", "x"),
+    OK("repeated slashes and dots", AT_ROOT, ".//dir/./sub//x", 0, "dir/sub", "x"),
+    OK("dotdot that stays inside", AT_ROOT, "dir/../file", 0, ".", "file"),
+    OK("dotdot deep then up", AT_ROOT, "dir/sub/../../dir/x", 0, "dir", "x"),
+    OK("absolute path under the root", AT_ROOT, "@T/root/dir/x", 0, "dir", "x"),
+    OK("absolute, messy spelling", AT_ROOT, "@T//root/./dir//x", 0, "dir", "x"),
+    DENY("a third spelling of the root is outside", AT_ROOT, "@T/rootlink/x", 0, LG_WHY_OUTSIDE),
+    /* Escapes by "..". */
+    DENY("dotdot out of the root", AT_ROOT, "../out/x", 0, LG_WHY_DOTDOT),
+    DENY("dotdot out from a subdir", AT_ROOT, "dir/../../out/x", 0, LG_WHY_DOTDOT),
+    DENY("leave and come back", AT_ROOT, "../root/file", 0, LG_WHY_DOTDOT),
+    DENY("absolute, then dotdot out", AT_ROOT, "@T/root/../out/x", 0, LG_WHY_DOTDOT),
+    DENY("absolute, out and back in", AT_ROOT, "@T/root/../root/file", 0, LG_WHY_DOTDOT),
+    /* Absolute paths that are not under the root. */
+    DENY("absolute outside", AT_ROOT, "/etc/passwd", 0, LG_WHY_OUTSIDE),
+    DENY("name prefix is not a path prefix", AT_ROOT, "@T/rootevil/x", 0, LG_WHY_OUTSIDE),
+    DENY("the root's parent", AT_ROOT, "@T/x", 0, LG_WHY_OUTSIDE),
+    DENY("proc magic cwd", AT_ROOT, "/proc/self/cwd/file", 0, LG_WHY_OUTSIDE),
+    DENY("proc magic root", AT_ROOT, "/proc/self/root@T/root/file", 0, LG_WHY_OUTSIDE),
+    DENY("the root itself", AT_ROOT, "@T/root", 0, LG_WHY_ROOT_ENTRY),
+    DENY("the root itself, trailing slash", AT_ROOT, "@T/root/", 0, LG_WHY_ROOT_ENTRY),
+    /* Symlinks in non-final components. */
+    OK("relative symlink inside", AT_ROOT, "rel_in/x", 0, "dir/sub", "x"),
+    OK("absolute symlink under the root", AT_ROOT, "abs_in/x", 0, "dir", "x"),
+    OK("symlink chain inside", AT_ROOT, "chain1/x", 0, "dir", "x"),
+    OK("symlink to the root's own dir", AT_ROOT, "dir/up/file", 0, ".", "file"),
+    OK("self symlink", AT_ROOT, "self/self/file", 0, ".", "file"),
+    OK("dotdot after a symlink is physical", AT_ROOT, "rel_in/../x", 0, "dir", "x"),
+    OK("chained dotdot inside (openat2 cheeky/passwd)", AT_ROOT, "cheeky_in/x", 0, "dir", "x"),
+    DENY("absolute symlink outside", AT_ROOT, "abs_out/x", 0, LG_WHY_SYMLINK),
+    DENY("relative symlink outside", AT_ROOT, "rel_out/x", 0, LG_WHY_SYMLINK),
+    DENY("symlink to ..", AT_ROOT, "rel_up/x", 0, LG_WHY_SYMLINK),
+    DENY("dir/link => ../../", AT_ROOT, "dir/dotdot_root/x", 0, LG_WHY_SYMLINK),
+    DENY("symlink that leaves and comes back", AT_ROOT, "cheeky/x", 0, LG_WHY_SYMLINK),
+    DENY("escaping chain", AT_ROOT, "chain_out1/x", 0, LG_WHY_SYMLINK),
+    DENY("garbage dotdot chain", AT_ROOT, "garbage/x", 0, LG_WHY_SYMLINK),
+    DENY("absolute symlink to the root's name prefix", AT_ROOT, "abs_evil/x", 0, LG_WHY_SYMLINK),
+    ERR("symlink loop", AT_ROOT, "loop1/x", 0, ELOOP),
+    OK("40 symlinks", AT_ROOT, "n40/x", 0, "dir", "x"),
+    ERR("41 symlinks", AT_ROOT, "n41/x", 0, ELOOP),
+    /* The final component. */
+    OK("final symlink not followed", AT_ROOT, "link_file", 0, ".", "link_file"),
+    OK("final symlink out, not followed", AT_ROOT, "link_out", 0, ".", "link_out"),
+    OK("final symlink followed", AT_ROOT, "link_file", LG_FOLLOW_FINAL, ".", "file"),
+    OK("final chain followed", AT_ROOT, "link_deep", LG_FOLLOW_FINAL, "dir/sub", "f"),
+    OK("final absolute symlink followed", AT_ROOT, "link_abs", LG_FOLLOW_FINAL, ".", "file"),
+    DENY("final symlink out, followed", AT_ROOT, "link_out", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
+    OK("final dangling symlink followed", AT_ROOT, "link_none", LG_FOLLOW_FINAL, ".", "none"),
+    OK("dot last", AT_ROOT, ".", 0, ".", "."),
+    OK("dotdot last at the root goes to the kernel", AT_ROOT, "..", 0, ".", ".."),
+    OK("dotdot last", AT_ROOT, "dir/..", 0, "dir", ".."),
+    OK("dotdot last, follow", AT_ROOT, "dir/..", LG_FOLLOW_FINAL, "dir", ".."),
+    OK("trailing slash kept", AT_ROOT, "dir/sub/", 0, "dir", "sub/"),
+    OK("trailing slash on a symlink, create", AT_ROOT, "rel_out/", 0, ".", "rel_out/"),
+    OK("trailing slash follows inside", AT_ROOT, "rel_in/", LG_SLASH_FOLLOWS, "dir", "sub/"),
+    DENY("trailing slash follows out", AT_ROOT, "rel_out/", LG_SLASH_FOLLOWS, LG_WHY_SYMLINK),
+    /* Kernel errors. */
+    ERR("empty path", AT_ROOT, "", 0, ENOENT),
+    ERR("missing directory", AT_ROOT, "nope/x", 0, ENOENT),
+    ERR("file in the middle", AT_ROOT, "file/x", 0, ENOTDIR),
+    ERR("over-long component", AT_ROOT, "dir/@256", 0, ENAMETOOLONG),
+    ERR("over-long path", AT_ROOT, "@4096", 0, ENAMETOOLONG),
+    /* Relative paths from other starting points. */
+    OK("cwd outside, path enters the root", AT_TMP, "root/dir/x", 0, "dir", "x"),
+    OK("cwd outside, leading dotdot enters", AT_OUT, "../root/dir/x", 0, "dir", "x"),
+    DENY("cwd outside, enters then leaves", AT_TMP, "root/../root/file", 0, LG_WHY_DOTDOT),
+    DENY("cwd outside, never enters", AT_TMP, "out/x", 0, LG_WHY_OUTSIDE),
+    DENY("cwd outside, the root by name", AT_TMP, "root", 0, LG_WHY_ROOT_ENTRY),
+    OK("dirfd inside", FD_DIR, "x", 0, "dir", "x"),
+    OK("dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
+    DENY("dirfd inside, dotdot out", FD_DIR, "../../out/x", 0, LG_WHY_DOTDOT),
+    DENY("dirfd outside", FD_OUT, "secret", 0, LG_WHY_OUTSIDE),
+    OK("dirfd outside, absolute path inside", FD_OUT, "@T/root/file", 0, ".", "file"),
+    ERR("closed dirfd", FD_CLOSED, "x", 0, EBADF),
+    OK("closed dirfd, absolute path", FD_CLOSED, "@T/root/file", 0, ".", "file"),
+    ERR("file as dirfd", FD_FILE, "x", 0, ENOTDIR),
 };
 
 /* Expand @T, @256 (a 256-byte name) and @4096 (a 4096-byte path). */
@@ -202,7 +211,10 @@ static int open_start(enum start s)
 	case AT_ROOT:
 	case AT_TMP:
 	case AT_OUT:
-		snprintf(p, sizeof(p), "%s%s", T, s == AT_ROOT ? "/root" : s == AT_OUT ? "/out" : "");
+		snprintf(p, sizeof(p), "%s%s", T,
+			 s == AT_ROOT  ? "/root"
+			 : s == AT_OUT ? "/out"
+				       : "");
 		if (chdir(p) != 0)
 			return -2;
 		return AT_FDCWD;
