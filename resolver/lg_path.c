@@ -106,3 +106,36 @@ int lg_wants_follow(unsigned flags, int trailing)
 {
 	return (flags & LG_FOLLOW_FINAL) || (trailing && (flags & LG_SLASH_FOLLOWS));
 }
+
+static size_t put_decimal(char *out, unsigned long n)
+{
+	char digits[24];
+	size_t len = 0, i;
+
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	for (i = 0; i < len; i++)
+		out[i] = digits[len - 1 - i];
+	return len;
+}
+
+size_t lg_proc_fd_path(char *buf, long pid, int fd)
+{
+	size_t n = 6;
+
+	memcpy(buf, "/proc/", 6);
+	if (pid > 0) {
+		n += put_decimal(buf + n, (unsigned long)pid);
+	} else {
+		memcpy(buf + n, "self", 4);
+		n += 4;
+	}
+	memcpy(buf + n, "/fd/", 4);
+	n += 4;
+	if (fd >= 0)
+		n += put_decimal(buf + n, (unsigned long)fd);
+	buf[n] = '\0';
+	return n;
+}

@@ -2,7 +2,6 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,7 +39,7 @@ void lg_entry_close(struct lg_entry *entry)
  */
 static long locate_dir(int fd, char *buf, size_t size, struct lg_entry *out)
 {
-	char link[32];
+	char link[LG_PROC_FD_PATH_MAX];
 	struct stat st;
 	ssize_t n;
 
@@ -55,7 +54,7 @@ static long locate_dir(int fd, char *buf, size_t size, struct lg_entry *out)
 		return -ENOTDIR;
 	if (st.st_nlink == 0)
 		return -ENOENT;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	lg_proc_fd_path(link, 0, fd);
 	n = readlink(link, buf, size);
 	if (n < 0 || (size_t)n >= size || buf[0] != '/')
 		return lg_deny(out, LG_WHY_UNLOCATABLE);
@@ -159,6 +158,7 @@ static int fd_entry(struct lg_rootset *set, int fd, char *buf, struct lg_entry *
 	int dup_fd, r;
 	long n;
 	size_t root, len;
+	char *target;
 
 	dup_fd = fd == AT_FDCWD ? open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)
 				: fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -168,15 +168,18 @@ static int fd_entry(struct lg_rootset *set, int fd, char *buf, struct lg_entry *
 		r = -errno;
 		goto out_close_dup;
 	}
-	snprintf(buf, 32, "/proc/self/fd/%d", dup_fd);
-	n = readlink(buf, buf + 32, PATH_MAX);
+	/* buf: the /proc link's name, then its target, then the target moved where the walk
+	 * has room in front of it. */
+	lg_proc_fd_path(buf, 0, dup_fd);
+	target = buf + LG_PROC_FD_PATH_MAX;
+	n = readlink(buf, target, PATH_MAX);
 	r = lg_deny(out, LG_WHY_FD_OUTSIDE);
-	if (n <= 0 || n >= PATH_MAX || buf[32] != '/')
+	if (n <= 0 || n >= PATH_MAX || target[0] != '/')
 		goto out_close_dup;
 	len = (size_t)n;
-	if (st.st_nlink == 0 && len > 10 && memcmp(buf + 32 + len - 10, " (deleted)", 10) == 0)
+	if (st.st_nlink == 0 && len > 10 && memcmp(target + len - 10, " (deleted)", 10) == 0)
 		len -= 10;
-	memmove(buf + PATH_MAX + 2, buf + 32, len);
+	memmove(buf + PATH_MAX + 2, target, len);
 	buf[PATH_MAX + 2 + len] = '\0';
 	n = lg_match_root(set, buf + PATH_MAX + 2, len, &root);
 	if (n < 0)
@@ -209,14 +212,14 @@ static int magic_fd_number(const char *path)
 {
 	static const char *const prefixes[] = {"/proc/self/fd/", "/proc/thread-self/fd/",
 					       "/dev/fd/"};
-	char own[40];
+	char own[LG_PROC_FD_PATH_MAX];
 	const char *digits = NULL;
 	long n = 0;
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(path, prefixes[i], strlen(prefixes[i])) == 0)
 			digits = path + strlen(prefixes[i]);
-	snprintf(own, sizeof(own), "/proc/%ld/fd/", (long)getpid());
+	lg_proc_fd_path(own, (long)getpid(), -1);
 	if (digits == NULL && strncmp(path, own, strlen(own)) == 0)
 		digits = path + strlen(own);
 	if (digits == NULL || *digits == '\0')

@@ -114,6 +114,13 @@ int lg_resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path, un
 void lg_entry_close(struct lg_entry *entry);
 
 /*
+ * lg_proc_fd_path: write "/proc/self/fd/N" (or, with pid > 0, "/proc/<pid>/fd/") into buf, which
+ * holds LG_PROC_FD_PATH_MAX bytes. Async-signal-safe, unlike snprintf. Returns the length.
+ */
+#define LG_PROC_FD_PATH_MAX 48
+size_t lg_proc_fd_path(char *buf, long pid, int fd);
+
+/*
  * lg_root_fd: the validated descriptor of root `i`, reopened by its canonical path when the
  * program closed or replaced it. Returns the fd, or -LG_ERR_DENIED when the directory at the
  * canonical path is no longer the root recorded at start-up. Never touches errno.

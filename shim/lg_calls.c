@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -108,7 +107,7 @@ static int link_as_given(const struct call *c)
 static int link_resolved(struct lg_config *cfg, const struct call *c, const struct lg_entry *src,
 			 const struct lg_entry *dst)
 {
-	char magic[40];
+	char magic[LG_PROC_FD_PATH_MAX];
 
 	if (src->kind == LG_ENTRY_NAME)
 		return from_libc(cfg->real_linkat(src->dir_fd, src->name, dst->dir_fd, dst->name,
@@ -116,7 +115,7 @@ static int link_resolved(struct lg_config *cfg, const struct call *c, const stru
 	if (c->old_path[0] == '\0')
 		return from_libc(
 		    cfg->real_linkat(src->file_fd, "", dst->dir_fd, dst->name, (int)c->flags));
-	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", src->file_fd);
+	lg_proc_fd_path(magic, 0, src->file_fd);
 	return from_libc(cfg->real_linkat(AT_FDCWD, magic, dst->dir_fd, dst->name, (int)c->flags));
 }
 
