@@ -51,7 +51,7 @@ static int from_libc(int r)
 static int refuse(const struct lg_config *cfg, const struct call *c, const struct lg_entry *e,
 		  const char *culprit, int culprit_fd, int (*forward_as_given)(const struct call *))
 {
-	struct lg_denial d = {c->name, c->old_path, c->new_path, culprit, culprit_fd, e};
+	struct lg_denial d = {c->name, c->old_path, c->new_path, culprit, culprit_fd, e, NULL};
 
 	lg_report(cfg, &d);
 	if (e != NULL && cfg->mode == LG_MODE_AUDIT)

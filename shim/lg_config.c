@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #include "lg_shim.h"
 
 static struct lg_config config;
@@ -100,6 +102,76 @@ static void read_log(struct lg_config *cfg, const char *log)
 	}
 }
 
+/* LINKGUARD_STATIC and kin: unset, or "allow". */
+static int read_allow(struct lg_config *cfg, const char *name)
+{
+	const char *value = getenv(name);
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	if (strcmp(value, "allow") == 0)
+		return 1;
+	set_broken(cfg, name, value, "is neither unset nor \"allow\"");
+	return 0;
+}
+
+static void read_exec_policy(struct lg_config *cfg)
+{
+	const char *kernel = getenv("LINKGUARD_KERNEL");
+	const char *counter = getenv("LINKGUARD_AUDIT_COUNTER");
+
+	cfg->allow_static = read_allow(cfg, "LINKGUARD_STATIC");
+	cfg->allow_setuid = read_allow(cfg, "LINKGUARD_SETUID");
+	cfg->allow_io_uring = read_allow(cfg, "LINKGUARD_IO_URING");
+	if (kernel != NULL && strcmp(kernel, "refer") != 0 && strcmp(kernel, "strict") != 0)
+		set_broken(cfg, "LINKGUARD_KERNEL", kernel, "is neither \"refer\" nor \"strict\"");
+	cfg->kernel_layer = kernel != NULL;
+	if (counter != NULL && (counter[0] != '/' || strlen(counter) >= sizeof(cfg->audit_counter)))
+		set_broken(cfg, "LINKGUARD_AUDIT_COUNTER", counter, "is not an absolute path");
+	else if (counter != NULL)
+		strcpy(cfg->audit_counter, counter);
+}
+
+/* Copy s into the start-up pool; NULL when it is full. */
+static const char *keep(struct lg_config *cfg, size_t *used, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *at = cfg->startup_pool + *used;
+
+	if (*used + len > sizeof(cfg->startup_pool))
+		return NULL;
+	memcpy(at, s, len);
+	*used += len;
+	return at;
+}
+
+/* Every LINKGUARD_* variable and LD_PRELOAD as they are now, for every exec to pass on. */
+static void keep_startup_env(struct lg_config *cfg)
+{
+	size_t used = 0;
+	const char *kept;
+	Dl_info self;
+
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "LD_PRELOAD=", 11) == 0) {
+			cfg->startup_preload = keep(cfg, &used, *e);
+			continue;
+		}
+		if (strncmp(*e, "LINKGUARD_", 10) != 0)
+			continue;
+		kept = keep(cfg, &used, *e);
+		if (kept == NULL || cfg->startup_count == LG_MAX_STARTUP_VARS) {
+			set_broken(cfg, "the environment", NULL,
+				   "has too many LINKGUARD_ settings");
+			return;
+		}
+		cfg->startup_vars[cfg->startup_count++] = kept;
+	}
+	if (dladdr((void *)lg_config, &self) == 0 || self.dli_fname == NULL ||
+	    realpath(self.dli_fname, cfg->self_path) == NULL)
+		cfg->self_path[0] = '\0';
+}
+
 static enum lg_backend read_backend(struct lg_config *cfg, const char *name)
 {
 	if (name == NULL || strcmp(name, "auto") == 0 || strcmp(name, "openat2") == 0)
@@ -123,8 +195,19 @@ static void find_real_symbols(struct lg_config *cfg)
 	cfg->real_renameat2 = (lg_renameat2_fn)dlsym(RTLD_NEXT, "renameat2");
 	if (cfg->real_renameat2 == NULL)
 		cfg->real_renameat2 = renameat2_by_syscall;
-	if (cfg->real_linkat == NULL)
-		set_broken(cfg, "libc", NULL, "has no linkat symbol to forward to");
+	cfg->real_execve = (lg_execve_fn)dlsym(RTLD_NEXT, "execve");
+	cfg->real_execvpe = (lg_execve_fn)dlsym(RTLD_NEXT, "execvpe");
+	cfg->real_execveat = (lg_execveat_fn)dlsym(RTLD_NEXT, "execveat");
+	cfg->real_fexecve = (lg_fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
+	cfg->real_posix_spawn = (lg_spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
+	cfg->real_posix_spawnp = (lg_spawn_fn)dlsym(RTLD_NEXT, "posix_spawnp");
+	cfg->real_system = (lg_system_fn)dlsym(RTLD_NEXT, "system");
+	cfg->real_popen = (lg_popen_fn)dlsym(RTLD_NEXT, "popen");
+	if (cfg->real_linkat == NULL || cfg->real_execve == NULL || cfg->real_execvpe == NULL ||
+	    cfg->real_execveat == NULL || cfg->real_fexecve == NULL ||
+	    cfg->real_posix_spawn == NULL || cfg->real_posix_spawnp == NULL ||
+	    cfg->real_system == NULL || cfg->real_popen == NULL)
+		set_broken(cfg, "libc", NULL, "lacks a symbol linkguard forwards to");
 }
 
 static void read_config(void)
@@ -137,6 +220,8 @@ static void read_config(void)
 	lg_rootset_init(&cfg->roots, read_backend(cfg, getenv("LINKGUARD_RESOLVER")));
 	find_real_symbols(cfg);
 	read_roots(cfg, getenv("LINKGUARD_ROOT"));
+	read_exec_policy(cfg);
+	keep_startup_env(cfg);
 	errno = saved;
 }
 

@@ -106,8 +106,8 @@ static void put_reason(struct line *l, const struct lg_config *cfg, const struct
 	const struct lg_entry *e = d->entry;
 	const char *root = e ? cfg->roots.root[e->root].path : "";
 
-	if (e == NULL) {
-		put(l, cfg->broken);
+	if (d->reason != NULL || e == NULL) {
+		put(l, d->reason ? d->reason : cfg->broken);
 		return;
 	}
 	if (e->why != LG_WHY_UNLOCATABLE)
@@ -173,15 +173,29 @@ static void put_time(struct line *l)
 	put(l, "Z");
 }
 
+/* Exec refusals name one path; link and rename calls two. */
+static int is_exec(const struct lg_denial *d)
+{
+	return d->reason != NULL && d->new_path == NULL;
+}
+
+/* "audit" when the audit mode lets the call through: never for a broken configuration. */
+static int audited(const struct lg_config *cfg, const struct lg_denial *d)
+{
+	return cfg->mode == LG_MODE_AUDIT && !cfg->broken && (d->entry || d->reason);
+}
+
 static void format_text(struct line *l, const struct lg_config *cfg, const struct lg_denial *d)
 {
 	put(l, LG_DIAG_PREFIX);
-	put(l, cfg->mode == LG_MODE_AUDIT && d->entry ? "audit: would deny " : "denied ");
+	put(l, audited(cfg, d) ? "audit: would deny " : "denied ");
 	put(l, d->call);
 	put(l, "(");
 	put_quoted(l, d->old_path);
-	put(l, ", ");
-	put_quoted(l, d->new_path);
+	if (!is_exec(d)) {
+		put(l, ", ");
+		put_quoted(l, d->new_path);
+	}
 	put(l, "): ");
 	put_reason(l, cfg, d);
 	put(l, "\n");
@@ -204,7 +218,7 @@ static void format_json(struct line *l, const struct lg_config *cfg, const struc
 	put(l, ",\"new\":");
 	put_quoted(l, d->new_path);
 	put(l, ",\"decision\":");
-	put(l, cfg->mode == LG_MODE_AUDIT && d->entry ? "\"audit\"" : "\"deny\"");
+	put(l, audited(cfg, d) ? "\"audit\"" : "\"deny\"");
 	put(l, ",\"reason\":");
 	put_quoted(l, reason.buf);
 	put(l, "}\n");
@@ -225,14 +239,29 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* The launcher's audit summary counts these bytes, from every process of the tree. */
+static void count_audit(const struct lg_config *cfg)
+{
+	int fd = open(cfg->audit_counter, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd >= 0) {
+		write_all(fd, "1", 1);
+		close(fd);
+	}
+}
+
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 {
 	struct line l;
 	int saved = errno;
 	int fd;
 
-	if (cfg->log == LG_LOG_NONE)
+	if (audited(cfg, d) && cfg->audit_counter[0] == '/')
+		count_audit(cfg);
+	if (cfg->log == LG_LOG_NONE) {
+		errno = saved;
 		return;
+	}
 	l.len = 0;
 	l.json = cfg->log == LG_LOG_FILE;
 	fd = l.json ? open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
@@ -246,5 +275,19 @@ void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 		format_text(&l, cfg, d);
 		write_all(STDERR_FILENO, l.buf, l.len);
 	}
+	errno = saved;
+}
+
+void lg_note(const struct lg_config *cfg, const char *text)
+{
+	struct line l = {.len = 0, .json = 0};
+	int saved = errno;
+
+	if (cfg->log == LG_LOG_NONE)
+		return;
+	put(&l, LG_DIAG_PREFIX "note: ");
+	put(&l, text);
+	put(&l, "\n");
+	write_all(STDERR_FILENO, l.buf, l.len);
 	errno = saved;
 }

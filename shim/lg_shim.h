@@ -2,6 +2,9 @@
 #ifndef LG_SHIM_H
 #define LG_SHIM_H
 
+#include <spawn.h>
+#include <stdio.h>
+
 #include "lg_resolve.h"
 
 #define LG_DIAG_PREFIX "linkguard: "
@@ -19,6 +22,16 @@ enum lg_log {
 
 typedef int (*lg_linkat_fn)(int, const char *, int, const char *, int);
 typedef int (*lg_renameat2_fn)(int, const char *, int, const char *, unsigned int);
+typedef int (*lg_execve_fn)(const char *, char *const[], char *const[]);
+typedef int (*lg_execveat_fn)(int, const char *, char *const[], char *const[], int);
+typedef int (*lg_fexecve_fn)(int, char *const[], char *const[]);
+typedef int (*lg_spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			   const posix_spawnattr_t *, char *const[], char *const[]);
+typedef int (*lg_system_fn)(const char *);
+typedef FILE *(*lg_popen_fn)(const char *, const char *);
+
+#define LG_MAX_STARTUP_VARS 32
+#define LG_STARTUP_POOL	    (LG_MAX_ROOTS * PATH_MAX + 4 * PATH_MAX)
 
 struct lg_config {
 	const char *broken; /* NULL, or why every call fails closed */
@@ -29,7 +42,30 @@ struct lg_config {
 	char broken_buf[PATH_MAX + 160];
 	lg_linkat_fn real_linkat;
 	lg_renameat2_fn real_renameat2;
+	lg_execve_fn real_execve;
+	lg_execve_fn real_execvpe;
+	lg_execveat_fn real_execveat;
+	lg_fexecve_fn real_fexecve;
+	lg_spawn_fn real_posix_spawn;
+	lg_spawn_fn real_posix_spawnp;
+	lg_system_fn real_system;
+	lg_popen_fn real_popen;
 	struct lg_rootset roots;
+
+	/* Exec policy (LINKGUARD_STATIC, _SETUID, _IO_URING = allow; _KERNEL set by the launcher).
+	 */
+	int allow_static;
+	int allow_setuid;
+	int allow_io_uring;
+	int kernel_layer;	      /* a Landlock layer confines what the preload can not reach */
+	char audit_counter[PATH_MAX]; /* LINKGUARD_AUDIT_COUNTER: one byte appended per audit */
+
+	/* What every exec passes on, as read at start-up: a confined program can not change it. */
+	size_t startup_count;
+	const char *startup_vars[LG_MAX_STARTUP_VARS]; /* "LINKGUARD_...=value" */
+	const char *startup_preload;		       /* "LD_PRELOAD=...", or NULL */
+	char self_path[PATH_MAX];		       /* this library, absolute; "" if unknown */
+	char startup_pool[LG_STARTUP_POOL];
 };
 
 /*
@@ -46,11 +82,12 @@ long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long 
 struct lg_denial {
 	const char *call;     /* "rename", "SYS_linkat", ... */
 	const char *old_path; /* as given; may be NULL */
-	const char *new_path;
-	const char *culprit; /* the path that was refused (old_path or new_path), or NULL */
-	int culprit_fd;	     /* the descriptor, for an empty path with AT_EMPTY_PATH */
-	const struct lg_entry
-	    *entry; /* why and which root; NULL when the configuration is broken */
+	const char *new_path; /* NULL for a call of one path (exec) */
+	const char *culprit;  /* the path that was refused (old_path or new_path), or NULL */
+	int culprit_fd;	      /* the descriptor, for an empty path with AT_EMPTY_PATH */
+	/* Why: the resolver's entry, or the reason in words; both NULL: the broken setting. */
+	const struct lg_entry *entry;
+	const char *reason;
 };
 
 /*
@@ -59,5 +96,15 @@ struct lg_denial {
  * Never touches errno.
  */
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d);
+
+/* lg_note: "linkguard: note: TEXT" on stderr, unless the log is "none". Never touches errno. */
+void lg_note(const struct lg_config *cfg, const char *text);
+
+/*
+ * lg_refuse_exec: the exec gate. Returns 0 when the program may run (it will load the shim, or a
+ * switch or the kernel layer covers it), or -LG_ERR_DENIED after reporting. The audit mode
+ * reports and returns 0. dir_fd/path/at_flags as execveat(2). Never touches errno.
+ */
+int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags);
 
 #endif

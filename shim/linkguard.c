@@ -1,13 +1,21 @@
 /* linkguard.c - the launcher: run a command with its hard links and renames confined to roots. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "lg_exec_check.h"
+#include "lg_kernel.h"
 
 #ifndef LG_VERSION
 #define LG_VERSION "unknown"
@@ -23,36 +31,58 @@
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND	127
 #define MAX_ROOTS	16
+#define MAX_WRITABLE	16
 
 static const char usage[] =
-    "usage: linkguard [--root DIR]... [--] COMMAND [ARG...]\n"
+    "usage: linkguard [OPTION]... [--] COMMAND [ARG...]\n"
     "\n"
-    "Run COMMAND with every hard link and rename it (and its dynamically linked children)\n"
-    "makes confined to DIR: link, linkat, rename, renameat and renameat2 on a path outside DIR,\n"
-    "or escaping it through \"..\", a symlink or a descriptor, fail with EACCES and a line on\n"
-    "stderr. Inside DIR everything behaves as without linkguard.\n"
+    "Run COMMAND with every hard link and rename it and its children make confined to the\n"
+    "roots: link, linkat, rename, renameat and renameat2 on a path outside them, or escaping\n"
+    "them through \"..\", a symlink or a descriptor, fail with EACCES and a line on stderr.\n"
+    "Inside the roots everything behaves as without linkguard.\n"
     "\n"
-    "  --root DIR   the confinement root (repeatable; default: the current directory)\n"
-    "  --help       this text\n"
-    "  --version    the version\n"
+    "  --root DIR         a confinement root (repeatable; default: the current directory)\n"
+    "  --audit            report what would be denied, let it through, and count it on exit\n"
+    "  --log DEST         stderr (default), none, or a file that gets JSON lines\n"
+    "  --allow-static     let static (and foreign-architecture) binaries run unconfined\n"
+    "  --allow-setuid     let set-user-ID programs run (the loader drops the preload)\n"
+    "  --no-new-privs     run set-user-ID programs without privilege, and so confined\n"
+    "  --kernel[=MODE]    add a Landlock layer for what LD_PRELOAD can not reach (static\n"
+    "                     binaries, raw system calls, io_uring); MODE: refer (default): links\n"
+    "                     and renames between directories must stay beneath the roots;\n"
+    "                     strict: creating, removing and replacing entries too, beneath the\n"
+    "                     roots and --allow-write dirs only; best-effort: refer, or a warning\n"
+    "                     where the kernel has no Landlock\n"
+    "  --allow-write DIR  with --kernel=strict: DIR is writable too (repeatable; e.g. /tmp)\n"
+    "  --help, --version\n"
     "\n"
-    "Environment passed on: LINKGUARD_ROOT (the roots, ':'-separated), LD_PRELOAD (the library\n"
-    "first). Also read by the library: LINKGUARD_MODE=enforce|audit, LINKGUARD_LOG=stderr|none|\n"
-    "/abs/file.jsonl, LINKGUARD_RESOLVER=auto|walk.\n"
-    "\n"
-    "Example (a build step that may only link and rename inside its workspace):\n"
+    "Example (a build step that may only link and rename inside its workspace and /tmp):\n"
     "  mkdir -p /tmp/ws && cd /tmp/ws && echo data > a\n"
-    "  linkguard --root /tmp/ws -- sh -c 'ln a b && mv b c && ls'\n"
+    "  linkguard --root \"$PWD\" --root /tmp -- sh -c 'ln a b && mv b c && ls'\n"
     "      -> a  c\n"
-    "  linkguard --root /tmp/ws -- mv a /tmp/stolen\n"
-    "      -> linkguard: denied rename(\"a\", \"/tmp/stolen\"): \"/tmp/stolen\" is outside root\n"
-    "         \"/tmp/ws\"\n"
-    "         mv: cannot move 'a' to '/tmp/stolen': Permission denied    (exit status 1)\n"
+    "  linkguard --root \"$PWD\" -- mv a /var/tmp/stolen\n"
+    "      -> linkguard: denied renameat2(\"a\", \"/var/tmp/stolen\"): \"/var/tmp/stolen\" is\n"
+    "         outside root \"/tmp/ws\"\n"
+    "         mv: cannot move 'a' to '/var/tmp/stolen': Permission denied    (status 1)\n"
     "\n"
-    "Exit status: COMMAND's; 125 when linkguard itself fails (bad root, usage, no library);\n"
-    "126 when COMMAND can not be run; 127 when it is not found.\n";
+    "Exit status: COMMAND's; 125 when linkguard itself fails (bad root, usage, no library, no\n"
+    "Landlock for --kernel); 126 when COMMAND can not be run or is refused (static, setuid);\n"
+    "127 when it is not found.\n";
 
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
+struct options {
+	int root_count;
+	int writable_count;
+	int audit;
+	int allow_static;
+	int allow_setuid;
+	int no_new_privs;
+	enum lg_kernel_mode kernel;
+	const char *log;
+	char roots[MAX_ROOTS][PATH_MAX];
+	char writable[MAX_WRITABLE][PATH_MAX];
+};
+
+__attribute__((format(printf, 2, 3), noreturn)) static void die(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,29 +91,21 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
 	vfprintf(stderr, fmt, ap);
 	fputs("\n", stderr);
 	va_end(ap);
-	exit(EXIT_OWN_ERROR);
+	exit(status);
 }
 
-/* dir of the running launcher into out; the build tree and the install both start from it. */
-static void launcher_dir(char *out, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", out, size - 1);
-
-	if (n <= 0)
-		die("cannot find where %s runs from (is /proc mounted?)", "linkguard");
-	out[n] = '\0';
-	*strrchr(out, '/') = '\0';
-}
-
-/* The library: next to the launcher (build tree), in ../<libdir> (relocated install), or at
+/* The library: next to the launcher (build tree), in ../<libdir> (a relocated install), or at
  * the configured install path. */
 static void find_library(char *out, size_t size)
 {
-	char dir[PATH_MAX];
 	const char *libdir_name = strrchr(LG_INSTALL_LIBDIR, '/');
-	char candidates[3][PATH_MAX + 64];
+	char dir[PATH_MAX], candidates[3][PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 
-	launcher_dir(dir, sizeof(dir));
+	if (n <= 0)
+		die(EXIT_OWN_ERROR, "cannot find where the launcher runs from (is /proc mounted?)");
+	dir[n] = '\0';
+	*strrchr(dir, '/') = '\0';
 	snprintf(candidates[0], sizeof(candidates[0]), "%s/%s", dir, LG_LIB_NAME);
 	snprintf(candidates[1], sizeof(candidates[1]), "%s/..%s/%s", dir,
 		 libdir_name ? libdir_name : "/lib", LG_LIB_NAME);
@@ -93,36 +115,112 @@ static void find_library(char *out, size_t size)
 		    strlen(out) < size)
 			return;
 	}
-	die("cannot find %s next to the launcher or in the install's library directory",
-	    LG_LIB_NAME);
+	die(EXIT_OWN_ERROR, "cannot find %s next to the launcher or in %s", LG_LIB_NAME,
+	    LG_INSTALL_LIBDIR);
 }
 
-/* An absolute spelling of dir, as the user wrote it (so both it and its canonical form
- * count); it must be an existing directory. */
-static void absolute_root(const char *dir, char *out, size_t size)
+/* The loader only warns and runs the program unconfined when a preload fails: load it here
+ * first, so a broken library stops us instead. */
+static void check_library_loads(const char *lib)
+{
+	if (dlopen(lib, RTLD_NOW | RTLD_LOCAL) == NULL)
+		die(EXIT_OWN_ERROR, "the library can not be loaded: %s", dlerror());
+}
+
+/* An absolute spelling of dir as the user wrote it (both it and its canonical form count). */
+static void absolute_dir(const char *what, const char *dir, char *out, size_t size)
 {
 	char cwd[PATH_MAX];
 	struct stat st;
+	int dot = strcmp(dir, ".") == 0;
 
 	if (dir[0] == '\0')
-		die("--root needs a directory, not an empty string");
+		die(EXIT_OWN_ERROR, "%s needs a directory, not an empty string", what);
 	if (strchr(dir, ':'))
-		die("root \"%s\" contains ':', which separates roots in LINKGUARD_ROOT", dir);
+		die(EXIT_OWN_ERROR, "%s \"%s\" contains ':', which separates roots", what, dir);
 	if (stat(dir, &st) != 0)
-		die("root \"%s\" does not exist", dir);
+		die(EXIT_OWN_ERROR, "%s \"%s\" does not exist", what, dir);
 	if (!S_ISDIR(st.st_mode))
-		die("root \"%s\" is not a directory", dir);
+		die(EXIT_OWN_ERROR, "%s \"%s\" is not a directory", what, dir);
 	if (dir[0] == '/') {
 		if (strlen(dir) >= size)
-			die("root \"%s\" is too long", dir);
+			die(EXIT_OWN_ERROR, "%s \"%s\" is too long", what, dir);
 		strcpy(out, dir);
 		return;
 	}
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		die("cannot read the current directory for root \"%s\"", dir);
-	if ((size_t)snprintf(out, size, "%s%s%s", cwd, strcmp(dir, ".") ? "/" : "",
-			     strcmp(dir, ".") ? dir : "") >= size)
-		die("root \"%s\" is too long", dir);
+		die(EXIT_OWN_ERROR, "cannot read the current directory for %s \"%s\"", what, dir);
+	if ((size_t)snprintf(out, size, "%s%s%s", cwd, dot ? "" : "/", dot ? "" : dir) >= size)
+		die(EXIT_OWN_ERROR, "%s \"%s\" is too long", what, dir);
+}
+
+static const char *log_destination(const char *dest, char *buf, size_t size)
+{
+	char cwd[PATH_MAX];
+
+	if (strcmp(dest, "stderr") == 0 || strcmp(dest, "none") == 0 || dest[0] == '/')
+		return dest;
+	if (dest[0] == '\0' || getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(buf, size, "%s/%s", cwd, dest) >= size)
+		die(EXIT_OWN_ERROR, "--log \"%s\" is not a usable destination", dest);
+	return buf;
+}
+
+/* One option at argv[*i]; returns 0 at the end of the options. */
+static int parse_option(struct options *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char *value = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (strcmp(a, "--") == 0) {
+		(*i)++;
+		return 0;
+	}
+	if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		fputs(usage, stdout);
+		exit(0);
+	}
+	if (strcmp(a, "--version") == 0) {
+		printf("linkguard %s\n", LG_VERSION);
+		exit(0);
+	}
+	if (strcmp(a, "--audit") == 0)
+		o->audit = 1;
+	else if (strcmp(a, "--allow-static") == 0)
+		o->allow_static = 1;
+	else if (strcmp(a, "--allow-setuid") == 0)
+		o->allow_setuid = 1;
+	else if (strcmp(a, "--no-new-privs") == 0)
+		o->no_new_privs = 1;
+	else if (strcmp(a, "--kernel") == 0)
+		o->kernel = LG_KERNEL_REFER;
+	else if (strncmp(a, "--kernel=", 9) == 0 && lg_kernel_mode_parse(a + 9, &o->kernel) == 0)
+		;
+	else if (strcmp(a, "--root") == 0 && value && o->root_count < MAX_ROOTS)
+		absolute_dir("root", argv[++*i], o->roots[o->root_count++], PATH_MAX);
+	else if (strcmp(a, "--allow-write") == 0 && value && o->writable_count < MAX_WRITABLE)
+		absolute_dir("--allow-write", argv[++*i], o->writable[o->writable_count++],
+			     PATH_MAX);
+	else if (strcmp(a, "--log") == 0 && value)
+		o->log = argv[++*i];
+	else {
+		fprintf(stderr, "linkguard: bad option \"%s\"%s\n\n%s", a,
+			value ? "" : " (or its value is missing)", usage);
+		exit(EXIT_OWN_ERROR);
+	}
+	(*i)++;
+	return 1;
+}
+
+static void set_roots(const struct options *o)
+{
+	static char list[MAX_ROOTS * (PATH_MAX + 1)];
+	size_t len = 0;
+
+	for (int i = 0; i < o->root_count; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ":" : "",
+					o->roots[i]);
+	setenv("LINKGUARD_ROOT", list, 1);
 }
 
 /* LD_PRELOAD with the library first, once. */
@@ -136,62 +234,135 @@ static void preload_first(const char *lib)
 		return;
 	}
 	if (asprintf(&value, "%s:%s", lib, old) < 0)
-		die("out of memory");
+		die(EXIT_OWN_ERROR, "out of memory");
 	setenv("LD_PRELOAD", value, 1);
 	free(value);
 }
 
-static void set_roots(char roots[][PATH_MAX], int count)
+/* The file execvp() would run, for the static/setuid check. */
+static const char *find_command(const char *file, char *buf, size_t size)
 {
-	char list[MAX_ROOTS * (PATH_MAX + 1)];
-	size_t len = 0;
+	const char *dirs = getenv("PATH");
 
-	for (int i = 0; i < count; i++) {
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ":" : "",
-					roots[i]);
+	if (strchr(file, '/'))
+		return file;
+	for (dirs = dirs ? dirs : "/bin:/usr/bin"; *dirs;) {
+		size_t len = strcspn(dirs, ":");
+		struct stat st;
+
+		if ((size_t)snprintf(buf, size, "%.*s%s%s", (int)len, dirs, len ? "/" : "", file) <
+			size &&
+		    access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			return buf;
+		dirs += len + (dirs[len] == ':');
 	}
-	setenv("LINKGUARD_ROOT", list, 1);
+	return file;
+}
+
+/* The shim refuses these at exec; the launcher refuses them the same way for its command. */
+static void check_command(const struct options *o, const char *command)
+{
+	struct lg_exec_verdict v;
+	char found[PATH_MAX];
+	int allowed;
+
+	lg_exec_inspect(AT_FDCWD, find_command(command, found, sizeof(found)), 0, &v);
+	if (v.kind == LG_EXEC_PRELOADED)
+		return;
+	allowed = v.kind == LG_EXEC_SETUID ? o->allow_setuid : o->allow_static;
+	if (o->kernel != LG_KERNEL_NONE && lg_kernel_in_force()) {
+		fprintf(stderr,
+			"linkguard: note: \"%s\" is %s: not preloaded; kernel layer in force\n",
+			v.program, lg_exec_kind_text(v.kind));
+		return;
+	}
+	if (allowed)
+		return;
+	if (o->audit) {
+		fprintf(stderr, "linkguard: audit: would refuse \"%s\": it is %s\n", v.program,
+			lg_exec_kind_text(v.kind));
+		return;
+	}
+	die(EXIT_CANNOT_RUN,
+	    "refusing to run \"%s\": it is %s, which LD_PRELOAD can not confine; allow it with %s "
+	    "or confine it with --kernel",
+	    v.program, lg_exec_kind_text(v.kind),
+	    v.kind == LG_EXEC_SETUID ? "--allow-setuid (or --no-new-privs)" : "--allow-static");
+}
+
+static void exec_command(char **argv)
+{
+	execvp(argv[0], argv);
+	fprintf(stderr, "linkguard: cannot run \"%s\": %s\n", argv[0], strerror(errno));
+	exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+/* --audit: run the command as a child and say, on exit, how much would have been denied. */
+static int run_audited(char **argv)
+{
+	char counter[] = "/tmp/linkguard-audit-XXXXXX";
+	int fd = mkstemp(counter), status;
+	struct stat st;
+	pid_t pid;
+
+	if (fd < 0)
+		die(EXIT_OWN_ERROR, "cannot create the audit counter: %s", strerror(errno));
+	setenv("LINKGUARD_AUDIT_COUNTER", counter, 1);
+	pid = fork();
+	if (pid < 0)
+		die(EXIT_OWN_ERROR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fd);
+		exec_command(argv);
+	}
+	signal(SIGINT, SIG_IGN); /* the child gets them from the terminal and decides */
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	fstat(fd, &st);
+	unlink(counter);
+	fprintf(stderr, "linkguard: audit: %lld call%s would have been denied\n",
+		(long long)st.st_size, st.st_size == 1 ? "" : "s");
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }
 
 int main(int argc, char **argv)
 {
-	static char roots[MAX_ROOTS][PATH_MAX];
-	char lib[PATH_MAX];
-	int count = 0, i;
+	static struct options o;
+	char lib[PATH_MAX], log_buf[PATH_MAX];
+	int i = 1;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("linkguard %s\n", LG_VERSION);
-			return 0;
-		} else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
-			if (count == MAX_ROOTS)
-				die("at most %d roots", MAX_ROOTS);
-			absolute_root(argv[++i], roots[count++], PATH_MAX);
-		} else if (strncmp(argv[i], "--root=", 7) == 0) {
-			if (count == MAX_ROOTS)
-				die("at most %d roots", MAX_ROOTS);
-			absolute_root(argv[i] + 7, roots[count++], PATH_MAX);
-		} else {
-			fprintf(stderr, "linkguard: unknown option \"%s\"\n\n%s", argv[i], usage);
-			return EXIT_OWN_ERROR;
-		}
-	}
+	while (i < argc && argv[i][0] == '-' && parse_option(&o, argc, argv, &i))
+		;
 	if (i >= argc) {
 		fprintf(stderr, "linkguard: no command given\n\n%s", usage);
 		return EXIT_OWN_ERROR;
 	}
-	if (count == 0)
-		absolute_root(".", roots[count++], PATH_MAX);
+	if (o.writable_count > 0 && o.kernel != LG_KERNEL_STRICT)
+		die(EXIT_OWN_ERROR, "--allow-write only means something with --kernel=strict");
+	if (o.root_count == 0)
+		absolute_dir("root", ".", o.roots[o.root_count++], PATH_MAX);
 	find_library(lib, sizeof(lib));
-	set_roots(roots, count);
+	set_roots(&o);
+	if (o.audit)
+		setenv("LINKGUARD_MODE", "audit", 1);
+	if (o.log)
+		setenv("LINKGUARD_LOG", log_destination(o.log, log_buf, sizeof(log_buf)), 1);
+	if (o.allow_static)
+		setenv("LINKGUARD_STATIC", "allow", 1);
+	if (o.allow_setuid)
+		setenv("LINKGUARD_SETUID", "allow", 1);
+	if (o.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die(EXIT_OWN_ERROR, "cannot set no_new_privs: %s", strerror(errno));
+	if (o.kernel != LG_KERNEL_NONE)
+		lg_kernel_apply(o.kernel, o.roots, o.root_count, o.writable, o.writable_count);
+	check_library_loads(lib);
+	check_command(&o, argv[i]);
 	preload_first(lib);
-	execvp(argv[i], argv + i);
-	fprintf(stderr, "linkguard: cannot run \"%s\": %s\n", argv[i], strerror(errno));
-	return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	if (o.audit)
+		return run_audited(argv + i);
+	exec_command(argv + i);
+	return EXIT_CANNOT_RUN;
 }

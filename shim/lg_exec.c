@@ -1,0 +1,437 @@
+/* lg_exec.c - stay confined across exec: pass the start-up settings on, refuse what can't load us.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lg_exec_check.h"
+#include "lg_shim.h"
+
+#define LG_EXPORT __attribute__((visibility("default")))
+
+extern char **environ;
+
+/*
+ * A program's environment, repaired: every LINKGUARD_* entry replaced by the start-up ones, and
+ * this library kept in LD_PRELOAD. Lives in its own mapping: exec wrappers may run in a vfork
+ * child, where malloc is not safe.
+ */
+struct fixed_env {
+	char **envp;
+	void *map;
+	size_t map_len;
+};
+
+static int is_ours(const struct lg_config *cfg, const char *entry, size_t len)
+{
+	size_t self_len = strlen(cfg->self_path);
+
+	return self_len > 0 && len == self_len && memcmp(entry, cfg->self_path, len) == 0;
+}
+
+/* Whether an LD_PRELOAD value (entries split by ':' or ' ') already names this library. */
+static int preload_has_us(const struct lg_config *cfg, const char *value)
+{
+	while (*value) {
+		size_t len = strcspn(value, ": ");
+
+		if (is_ours(cfg, value, len))
+			return 1;
+		value += len;
+		value += *value != '\0';
+	}
+	return 0;
+}
+
+/* "LD_PRELOAD=<us>[:<old>]" into buf, which holds size bytes. */
+static char *preload_with_us(const struct lg_config *cfg, const char *old, char *buf, size_t size)
+{
+	snprintf(buf, size, "LD_PRELOAD=%s%s%s", cfg->self_path, old && *old ? ":" : "",
+		 old ? old : "");
+	return buf;
+}
+
+static size_t count(char *const list[])
+{
+	size_t n = 0;
+
+	while (list && list[n])
+		n++;
+	return n;
+}
+
+/* The start-up LD_PRELOAD when it names us (keeps a sanitizer runtime first), else just us. */
+static char *startup_preload(const struct lg_config *cfg, char *buf, size_t size)
+{
+	if (cfg->startup_preload && preload_has_us(cfg, cfg->startup_preload + 11))
+		return (char *)cfg->startup_preload;
+	return preload_with_us(cfg, NULL, buf, size);
+}
+
+static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
+{
+	size_t n = count(envp), k = 0, preload_room;
+	int preload_seen = 0;
+	char *text;
+
+	preload_room = PATH_MAX + 16;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
+			preload_room += strlen(envp[i]);
+	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + preload_room;
+	out->map =
+	    mmap(NULL, out->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (out->map == MAP_FAILED)
+		return -ENOMEM;
+	out->envp = out->map;
+	text = (char *)(out->envp + n + cfg->startup_count + 2);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(envp[i], "LINKGUARD_", 10) == 0)
+			continue;
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
+			preload_seen = 1;
+			if (!preload_has_us(cfg, envp[i] + 11)) {
+				out->envp[k++] =
+				    preload_with_us(cfg, envp[i] + 11, text, preload_room);
+				continue;
+			}
+		}
+		out->envp[k++] = envp[i];
+	}
+	if (!preload_seen)
+		out->envp[k++] = startup_preload(cfg, text, preload_room);
+	for (size_t i = 0; i < cfg->startup_count; i++)
+		out->envp[k++] = (char *)cfg->startup_vars[i];
+	out->envp[k] = NULL;
+	return 0;
+}
+
+static void release_env(struct fixed_env *env)
+{
+	int saved = errno;
+
+	munmap(env->map, env->map_len);
+	errno = saved;
+}
+
+int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags)
+{
+	struct lg_config *cfg = lg_config();
+	struct lg_exec_verdict v;
+	char reason[PATH_MAX + 256];
+	int allowed;
+
+	if (cfg->everything && !cfg->broken)
+		return 0;
+	lg_exec_inspect(dir_fd, path, at_flags, &v);
+	if (v.kind == LG_EXEC_PRELOADED && !cfg->broken)
+		return 0;
+	allowed = v.kind == LG_EXEC_SETUID ? cfg->allow_setuid : cfg->allow_static;
+	if (v.kind != LG_EXEC_PRELOADED && allowed && !cfg->broken)
+		return 0;
+	if (v.kind != LG_EXEC_PRELOADED && cfg->kernel_layer && !cfg->broken) {
+		snprintf(reason, sizeof(reason),
+			 "%s(\"%s\"): %s is not preloaded; kernel layer in force", call, v.program,
+			 lg_exec_kind_text(v.kind));
+		lg_note(cfg, reason);
+		return 0;
+	}
+	if (cfg->broken) {
+		snprintf(reason, sizeof(reason), "%s", cfg->broken);
+	} else {
+		snprintf(reason, sizeof(reason),
+			 "\"%s\" is %s, which LD_PRELOAD can not confine; allow it with %s=allow "
+			 "(linkguard %s) or confine it with linkguard --kernel",
+			 v.program, lg_exec_kind_text(v.kind),
+			 v.kind == LG_EXEC_SETUID ? "LINKGUARD_SETUID" : "LINKGUARD_STATIC",
+			 v.kind == LG_EXEC_SETUID ? "--allow-setuid" : "--allow-static");
+	}
+	{
+		struct lg_denial d = {call, path, NULL, path, dir_fd, NULL, reason};
+
+		lg_report(cfg, &d);
+	}
+	return cfg->mode == LG_MODE_AUDIT && !cfg->broken ? 0 : -LG_ERR_DENIED;
+}
+
+/* Refuse what can not load the shim, then repair the environment it will get. */
+static int prepare(const char *call, int dir_fd, const char *checked, int at_flags,
+		   char *const envp[], struct fixed_env *env)
+{
+	int r = lg_refuse_exec(call, dir_fd, checked, at_flags);
+
+	return r != 0 ? r : fix_env(lg_config(), envp, env);
+}
+
+/* The file execvp() would run: the first executable regular file along PATH, as glibc does. */
+static const char *search_path(const char *file, char *buf, size_t size)
+{
+	const char *dirs = getenv("PATH");
+	struct stat st;
+
+	if (file == NULL || *file == '\0' || strchr(file, '/'))
+		return file;
+	if (dirs == NULL)
+		dirs = "/bin:/usr/bin";
+	while (1) {
+		size_t len = strcspn(dirs, ":");
+
+		if ((size_t)snprintf(buf, size, "%.*s%s%s", (int)len, dirs, len ? "/" : "", file) <
+			size &&
+		    access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+			return buf;
+		if (dirs[len] == '\0')
+			return file;
+		dirs += len + 1;
+	}
+}
+
+static int fail(int r)
+{
+	errno = -r;
+	return -1;
+}
+
+static int guarded_execve(const char *call, const char *path, char *const argv[],
+			  char *const envp[])
+{
+	struct fixed_env env;
+	int saved = errno;
+	int r = prepare(call, AT_FDCWD, path, 0, envp, &env);
+
+	if (r != 0)
+		return fail(r);
+	errno = saved;
+	r = lg_config()->real_execve(path, argv, env.envp);
+	release_env(&env);
+	return r;
+}
+
+static int guarded_execvpe(const char *call, const char *file, char *const argv[],
+			   char *const envp[])
+{
+	char found[PATH_MAX];
+	struct fixed_env env;
+	int saved = errno;
+	int r = prepare(call, AT_FDCWD, search_path(file, found, sizeof(found)), 0, envp, &env);
+
+	if (r != 0)
+		return fail(r);
+	errno = saved;
+	r = lg_config()->real_execvpe(file, argv, env.envp);
+	release_env(&env);
+	return r;
+}
+
+LG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return guarded_execve("execve", path, argv, envp);
+}
+
+LG_EXPORT int execv(const char *path, char *const argv[])
+{
+	return guarded_execve("execv", path, argv, environ);
+}
+
+LG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	return guarded_execvpe("execvpe", file, argv, envp);
+}
+
+LG_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return guarded_execvpe("execvp", file, argv, environ);
+}
+
+LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *const envp[],
+		       int flags)
+{
+	struct fixed_env env;
+	int saved = errno;
+	int r = prepare("execveat", dir_fd, path, flags & AT_EMPTY_PATH, envp, &env);
+
+	if (r != 0)
+		return fail(r);
+	errno = saved;
+	r = lg_config()->real_execveat(dir_fd, path, argv, env.envp, flags);
+	release_env(&env);
+	return r;
+}
+
+LG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	struct fixed_env env;
+	int saved = errno;
+	int r = prepare("fexecve", fd, "", AT_EMPTY_PATH, envp, &env);
+
+	if (r != 0)
+		return fail(r);
+	errno = saved;
+	r = lg_config()->real_fexecve(fd, argv, env.envp);
+	release_env(&env);
+	return r;
+}
+
+/* execl and kin: their arguments gathered into a vector (mapped: no malloc in a vfork child). */
+struct arg_vector {
+	char **argv;
+	char *const *envp;
+	size_t map_len;
+};
+
+static int gather(struct arg_vector *v, const char *arg0, va_list ap, int with_envp)
+{
+	va_list count_ap;
+	size_t n = 1;
+
+	va_copy(count_ap, ap);
+	while (va_arg(count_ap, char *) != NULL)
+		n++;
+	va_end(count_ap);
+	v->map_len = (n + 1) * sizeof(char *);
+	v->argv =
+	    mmap(NULL, v->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v->argv == MAP_FAILED)
+		return -ENOMEM;
+	v->argv[0] = (char *)arg0;
+	for (size_t i = 1; i <= n; i++)
+		v->argv[i] = i < n ? va_arg(ap, char *) : NULL;
+	(void)va_arg(ap, char *); /* the terminating NULL */
+	v->envp = with_envp ? va_arg(ap, char *const *) : environ;
+	return 0;
+}
+
+static int release_args(struct arg_vector *v, int r)
+{
+	int saved = errno;
+
+	munmap(v->argv, v->map_len);
+	errno = saved;
+	return r;
+}
+
+LG_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	struct arg_vector v;
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = gather(&v, arg, ap, 0);
+	va_end(ap);
+	if (r != 0)
+		return fail(r);
+	return release_args(&v, guarded_execve("execl", path, v.argv, v.envp));
+}
+
+LG_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	struct arg_vector v;
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = gather(&v, arg, ap, 1);
+	va_end(ap);
+	if (r != 0)
+		return fail(r);
+	return release_args(&v, guarded_execve("execle", path, v.argv, v.envp));
+}
+
+LG_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	struct arg_vector v;
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = gather(&v, arg, ap, 0);
+	va_end(ap);
+	if (r != 0)
+		return fail(r);
+	return release_args(&v, guarded_execvpe("execlp", file, v.argv, v.envp));
+}
+
+/* posix_spawn answers with an error number, not errno. */
+static int guarded_spawn(const char *call, int search, pid_t *pid, const char *path,
+			 const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr,
+			 char *const argv[], char *const envp[])
+{
+	struct lg_config *cfg = lg_config();
+	char found[PATH_MAX];
+	struct fixed_env env;
+	const char *checked = search ? search_path(path, found, sizeof(found)) : path;
+	int r = prepare(call, AT_FDCWD, checked, 0, envp, &env);
+
+	if (r != 0)
+		return -r;
+	r = (search ? cfg->real_posix_spawnp : cfg->real_posix_spawn)(pid, path, actions, attr,
+								      argv, env.envp);
+	release_env(&env);
+	return r;
+}
+
+LG_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return guarded_spawn("posix_spawn", 0, pid, path, actions, attr, argv, envp);
+}
+
+LG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return guarded_spawn("posix_spawnp", 1, pid, file, actions, attr, argv, envp);
+}
+
+/*
+ * system() and popen() spawn /bin/sh inside libc with the process's own environment, out of
+ * reach of the wrappers above: put the start-up settings back into it first.
+ */
+static void repair_environ(void)
+{
+	struct lg_config *cfg = lg_config();
+	char name[256], preload[PATH_MAX * 2];
+	const char *old = getenv("LD_PRELOAD");
+	int saved = errno;
+
+	for (size_t i = 0; environ && environ[i];) {
+		size_t len = strcspn(environ[i], "=");
+
+		if (strncmp(environ[i], "LINKGUARD_", 10) != 0 || len >= sizeof(name)) {
+			i++;
+			continue;
+		}
+		memcpy(name, environ[i], len);
+		name[len] = '\0';
+		unsetenv(name); /* shifts the rest down: look at index i again */
+	}
+	for (size_t i = 0; i < cfg->startup_count; i++)
+		putenv((char *)cfg->startup_vars[i]);
+	if (old == NULL || !preload_has_us(cfg, old)) {
+		const char *value = old && *old
+					? preload_with_us(cfg, old, preload, sizeof(preload))
+					: startup_preload(cfg, preload, sizeof(preload));
+		setenv("LD_PRELOAD", value + 11, 1);
+	}
+	errno = saved;
+}
+
+LG_EXPORT int system(const char *command)
+{
+	if (command != NULL)
+		repair_environ();
+	return lg_config()->real_system(command);
+}
+
+LG_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	repair_environ();
+	return lg_config()->real_popen(command, mode);
+}

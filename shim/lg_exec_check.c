@@ -1,0 +1,164 @@
+/* lg_exec_check.c - read an executable's ELF header or "#!" line, and its set-id bits. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "lg_exec_check.h"
+#include "lg_resolve.h"
+
+#define LG_SCRIPT_DEPTH 4 /* "#!" interpreters followed, as the kernel's BINPRM_MAX_RECURSION */
+
+#if defined(__LP64__)
+#define LG_ELF_CLASS ELFCLASS64
+typedef Elf64_Ehdr lg_ehdr;
+typedef Elf64_Phdr lg_phdr;
+#else
+#define LG_ELF_CLASS ELFCLASS32
+typedef Elf32_Ehdr lg_ehdr;
+typedef Elf32_Phdr lg_phdr;
+#endif
+
+#if defined(__x86_64__)
+#define LG_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define LG_ELF_MACHINE EM_AARCH64
+#elif defined(__i386__)
+#define LG_ELF_MACHINE EM_386
+#elif defined(__arm__)
+#define LG_ELF_MACHINE EM_ARM
+#elif defined(__riscv)
+#define LG_ELF_MACHINE EM_RISCV
+#else
+#define LG_ELF_MACHINE EM_NONE /* unknown: judge by class and interpreter only */
+#endif
+
+const char *lg_exec_kind_text(enum lg_exec_kind kind)
+{
+	switch (kind) {
+	case LG_EXEC_STATIC:
+		return "a statically linked binary";
+	case LG_EXEC_FOREIGN:
+		return "a binary of another architecture";
+	case LG_EXEC_SETUID:
+		return "a set-user-ID, set-group-ID or file-capability program";
+	default:
+		return "a dynamically linked program";
+	}
+}
+
+static int has_interpreter(int fd, const lg_ehdr *eh)
+{
+	lg_phdr ph;
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		off_t at = (off_t)eh->e_phoff + (off_t)i * eh->e_phentsize;
+
+		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+			return 1; /* unreadable: leave it to the kernel */
+		if (ph.p_type == PT_INTERP)
+			return 1;
+	}
+	return 0;
+}
+
+static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len)
+{
+	lg_ehdr eh;
+
+	if (head[EI_CLASS] != LG_ELF_CLASS || len < sizeof(eh))
+		return LG_EXEC_FOREIGN;
+	memcpy(&eh, head, sizeof(eh));
+	if (LG_ELF_MACHINE != EM_NONE && eh.e_machine != LG_ELF_MACHINE)
+		return LG_EXEC_FOREIGN;
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return LG_EXEC_PRELOADED; /* the kernel refuses it */
+	return has_interpreter(fd, &eh) ? LG_EXEC_PRELOADED : LG_EXEC_STATIC;
+}
+
+/* Whether exec of this file turns on secure-execution mode (AT_SECURE). */
+static int gains_privilege(int fd)
+{
+	struct stat st;
+	struct statvfs vfs;
+
+	if (fstat(fd, &st) != 0)
+		return 0;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		return 0; /* set-id bits and file capabilities are ignored */
+	if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		return 0;
+	if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
+		return 1;
+	/* set-group-ID without group execute is mandatory locking, not privilege */
+	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getgid())
+		return 1;
+	return fgetxattr(fd, "security.capability", NULL, 0) > 0;
+}
+
+/* The interpreter of a "#!" line into out; 0, or -1 when there is none. */
+static int script_interpreter(const unsigned char *head, size_t len, char *out, size_t size)
+{
+	size_t i = 2, start, n;
+
+	while (i < len && (head[i] == ' ' || head[i] == '\t'))
+		i++;
+	start = i;
+	while (i < len && head[i] != ' ' && head[i] != '\t' && head[i] != '\n' && head[i] != '\0')
+		i++;
+	n = i - start;
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(out, head + start, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* fexecve's descriptor may be O_PATH: reopen it for reading through /proc. */
+static int open_descriptor(int fd)
+{
+	char proc[LG_PROC_FD_PATH_MAX];
+
+	lg_proc_fd_path(proc, 0, fd);
+	return open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_verdict *v)
+{
+	unsigned char head[256];
+	int saved = errno;
+	int fd, depth;
+	ssize_t len;
+
+	v->kind = LG_EXEC_PRELOADED;
+	if (path == NULL || strlen(path) >= sizeof(v->program))
+		goto out;
+	strcpy(v->program, path);
+	for (depth = 0; depth <= LG_SCRIPT_DEPTH; depth++) {
+		if (v->program[0] == '\0' && (at_flags & AT_EMPTY_PATH))
+			fd = open_descriptor(dir_fd);
+		else
+			fd = openat(dir_fd, v->program, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			goto out;
+		len = pread(fd, head, sizeof(head), 0);
+		if (gains_privilege(fd))
+			v->kind = LG_EXEC_SETUID;
+		else if (len >= 4 && memcmp(head, ELFMAG, SELFMAG) == 0)
+			v->kind = judge_elf(fd, head, (size_t)len);
+		close(fd);
+		if (v->kind != LG_EXEC_PRELOADED || len < 2 || head[0] != '#' || head[1] != '!' ||
+		    script_interpreter(head, (size_t)len, v->program, sizeof(v->program)) != 0)
+			break;
+		dir_fd = AT_FDCWD;
+		at_flags = 0;
+	}
+out:
+	errno = saved;
+}
