@@ -249,10 +249,19 @@ static int guarded_syscall(long nr, const long *a, int *handled)
 				  (const char *)a[3],
 				  nr == SYS_renameat ? 0 : (unsigned)a[4]};
 		return guarded_renameat2(&c);
+#ifdef SYS_io_uring_setup
+	case SYS_io_uring_setup:
+		/* Its IORING_OP_LINKAT/RENAMEAT would bypass the shim: programs fall back to the
+		 * ordinary calls on ENOSYS. */
+		if (lg_config()->allow_io_uring)
+			break;
+		return -ENOSYS;
+#endif
 	default:
-		*handled = 0;
-		return 0;
+		break;
 	}
+	*handled = 0;
+	return 0;
 }
 
 LG_EXPORT long syscall(long number, ...)
