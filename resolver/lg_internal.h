@@ -39,7 +39,7 @@ int lg_set_final(struct lg_entry *out, const char *name, size_t len, int trailin
  * (no openat2, an absolute symlink, an escape to confirm, a final symlink to follow).
  * rel lies in buf and is left as it was found.
  */
-int lg_openat2_resolve(struct lg_rootset *set, size_t root, char *rel, unsigned flags,
+int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned flags,
 		       struct lg_entry *out);
 
 /*
@@ -47,8 +47,11 @@ int lg_openat2_resolve(struct lg_rootset *set, size_t root, char *rel, unsigned 
  * rel lies in buf[0..LG_BUF_SIZE), which the walk reuses to splice symlink targets in front.
  * Returns 0 (out filled) or a negative errno.
  */
-int lg_walk_resolve(struct lg_rootset *set, size_t root, char *buf, char *rel, unsigned flags,
+int lg_walk_resolve(struct lg_scope *scope, size_t root, char *buf, char *rel, unsigned flags,
 		    struct lg_entry *out);
+
+/* lg_scope_root_fd: root i's descriptor, validated once per scope; or -LG_ERR_DENIED. */
+int lg_scope_root_fd(struct lg_scope *scope, size_t i);
 
 /* lg_wants_follow: whether the final component must be followed (a lookup, not a create). */
 int lg_wants_follow(unsigned flags, int trailing);

@@ -58,12 +58,52 @@ static int is_symlink_at(int dir_fd, const char *name)
 	return readlinkat(dir_fd, name, &c, 1) >= 0;
 }
 
-int lg_openat2_resolve(struct lg_rootset *set, size_t root, char *rel, unsigned flags,
+/*
+ * The parent directory: the root itself, the one this scope opened last (a link or rename in
+ * one directory), or one openat2. *own says whether the caller must close it.
+ */
+static int open_parent(struct lg_scope *scope, size_t root, char *rel, size_t len, int *own)
+{
+	int root_fd = lg_scope_root_fd(scope, root);
+	char saved;
+	int fd;
+
+	*own = 0;
+	if (root_fd < 0)
+		return root_fd;
+	while (len > 0 && rel[len - 1] == '/')
+		len--;
+	if (len == 0)
+		return root_fd;
+	if (scope->parent_len == (long)len && scope->parent_root == root &&
+	    memcmp(scope->parent, rel, len) == 0)
+		return scope->parent_fd;
+	saved = rel[len];
+	rel[len] = '\0';
+	fd = open_beneath(root_fd, rel);
+	rel[len] = saved;
+	*own = fd >= 0;
+	return fd;
+}
+
+/* Remember a parent this scope opened, for the other path of the call. */
+static void share_parent(struct lg_scope *scope, size_t root, const char *rel, size_t len, int fd)
+{
+	while (len > 0 && rel[len - 1] == '/')
+		len--;
+	if (len == 0 || len >= sizeof(scope->parent))
+		return;
+	memcpy(scope->parent, rel, len);
+	scope->parent_len = (long)len;
+	scope->parent_root = root;
+	scope->parent_fd = fd;
+}
+
+int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned flags,
 		       struct lg_entry *out)
 {
-	size_t end = strlen(rel), name_end, name_start;
-	int root_fd, fd, trailing, r;
-	char saved;
+	size_t end = strlen(rel), name_end, name_start, name_len;
+	int fd, trailing, own, r;
 
 	name_end = end;
 	while (name_end > 0 && rel[name_end - 1] == '/')
@@ -71,27 +111,28 @@ int lg_openat2_resolve(struct lg_rootset *set, size_t root, char *rel, unsigned 
 	name_start = name_end;
 	while (name_start > 0 && rel[name_start - 1] != '/')
 		name_start--;
+	name_len = name_end - name_start;
 	trailing = name_end < end;
-	root_fd = lg_root_fd(set, root);
-	if (root_fd < 0)
+	fd = open_parent(scope, root, rel, name_start, &own);
+	if (fd == -LG_ERR_DENIED)
 		return lg_deny(out, LG_WHY_ROOT_CHANGED);
-	saved = rel[name_start];
-	rel[name_start] = '\0';
-	fd = open_beneath(root_fd, name_start > 0 ? rel : ".");
-	rel[name_start] = saved;
 	if (fd == -EAGAIN)
 		return lg_deny(out, LG_WHY_RACE);
 	if (fd < 0)
 		return walk_decides(-fd) ? LG_FALLBACK : fd;
 	out->dir_fd = fd;
-	r = lg_set_final(out, rel + name_start, name_end - name_start, 0);
+	out->own_dir = own;
+	r = lg_set_final(out, rel + name_start, name_len, 0);
 	if (r != 0)
 		return r;
-	if (lg_wants_follow(flags, trailing) && !lg_is_dot(out->name, name_end - name_start) &&
-	    !lg_is_dotdot(out->name, name_end - name_start) && is_symlink_at(fd, out->name)) {
-		close(fd);
+	if (lg_wants_follow(flags, trailing) && !lg_is_dot(out->name, name_len) &&
+	    !lg_is_dotdot(out->name, name_len) && is_symlink_at(fd, out->name)) {
+		if (own)
+			close(fd);
 		out->dir_fd = -1;
 		return LG_FALLBACK;
 	}
-	return lg_set_final(out, rel + name_start, name_end - name_start, trailing);
+	if (own)
+		share_parent(scope, root, rel, name_start, fd);
+	return lg_set_final(out, rel + name_start, name_len, trailing);
 }

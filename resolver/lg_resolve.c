@@ -12,6 +12,7 @@ static void entry_reset(struct lg_entry *out)
 {
 	out->kind = LG_ENTRY_NAME;
 	out->dir_fd = -1;
+	out->own_dir = 1;
 	out->file_fd = -1;
 	out->root = 0;
 	out->why = LG_WHY_NONE;
@@ -22,7 +23,7 @@ void lg_entry_close(struct lg_entry *entry)
 {
 	int saved = errno;
 
-	if (entry->dir_fd >= 0)
+	if (entry->dir_fd >= 0 && entry->own_dir)
 		close(entry->dir_fd);
 	if (entry->file_fd >= 0)
 		close(entry->file_fd);
@@ -37,16 +38,22 @@ void lg_entry_close(struct lg_entry *entry)
  * The kernel's d_path is trusted only as a spelling: whatever it says is walked again from a
  * root, so a stale answer can make a call fail or act elsewhere inside the root, never outside.
  */
-static long locate_dir(int fd, char *buf, size_t size, struct lg_entry *out)
+static long locate_dir(struct lg_scope *scope, int fd, char *buf, size_t size, struct lg_entry *out)
 {
 	char link[LG_PROC_FD_PATH_MAX];
 	struct stat st;
 	ssize_t n;
 
 	if (fd == AT_FDCWD) {
-		if (getcwd(buf, size) == NULL)
-			return errno == ERANGE ? -ENAMETOOLONG : -errno;
-		return (long)strlen(buf);
+		if (scope->cwd_len < 0) {
+			if (getcwd(scope->cwd, sizeof(scope->cwd)) == NULL)
+				return errno == ERANGE ? -ENAMETOOLONG : -errno;
+			scope->cwd_len = (long)strlen(scope->cwd);
+		}
+		if ((size_t)scope->cwd_len >= size)
+			return -ENAMETOOLONG;
+		memcpy(buf, scope->cwd, (size_t)scope->cwd_len + 1);
+		return scope->cwd_len;
 	}
 	if (fstat(fd, &st) != 0)
 		return -errno;
@@ -92,10 +99,11 @@ static char *prepend(char *path, const char *head, size_t head_len)
  * (its ".." may not climb out); from one outside, its leading ".." apply to the physical start
  * and it must then enter a root by its own components.
  */
-static int anchor_relative(struct lg_rootset *set, int start_fd, char *buf, char *path, char **rel,
+static int anchor_relative(struct lg_scope *scope, int start_fd, char *buf, char *path, char **rel,
 			   size_t *root, struct lg_entry *out)
 {
-	long n = locate_dir(start_fd, buf, (size_t)(path - buf) - 1, out);
+	struct lg_rootset *set = scope->set;
+	long n = locate_dir(scope, start_fd, buf, (size_t)(path - buf) - 1, out);
 	size_t len, clen;
 	const char *c;
 	long off;
@@ -124,7 +132,7 @@ static int anchor_relative(struct lg_rootset *set, int start_fd, char *buf, char
 	return 0;
 }
 
-static int resolve_in_root(struct lg_rootset *set, size_t root, char *buf, char *rel,
+static int resolve_in_root(struct lg_scope *scope, size_t root, char *buf, char *rel,
 			   unsigned flags, struct lg_entry *out)
 {
 	size_t len;
@@ -133,12 +141,12 @@ static int resolve_in_root(struct lg_rootset *set, size_t root, char *buf, char 
 	out->root = root;
 	if (lg_next_component(rel, &len) == NULL)
 		return lg_deny(out, LG_WHY_ROOT_ENTRY);
-	if (set->backend != LG_BACKEND_WALK) {
-		r = lg_openat2_resolve(set, root, rel, flags, out);
+	if (scope->set->backend != LG_BACKEND_WALK) {
+		r = lg_openat2_resolve(scope, root, rel, flags, out);
 		if (r != LG_FALLBACK)
 			return r;
 	}
-	return lg_walk_resolve(set, root, buf, rel, flags, out);
+	return lg_walk_resolve(scope, root, buf, rel, flags, out);
 }
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -151,8 +159,9 @@ static int same_file(const struct stat *a, const struct stat *b)
  * root, to that very file; a file with no name left (O_TMPFILE, unlinked) must have been opened
  * in a directory inside a root. The check runs on a private duplicate, which the call then uses.
  */
-static int fd_entry(struct lg_rootset *set, int fd, char *buf, struct lg_entry *out)
+static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *out)
 {
+	struct lg_rootset *set = scope->set;
 	struct lg_entry parent;
 	struct stat st, seen;
 	int dup_fd, r;
@@ -185,12 +194,14 @@ static int fd_entry(struct lg_rootset *set, int fd, char *buf, struct lg_entry *
 	if (n < 0)
 		goto out_close_dup;
 	entry_reset(&parent);
-	if (resolve_in_root(set, root, buf, buf + PATH_MAX + 2 + n, 0, &parent) != 0)
+	if (resolve_in_root(scope, root, buf, buf + PATH_MAX + 2 + n, 0, &parent) != 0)
 		goto out_close_dup;
 	if (st.st_nlink > 0)
 		r = fstatat(parent.dir_fd, parent.name, &seen, AT_SYMLINK_NOFOLLOW);
 	else
 		r = fstat(parent.dir_fd, &seen);
+	if (scope->parent_fd == parent.dir_fd)
+		scope->parent_len = -1; /* closed below: no later path may borrow it */
 	lg_entry_close(&parent);
 	if (r != 0 || (st.st_nlink > 0 ? !same_file(&st, &seen) : st.st_dev != seen.st_dev)) {
 		r = lg_deny(out, LG_WHY_FD_OUTSIDE);
@@ -232,9 +243,10 @@ static int magic_fd_number(const char *path)
 	return (int)n;
 }
 
-static int resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path, unsigned flags,
+static int resolve(struct lg_scope *scope, int start_fd, const char *unsafe_path, unsigned flags,
 		   char *buf, struct lg_entry *out)
 {
+	struct lg_rootset *set = scope->set;
 	size_t len, root;
 	char *path, *rel = NULL;
 	long off;
@@ -250,31 +262,50 @@ static int resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path
 	path = buf + LG_BUF_SIZE - len - 1;
 	memcpy(path, unsafe_path, len + 1);
 	if (len == 0)
-		return (flags & LG_EMPTY_IS_FD) ? fd_entry(set, start_fd, buf, out) : -ENOENT;
+		return (flags & LG_EMPTY_IS_FD) ? fd_entry(scope, start_fd, buf, out) : -ENOENT;
 	if ((flags & LG_MAGIC_FD) && (flags & LG_FOLLOW_FINAL) && (fd = magic_fd_number(path)) >= 0)
-		return fd_entry(set, fd, buf, out);
+		return fd_entry(scope, fd, buf, out);
 	if (path[0] == '/') {
 		off = lg_match_root(set, path, len, &root);
 		if (off < 0)
 			return lg_deny(out, LG_WHY_OUTSIDE);
 		rel = path + off;
 	} else {
-		r = anchor_relative(set, start_fd, buf, path, &rel, &root, out);
+		r = anchor_relative(scope, start_fd, buf, path, &rel, &root, out);
 		if (r != 0)
 			return r;
 	}
-	return resolve_in_root(set, root, buf, rel, flags, out);
+	return resolve_in_root(scope, root, buf, rel, flags, out);
 }
 
-int lg_resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path, unsigned flags,
-	       struct lg_entry *out)
+void lg_scope_init(struct lg_scope *scope, struct lg_rootset *set)
+{
+	scope->set = set;
+	scope->cwd_len = -1;
+	scope->parent_len = -1;
+	scope->parent_fd = -1;
+	for (size_t i = 0; i < set->count; i++)
+		scope->root_fd[i] = -1;
+}
+
+int lg_resolve_in(struct lg_scope *scope, int start_fd, const char *unsafe_path, unsigned flags,
+		  struct lg_entry *out)
 {
 	char buf[LG_BUF_SIZE];
 	int saved = errno;
-	int r = resolve(set, start_fd, unsafe_path, flags, buf, out);
+	int r = resolve(scope, start_fd, unsafe_path, flags, buf, out);
 
 	if (r != 0)
 		lg_entry_close(out);
 	errno = saved;
 	return r;
+}
+
+int lg_resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path, unsigned flags,
+	       struct lg_entry *out)
+{
+	struct lg_scope scope;
+
+	lg_scope_init(&scope, set);
+	return lg_resolve_in(&scope, start_fd, unsafe_path, flags, out);
 }

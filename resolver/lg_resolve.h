@@ -67,9 +67,10 @@ enum lg_kind {
 /* The result of lg_resolve(): owns its descriptors until lg_entry_close(). */
 struct lg_entry {
 	enum lg_kind kind;
-	int dir_fd;		 /* LG_ENTRY_NAME: the parent directory, inside root `root` */
-	int file_fd;		 /* LG_ENTRY_FD: a private duplicate of the named descriptor */
-	size_t root;		 /* index of the root the path entered */
+	int dir_fd;  /* LG_ENTRY_NAME: the parent directory, inside root `root` */
+	int own_dir; /* whether dir_fd is this entry\'s to close (not a root\'s or a shared one) */
+	int file_fd; /* LG_ENTRY_FD: a private duplicate of the named descriptor */
+	size_t root; /* index of the root the path entered */
 	enum lg_why why;	 /* set when the result is -LG_ERR_DENIED */
 	char name[NAME_MAX + 2]; /* last component; a trailing '/' is kept for the kernel */
 };
@@ -91,6 +92,30 @@ int lg_rootset_add(struct lg_rootset *set, const char *path);
  * lg_rootset_is_everything: true when a root is "/", which confines nothing.
  */
 int lg_rootset_is_everything(const struct lg_rootset *set);
+
+/*
+ * The work that the paths of one call share: the current directory's spelling, the roots'
+ * validated descriptors, and the last parent directory opened (a link or rename within one
+ * directory opens it once). Lives on the caller's stack for one call: an entry may borrow a
+ * descriptor that an earlier entry of the scope owns, so close them together, after use.
+ */
+struct lg_scope {
+	struct lg_rootset *set;
+	long cwd_len;		   /* < 0: not read yet */
+	int root_fd[LG_MAX_ROOTS]; /* validated in this scope; -1: not yet */
+	size_t parent_root;
+	long parent_len; /* < 0: none yet */
+	int parent_fd;	 /* borrowed from the entry that opened it */
+	char cwd[PATH_MAX];
+	char parent[PATH_MAX];
+};
+
+/* lg_scope_init: a fresh scope over set. Never fails. */
+void lg_scope_init(struct lg_scope *scope, struct lg_rootset *set);
+
+/* lg_resolve_in: lg_resolve() within a scope (see struct lg_scope). */
+int lg_resolve_in(struct lg_scope *scope, int start_fd, const char *unsafe_path, unsigned flags,
+		  struct lg_entry *out);
 
 /*
  * lg_resolve: find the entry that `unsafe_path`, taken from `start_fd` (a directory fd or

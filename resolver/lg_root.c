@@ -139,3 +139,10 @@ out:
 	errno = saved;
 	return fd;
 }
+
+int lg_scope_root_fd(struct lg_scope *scope, size_t i)
+{
+	if (scope->root_fd[i] < 0)
+		scope->root_fd[i] = lg_root_fd(scope->set, i);
+	return scope->root_fd[i];
+}

@@ -9,7 +9,7 @@
 #define LG_CONTINUE 2 /* a step's answer: the walk goes on from the updated position */
 
 struct walk {
-	struct lg_rootset *set;
+	struct lg_scope *scope;
 	struct lg_entry *out;
 	size_t root;
 	int cur;	 /* our own descriptor of the directory reached */
@@ -27,7 +27,7 @@ static void set_cur(struct walk *w, int fd)
 
 static int restart_at_root(struct walk *w)
 {
-	int root_fd = lg_root_fd(w->set, w->root);
+	int root_fd = lg_scope_root_fd(w->scope, w->root);
 	int fd;
 
 	if (root_fd < 0)
@@ -116,7 +116,7 @@ static int follow_link(struct walk *w, char *buf, char *tail, const char *name, 
 	*p = target;
 	if (target[0] != '/')
 		return LG_CONTINUE;
-	off = lg_match_root(w->set, target, (size_t)n, &root);
+	off = lg_match_root(w->scope->set, target, (size_t)n, &root);
 	if (off < 0)
 		return lg_deny(w->out, LG_WHY_SYMLINK);
 	w->root = root;
@@ -163,10 +163,10 @@ static int middle(struct walk *w, char *buf, char *tail, const char *name, size_
 	return r == -EINVAL ? -ENOTDIR : r;
 }
 
-int lg_walk_resolve(struct lg_rootset *set, size_t root, char *buf, char *rel, unsigned flags,
+int lg_walk_resolve(struct lg_scope *scope, size_t root, char *buf, char *rel, unsigned flags,
 		    struct lg_entry *out)
 {
-	struct walk w = {.set = set, .out = out, .root = root, .cur = -1};
+	struct walk w = {.scope = scope, .out = out, .root = root, .cur = -1};
 	char name[NAME_MAX + 1];
 	char *p = rel, *tail, *next;
 	const char *c;

@@ -68,19 +68,21 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 			struct lg_entry *src, struct lg_entry *dst,
 			int (*forward_as_given)(const struct call *), int *audited)
 {
+	struct lg_scope scope;
 	int r;
 
 	*audited = 0;
 	if (cfg->broken)
 		return refuse(cfg, c, NULL, NULL, -1, forward_as_given);
-	r = lg_resolve(&cfg->roots, c->old_fd, c->old_path, old_opts, src);
+	lg_scope_init(&scope, &cfg->roots);
+	r = lg_resolve_in(&scope, c->old_fd, c->old_path, old_opts, src);
 	if (r == -LG_ERR_DENIED) {
 		*audited = cfg->mode == LG_MODE_AUDIT;
 		return refuse(cfg, c, src, c->old_path, c->old_fd, forward_as_given);
 	}
 	if (r != 0)
 		return r;
-	r = lg_resolve(&cfg->roots, c->new_fd, c->new_path, 0, dst);
+	r = lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
 	if (r == 0)
 		return 0;
 	lg_entry_close(src);

@@ -379,6 +379,43 @@ static void check_multi_root(enum lg_backend backend, const char *name)
 	}
 }
 
+/* One call's two paths: a shared parent is opened once, the root's own fd is lent, and the
+ * answers are the same as two separate resolutions. */
+static void check_scope(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_scope scope;
+	struct lg_entry a, b, c;
+	char p[PATH_MAX];
+	int ra, rb, rc;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	snprintf(p, sizeof(p), "%s/root", T);
+	if (chdir(p) != 0)
+		return;
+	lg_scope_init(&scope, &set);
+	ra = lg_resolve_in(&scope, AT_FDCWD, "dir/sub/x", 0, &a);
+	rb = lg_resolve_in(&scope, AT_FDCWD, "dir/sub//y", 0, &b);
+	rc = lg_resolve_in(&scope, AT_FDCWD, "z", 0, &c);
+	report(ra == 0 && rb == 0 && same_dir(a.dir_fd, "dir/sub") &&
+		   same_dir(b.dir_fd, "dir/sub") && strcmp(b.name, "y") == 0,
+	       name, "scope: two paths in one directory", "");
+	if (backend != LG_BACKEND_WALK)
+		report(ra == 0 && rb == 0 && a.own_dir && !b.own_dir && b.dir_fd == a.dir_fd, name,
+		       "scope: the shared parent is opened once", "");
+	report(rc == 0 && same_dir(c.dir_fd, "."), name, "scope: a path in the root itself", "");
+	if (rc == 0)
+		lg_entry_close(&c);
+	if (rb == 0)
+		lg_entry_close(&b);
+	if (ra == 0)
+		lg_entry_close(&a);
+	rb = lg_resolve_in(&scope, AT_FDCWD, "../out/x", 0, &b);
+	report(rb == -EACCES && b.why == LG_WHY_DOTDOT, name, "scope: an escape after sharing", "");
+	close(set.root[0].fd);
+}
+
 /* A root given through a symlink: the given spelling and the canonical one both count. */
 static void check_spellings(enum lg_backend backend, const char *name)
 {
@@ -460,6 +497,7 @@ int main(void)
 		close(set.root[0].fd);
 		check_multi_root(backends[b].backend, backends[b].name);
 		check_spellings(backends[b].backend, backends[b].name);
+		check_scope(backends[b].backend, backends[b].name);
 		check_root_fd(backends[b].backend, backends[b].name);
 	}
 	printf("1..%d\n", tests_run);
