@@ -18,12 +18,16 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 typedef long (*lg_syscall_fn)(long, ...);
 static lg_syscall_fn real_syscall;
 
+/* Why every call fails closed: the first bad setting wins. A value is quoted as given. */
 static void set_broken(struct lg_config *cfg, const char *what, const char *value, const char *why)
 {
 	if (cfg->broken)
 		return;
-	snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s%s%.*s%s %s", what,
-		 value ? "=\"" : "", PATH_MAX, value ? value : "", value ? "\"" : "", why);
+	if (value)
+		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s \"%.*s\" %s", what, PATH_MAX,
+			 value, why);
+	else
+		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s %s", what, why);
 	cfg->broken = cfg->broken_buf;
 }
 
