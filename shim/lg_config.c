@@ -18,13 +18,14 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 typedef long (*lg_syscall_fn)(long, ...);
 static lg_syscall_fn real_syscall;
 
-/* Why every call fails closed: the first bad setting wins. A value is quoted as given. */
+/* Why every call fails closed: the first bad setting wins. A value is quoted as given, after
+ * what ("NAME=" or "NAME entry "). */
 static void set_broken(struct lg_config *cfg, const char *what, const char *value, const char *why)
 {
 	if (cfg->broken)
 		return;
 	if (value)
-		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s \"%.*s\" %s", what, PATH_MAX,
+		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s\"%.*s\" %s", what, PATH_MAX,
 			 value, why);
 	else
 		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s %s", what, why);
@@ -63,15 +64,18 @@ static void read_roots(struct lg_config *cfg, const char *list)
 		end = strchrnul(p, ':');
 		len = (size_t)(end - p);
 		if (len >= sizeof(one)) {
-			set_broken(cfg, "LINKGUARD_ROOT", list, "has an entry that is too long");
+			set_broken(cfg, "LINKGUARD_ROOT=", list, "has an entry that is too long");
 			return;
 		}
 		memcpy(one, p, len);
 		one[len] = '\0';
-		r = len == 0 ? -EINVAL : lg_rootset_add(&cfg->roots, one);
+		if (len == 0) {
+			set_broken(cfg, "LINKGUARD_ROOT=", list, "has an empty entry");
+			return;
+		}
+		r = lg_rootset_add(&cfg->roots, one);
 		if (r != 0) {
-			set_broken(cfg, "LINKGUARD_ROOT entry", len ? one : "(empty)",
-				   root_error(r));
+			set_broken(cfg, "LINKGUARD_ROOT entry ", one, root_error(r));
 			return;
 		}
 		if (*end == '\0')
@@ -88,7 +92,7 @@ static void read_mode(struct lg_config *cfg, const char *mode)
 	else if (strcmp(mode, "audit") == 0)
 		cfg->mode = LG_MODE_AUDIT;
 	else
-		set_broken(cfg, "LINKGUARD_MODE", mode, "is neither \"enforce\" nor \"audit\"");
+		set_broken(cfg, "LINKGUARD_MODE=", mode, "is neither \"enforce\" nor \"audit\"");
 }
 
 static void read_log(struct lg_config *cfg, const char *log)
@@ -101,7 +105,7 @@ static void read_log(struct lg_config *cfg, const char *log)
 		cfg->log = LG_LOG_FILE;
 		strcpy(cfg->log_path, log);
 	} else {
-		set_broken(cfg, "LINKGUARD_LOG", log,
+		set_broken(cfg, "LINKGUARD_LOG=", log,
 			   "is neither \"stderr\", \"none\" nor an absolute file path");
 	}
 }
@@ -110,12 +114,14 @@ static void read_log(struct lg_config *cfg, const char *log)
 static int read_allow(struct lg_config *cfg, const char *name)
 {
 	const char *value = getenv(name);
+	char what[64];
 
 	if (value == NULL || *value == '\0')
 		return 0;
 	if (strcmp(value, "allow") == 0)
 		return 1;
-	set_broken(cfg, name, value, "is neither unset nor \"allow\"");
+	snprintf(what, sizeof(what), "%s=", name);
+	set_broken(cfg, what, value, "is neither unset nor \"allow\"");
 	return 0;
 }
 
@@ -128,10 +134,10 @@ static void read_exec_policy(struct lg_config *cfg)
 	cfg->allow_setuid = read_allow(cfg, "LINKGUARD_SETUID");
 	cfg->allow_io_uring = read_allow(cfg, "LINKGUARD_IO_URING");
 	if (kernel != NULL && strcmp(kernel, "refer") != 0 && strcmp(kernel, "strict") != 0)
-		set_broken(cfg, "LINKGUARD_KERNEL", kernel, "is neither \"refer\" nor \"strict\"");
+		set_broken(cfg, "LINKGUARD_KERNEL=", kernel, "is neither \"refer\" nor \"strict\"");
 	cfg->kernel_layer = kernel != NULL;
 	if (counter != NULL && (counter[0] != '/' || strlen(counter) >= sizeof(cfg->audit_counter)))
-		set_broken(cfg, "LINKGUARD_AUDIT_COUNTER", counter, "is not an absolute path");
+		set_broken(cfg, "LINKGUARD_AUDIT_COUNTER=", counter, "is not an absolute path");
 	else if (counter != NULL)
 		strcpy(cfg->audit_counter, counter);
 }
@@ -182,7 +188,7 @@ static enum lg_backend read_backend(struct lg_config *cfg, const char *name)
 		return LG_BACKEND_AUTO;
 	if (strcmp(name, "walk") == 0)
 		return LG_BACKEND_WALK;
-	set_broken(cfg, "LINKGUARD_RESOLVER", name,
+	set_broken(cfg, "LINKGUARD_RESOLVER=", name,
 		   "is neither \"auto\", \"openat2\" nor \"walk\"");
 	return LG_BACKEND_AUTO;
 }

@@ -91,10 +91,31 @@ static void put_roots(struct line *l, const struct lg_rootset *set)
 	}
 }
 
+/* Where a descriptor points, as the kernel spells it; "?" when it can not be read. */
+static void put_fd_place(struct line *l, int fd)
+{
+	char proc[LG_PROC_FD_PATH_MAX], place[PATH_MAX];
+	ssize_t n;
+
+	lg_proc_fd_path(proc, 0, fd);
+	n = readlink(proc, place, sizeof(place) - 1);
+	place[n > 0 ? n : 0] = '\0';
+	put_quoted(l, n > 0 ? place : "?");
+}
+
+/* The refused path; a relative one taken from a directory descriptor also says where that
+ * descriptor points (mv, ln and tar pass a bare name with the directory's descriptor). */
 static void put_culprit(struct line *l, const struct lg_denial *d)
 {
 	if (d->culprit != NULL && d->culprit[0] != '\0') {
 		put_quoted(l, d->culprit);
+		if (d->culprit[0] != '/' && d->culprit_fd >= 0) {
+			put(l, " (in descriptor ");
+			put_num(l, d->culprit_fd, 1);
+			put(l, ", ");
+			put_fd_place(l, d->culprit_fd);
+			put(l, ")");
+		}
 		return;
 	}
 	put(l, "descriptor ");

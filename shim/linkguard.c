@@ -198,6 +198,8 @@ static int parse_option(struct options *o, int argc, char **argv, int *i)
 		;
 	else if (strcmp(a, "--root") == 0 && value && o->root_count < MAX_ROOTS)
 		absolute_dir("root", argv[++*i], o->roots[o->root_count++], PATH_MAX);
+	else if (strncmp(a, "--root=", 7) == 0 && o->root_count < MAX_ROOTS)
+		absolute_dir("root", a + 7, o->roots[o->root_count++], PATH_MAX);
 	else if (strcmp(a, "--allow-write") == 0 && value && o->writable_count < MAX_WRITABLE)
 		absolute_dir("--allow-write", argv[++*i], o->writable[o->writable_count++],
 			     PATH_MAX);

@@ -91,7 +91,7 @@ launcher() {
 	snapshot_outside
 	LG_ROOT="$ROOT::$TMPROOT" run lgcall link "$ROOT/file" "$ROOT/x"
 	assert_line "err EACCES"
-	assert_line --partial 'LINKGUARD_ROOT entry "(empty)"'
+	assert_line --partial "LINKGUARD_ROOT=\"$ROOT::$TMPROOT\" has an empty entry"
 	assert_file_not_exists "$ROOT/x"
 	LG_ROOT="$ROOT:" run lgcall link "$ROOT/file" "$ROOT/x"
 	assert_line "err EACCES"
