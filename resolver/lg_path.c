@@ -48,6 +48,14 @@ static long after_prefix(const char *abs, size_t len, const char *spelled, size_
 	size_t plen, slen;
 	const char *sc, *pc;
 
+	/* The common case, the path spelled as the root is: one memcmp. */
+	if (len >= spelled_len && memcmp(abs, spelled, spelled_len) == 0 &&
+	    (spelled_len == 1 || len == spelled_len || abs[spelled_len] == '/')) {
+		p = abs + spelled_len;
+		while (p < end && *p == '/')
+			p++;
+		return p - abs;
+	}
 	while ((sc = next_real_component(s, s_end, &slen)) != NULL) {
 		pc = next_real_component(p, end, &plen);
 		if (pc == NULL || plen != slen || memcmp(pc, sc, slen) != 0)

@@ -260,7 +260,9 @@ static int resolve(struct lg_scope *scope, int start_fd, const char *unsafe_path
 		return -ENAMETOOLONG;
 	/* One private copy, at the buffer's end: room in front for a start directory. */
 	path = buf + LG_BUF_SIZE - len - 1;
-	memcpy(path, unsafe_path, len + 1);
+	/* Terminate the copy ourselves: another thread may be rewriting the caller's buffer. */
+	memcpy(path, unsafe_path, len);
+	path[len] = '\0';
 	if (len == 0)
 		return (flags & LG_EMPTY_IS_FD) ? fd_entry(scope, start_fd, buf, out) : -ENOENT;
 	if ((flags & LG_MAGIC_FD) && (flags & LG_FOLLOW_FINAL) && (fd = magic_fd_number(path)) >= 0)

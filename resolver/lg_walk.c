@@ -12,30 +12,28 @@ struct walk {
 	struct lg_scope *scope;
 	struct lg_entry *out;
 	size_t root;
-	int cur;	 /* our own descriptor of the directory reached */
+	int cur;	 /* the directory reached */
+	int cur_own;	 /* whether cur is ours to close, not a root's descriptor */
 	int links;	 /* symlinks followed so far */
 	size_t done_len; /* done: the real directories from the root to cur, "/"-joined */
 	char done[LG_BUF_SIZE];
 };
 
-static void set_cur(struct walk *w, int fd)
+static void set_cur(struct walk *w, int fd, int own)
 {
-	if (w->cur >= 0)
+	if (w->cur >= 0 && w->cur_own)
 		close(w->cur);
 	w->cur = fd;
+	w->cur_own = own;
 }
 
 static int restart_at_root(struct walk *w)
 {
 	int root_fd = lg_scope_root_fd(w->scope, w->root);
-	int fd;
 
 	if (root_fd < 0)
 		return lg_deny(w->out, LG_WHY_ROOT_CHANGED);
-	fd = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	set_cur(w, fd);
+	set_cur(w, root_fd, 0);
 	return 0;
 }
 
@@ -46,7 +44,7 @@ static int open_child_dir(struct walk *w, const char *name)
 
 	if (fd < 0)
 		return errno == ELOOP ? -ENOTDIR : -errno;
-	set_cur(w, fd);
+	set_cur(w, fd, 1);
 	return 0;
 }
 
@@ -132,6 +130,9 @@ static int finish(struct walk *w, char *buf, char *tail, const char *name, size_
 {
 	int r;
 
+	/* A followed symlink whose target ends in ".." at the root names the root's parent. */
+	if (lg_is_dotdot(name, len) && w->links > 0 && w->done_len == 0)
+		return lg_deny(w->out, LG_WHY_SYMLINK);
 	if (lg_wants_follow(flags, trailing) && !lg_is_dot(name, len) && !lg_is_dotdot(name, len)) {
 		r = follow_link(w, buf, tail, name, p);
 		if (r != -EINVAL && r != -ENOENT)
@@ -140,6 +141,7 @@ static int finish(struct walk *w, char *buf, char *tail, const char *name, size_
 	r = lg_set_final(w->out, name, len, trailing);
 	if (r == 0) {
 		w->out->dir_fd = w->cur;
+		w->out->own_dir = w->cur_own;
 		w->cur = -1;
 	}
 	return r;
@@ -166,13 +168,20 @@ static int middle(struct walk *w, char *buf, char *tail, const char *name, size_
 int lg_walk_resolve(struct lg_scope *scope, size_t root, char *buf, char *rel, unsigned flags,
 		    struct lg_entry *out)
 {
-	struct walk w = {.scope = scope, .out = out, .root = root, .cur = -1};
+	struct walk w; /* not "= {...}": that would clear its 8 KiB buffer on every call */
 	char name[NAME_MAX + 1];
 	char *p = rel, *tail, *next;
 	const char *c;
 	size_t len;
 	int r;
 
+	w.scope = scope;
+	w.out = out;
+	w.root = root;
+	w.cur = -1;
+	w.cur_own = 0;
+	w.links = 0;
+	w.done_len = 0;
 	out->root = root;
 	r = restart_at_root(&w);
 	while (r == 0 || r == LG_CONTINUE) {
@@ -197,6 +206,6 @@ int lg_walk_resolve(struct lg_scope *scope, size_t root, char *buf, char *rel, u
 		if (r == 0)
 			break;
 	}
-	set_cur(&w, -1);
+	set_cur(&w, -1, 0);
 	return r;
 }

@@ -69,12 +69,16 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 			int (*forward_as_given)(const struct call *), int *audited)
 {
 	struct lg_scope scope;
-	int r;
+	int r, new_fd_bad;
 
 	*audited = 0;
 	if (cfg->broken)
 		return refuse(cfg, c, NULL, NULL, -1, forward_as_given);
 	lg_scope_init(&scope, &cfg->roots);
+	/* The kernel reports a closed new dirfd only after the old path; but resolving the old
+	 * path opens descriptors, which could take that very number. Look at it first. */
+	new_fd_bad = c->new_fd != AT_FDCWD && c->new_path && c->new_path[0] != '/' &&
+		     fcntl(c->new_fd, F_GETFD) < 0 && errno == EBADF;
 	r = lg_resolve_in(&scope, c->old_fd, c->old_path, old_opts, src);
 	if (r == -LG_ERR_DENIED) {
 		*audited = cfg->mode == LG_MODE_AUDIT;
@@ -82,7 +86,7 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 	}
 	if (r != 0)
 		return r;
-	r = lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
+	r = new_fd_bad ? -EBADF : lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
 	if (r == 0)
 		return 0;
 	lg_entry_close(src);
@@ -251,6 +255,14 @@ static int guarded_syscall(long nr, const long *a, int *handled)
 				  (const char *)a[3],
 				  nr == SYS_renameat ? 0 : (unsigned)a[4]};
 		return guarded_renameat2(&c);
+	case SYS_execve:
+		/* The exec wrappers' work, or a raw execve through libc would drop the settings. */
+		return from_libc(lg_guarded_execve("SYS_execve", (const char *)a[0],
+						   (char *const *)a[1], (char *const *)a[2]));
+	case SYS_execveat:
+		return from_libc(lg_guarded_execveat("SYS_execveat", (int)a[0], (const char *)a[1],
+						     (char *const *)a[2], (char *const *)a[3],
+						     (int)a[4]));
 #ifdef SYS_io_uring_setup
 	case SYS_io_uring_setup:
 		/* Its IORING_OP_LINKAT/RENAMEAT would bypass the shim: programs fall back to the

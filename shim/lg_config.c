@@ -177,8 +177,13 @@ static void keep_startup_env(struct lg_config *cfg)
 		}
 		cfg->startup_vars[cfg->startup_count++] = kept;
 	}
-	if (dladdr((void *)lg_config, &self) == 0 || self.dli_fname == NULL ||
-	    realpath(self.dli_fname, cfg->self_path) == NULL)
+	/* The loader's own spelling when absolute; realpath() (a readlink a component) only for a
+	 * relative one, which would break in a child that runs elsewhere. */
+	if (dladdr((void *)lg_config, &self) == 0 || self.dli_fname == NULL)
+		cfg->self_path[0] = '\0';
+	else if (self.dli_fname[0] == '/' && strlen(self.dli_fname) < sizeof(cfg->self_path))
+		strcpy(cfg->self_path, self.dli_fname);
+	else if (realpath(self.dli_fname, cfg->self_path) == NULL)
 		cfg->self_path[0] = '\0';
 }
 

@@ -199,8 +199,7 @@ static int fail(int r)
 	return -1;
 }
 
-static int guarded_execve(const char *call, const char *path, char *const argv[],
-			  char *const envp[])
+int lg_guarded_execve(const char *call, const char *path, char *const argv[], char *const envp[])
 {
 	struct fixed_env env;
 	int saved = errno;
@@ -232,12 +231,12 @@ static int guarded_execvpe(const char *call, const char *file, char *const argv[
 
 LG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return guarded_execve("execve", path, argv, envp);
+	return lg_guarded_execve("execve", path, argv, envp);
 }
 
 LG_EXPORT int execv(const char *path, char *const argv[])
 {
-	return guarded_execve("execv", path, argv, environ);
+	return lg_guarded_execve("execv", path, argv, environ);
 }
 
 LG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
@@ -250,12 +249,12 @@ LG_EXPORT int execvp(const char *file, char *const argv[])
 	return guarded_execvpe("execvp", file, argv, environ);
 }
 
-LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *const envp[],
-		       int flags)
+int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *const argv[],
+			char *const envp[], int flags)
 {
 	struct fixed_env env;
 	int saved = errno;
-	int r = prepare("execveat", dir_fd, path, flags & AT_EMPTY_PATH, envp, &env);
+	int r = prepare(call, dir_fd, path, flags & AT_EMPTY_PATH, envp, &env);
 
 	if (r != 0)
 		return fail(r);
@@ -263,6 +262,12 @@ LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *c
 	r = lg_config()->real_execveat(dir_fd, path, argv, env.envp, flags);
 	release_env(&env);
 	return r;
+}
+
+LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *const envp[],
+		       int flags)
+{
+	return lg_guarded_execveat("execveat", dir_fd, path, argv, envp, flags);
 }
 
 LG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
@@ -328,7 +333,7 @@ LG_EXPORT int execl(const char *path, const char *arg, ...)
 	va_end(ap);
 	if (r != 0)
 		return fail(r);
-	return release_args(&v, guarded_execve("execl", path, v.argv, v.envp));
+	return release_args(&v, lg_guarded_execve("execl", path, v.argv, v.envp));
 }
 
 LG_EXPORT int execle(const char *path, const char *arg, ...)
@@ -342,7 +347,7 @@ LG_EXPORT int execle(const char *path, const char *arg, ...)
 	va_end(ap);
 	if (r != 0)
 		return fail(r);
-	return release_args(&v, guarded_execve("execle", path, v.argv, v.envp));
+	return release_args(&v, lg_guarded_execve("execle", path, v.argv, v.envp));
 }
 
 LG_EXPORT int execlp(const char *file, const char *arg, ...)

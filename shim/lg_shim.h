@@ -107,4 +107,13 @@ void lg_note(const struct lg_config *cfg, const char *text);
  */
 int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags);
 
+/*
+ * lg_guarded_execve, lg_guarded_execveat: execve/execveat with the exec gate and the repaired
+ * environment; as the libc calls, -1 and errno on failure. For the exec wrappers and for
+ * syscall(SYS_execve) and syscall(SYS_execveat).
+ */
+int lg_guarded_execve(const char *call, const char *path, char *const argv[], char *const envp[]);
+int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *const argv[],
+			char *const envp[], int flags);
+
 #endif

@@ -48,7 +48,7 @@ native() {
 
 # Everything outside the root: path, inode, link count, type and symlink target, one a line.
 outside_state() {
-	find "$BATS_TEST_TMPDIR" \( -path "$ROOT" -o -name '.outside.*' \) -prune -o \
+	find "$BATS_TEST_TMPDIR" \( -path "$ROOT" -o -name '.outside.*' -o -name 'separate-stderr-*' \) -prune -o \
 		-printf '%p %i %n %y %l\n' | sort
 }
 

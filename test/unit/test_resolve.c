@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lg_resolve.h"
@@ -379,6 +381,17 @@ static void check_multi_root(enum lg_backend backend, const char *name)
 	}
 }
 
+/* Whether the kernel (or valgrind) has openat2: without it the openat2 backend is the walk. */
+static int have_openat2(void)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
+
+	if (fd >= 0)
+		close((int)fd);
+	return fd >= 0;
+}
+
 /* One call's two paths: a shared parent is opened once, the root's own fd is lent, and the
  * answers are the same as two separate resolutions. */
 static void check_scope(enum lg_backend backend, const char *name)
@@ -401,9 +414,13 @@ static void check_scope(enum lg_backend backend, const char *name)
 	report(ra == 0 && rb == 0 && same_dir(a.dir_fd, "dir/sub") &&
 		   same_dir(b.dir_fd, "dir/sub") && strcmp(b.name, "y") == 0,
 	       name, "scope: two paths in one directory", "");
-	if (backend != LG_BACKEND_WALK)
+	if (backend != LG_BACKEND_WALK && have_openat2())
 		report(ra == 0 && rb == 0 && a.own_dir && !b.own_dir && b.dir_fd == a.dir_fd, name,
 		       "scope: the shared parent is opened once", "");
+	else if (backend != LG_BACKEND_WALK)
+		printf("ok %d - %s: scope: the shared parent is opened once # SKIP no openat2 "
+		       "(valgrind, old kernel)\n",
+		       ++tests_run, name);
 	report(rc == 0 && same_dir(c.dir_fd, "."), name, "scope: a path in the root itself", "");
 	if (rc == 0)
 		lg_entry_close(&c);

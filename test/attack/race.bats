@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# race.bats - an unconfined attacker races a confined program (lg_race, see race.c): it exchanges
+# directories with symlinks out of the root, and moves a directory out of the root and back, while
+# the program links and renames through them. Nothing may ever land outside the root, and both
+# outcomes (success and EACCES) must be seen, on both resolver backends.
+#
+# Calls per run: LG_RACE_SWAP_CALLS and LG_RACE_DOTDOT_CALLS make a longer soak.
+
+bats_require_minimum_version 1.5.0
+load ../helpers
+
+: "${LG_RACE:?LG_RACE must name the lg_race program (run the suite through ctest)}"
+
+SWAP_CALLS=${LG_RACE_SWAP_CALLS:-50000}
+DOTDOT_CALLS=${LG_RACE_DOTDOT_CALLS:-25000}
+
+setup() {
+	# Both trees (see race.c): DIR/race/root and its outside, DIR/dd/w/sel/a and its outside.
+	DIR="$BATS_TEST_TMPDIR"
+	SWAP_ROOT="$DIR/race/root"
+	DOTDOT_ROOT="$DIR/dd/w/sel/a"
+	"$LG_RACE" setup "$DIR"
+}
+
+# Show a program's TAP as comments of this suite's TAP.
+as_comments() {
+	printf '%s\n' "$@" | awk '{ print (substr($0, 1, 1) == "#" ? $0 : "# " $0) }' >&3
+}
+
+# outside_state (helpers.bash) without the files of the test machinery itself: the snapshot
+# files and the stderr files of `run --separate-stderr`.
+outside_now() {
+	outside_state | awk -v p="$BATS_TEST_TMPDIR/" \
+		'index($0, p ".outside.") != 1 && index($0, p "separate-stderr-") != 1'
+}
+
+# use_backend default|walk: LINKGUARD_RESOLVER unset (openat2 where the kernel has it), or walk.
+use_backend() {
+	if [ "$1" = default ]; then
+		unset LINKGUARD_RESOLVER
+	else
+		export LINKGUARD_RESOLVER=$1
+	fi
+}
+
+# race MODE ROOT CALLS BACKEND [LOG]: lg_race starts unconfined, forks its attacker and confines
+# its own victim with LD_PRELOAD=$LG_PRELOAD. Every test of its TAP plan must pass, and the
+# outside (everything in the test's directory but ROOT) must be as before, inode by inode.
+race() {
+	local mode=$1 calls=$3 log=${5:-none}
+	local before
+	ROOT=$2
+	use_backend "$4"
+	before=$(outside_now)
+	run --separate-stderr env LG_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		LINKGUARD_LOG="$log" "$LG_RACE" "$mode" "$DIR" "$calls"
+	as_comments "$output"
+	assert_success
+	refute_output --partial "not ok"
+	refute_output --partial "Bail out!"
+	assert_line --regexp '^ok 4 - '
+	assert_equal "$(outside_now)" "$before"
+}
+
+@test "race: d <-> symlink out, top and nested, linked and renamed through (default backend)" {
+	race swap "$SWAP_ROOT" "$SWAP_CALLS" default
+	assert_equal "$stderr" ""
+}
+
+@test "race: d <-> symlink out, top and nested, linked and renamed through (walk backend)" {
+	race swap "$SWAP_ROOT" "$SWAP_CALLS" walk
+	assert_equal "$stderr" ""
+}
+
+@test "race: the openat2 selftest's attack, a/c <-> b under c/../.. (default backend)" {
+	race dotdot "$DOTDOT_ROOT" "$DOTDOT_CALLS" default
+	assert_equal "$stderr" ""
+}
+
+@test "race: the openat2 selftest's attack, a/c <-> b under c/../.. (walk backend)" {
+	race dotdot "$DOTDOT_ROOT" "$DOTDOT_CALLS" walk
+	assert_equal "$stderr" ""
+}
+
+# One diagnostic line per denial (and one for lg_race's probe before the race), each whole.
+@test "race: every denial under the race writes exactly one whole diagnostic line" {
+	local denials
+	race swap "$SWAP_ROOT" 6000 default stderr
+	denials=$(printf '%s\n' "$output" | sed -n 's/^# denials: //p')
+	[ "$denials" -gt 0 ]
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c .)" "$denials"
+	run grep -v -c '^linkguard: denied [a-zA-Z0-9_]*(".*", ".*"): ' <<<"$stderr"
+	assert_output 0
+}

@@ -1,0 +1,379 @@
+#!/usr/bin/env bats
+# syscall.bats - link and rename made through libc's syscall(): confined like the functions; every
+# other system call number passes through untouched.
+#
+# Run against one resolver backend with LG_BACKEND=walk (or auto); unset, the library chooses.
+
+# shellcheck disable=SC2154 # $stderr and $stderr_lines come from bats: run --separate-stderr
+bats_require_minimum_version 1.5.0
+load helpers
+
+if [ -n "${LG_BACKEND:-}" ]; then
+	export LINKGUARD_RESOLVER="$LG_BACKEND"
+fi
+
+setup() {
+	lg_tree
+}
+
+# Every entry under $ROOT with its inode, link count, type and symlink target.
+root_state() {
+	find "$ROOT" -printf '%p %i %n %y %l\n' | sort
+}
+
+# outside_state (helpers.bash) without the files of the test machinery itself: the snapshot
+# files of snapshot_outside and the stderr files of `run --separate-stderr`.
+outside_now() {
+	outside_state | awk -v p="$BATS_TEST_TMPDIR/" \
+		'index($0, p ".outside.") != 1 && index($0, p "separate-stderr-") != 1'
+}
+
+# freeze / assert_nothing_changed: nothing inside or outside the root changes in between.
+freeze() {
+	OUTSIDE_BEFORE=$(outside_now)
+	ROOT_BEFORE=$(root_state)
+}
+assert_outside_same() {
+	assert_equal "$(outside_now)" "$OUTSIDE_BEFORE"
+}
+assert_nothing_changed() {
+	assert_equal "$(root_state)" "$ROOT_BEFORE"
+	assert_outside_same
+}
+
+# The last `run` printed exactly "ok": the call succeeded, left errno alone (no
+# "errno-clobbered") and, stderr being part of $output under plain `run`, wrote no diagnostic.
+assert_ok() {
+	assert_equal "$output" "ok"
+	assert_equal "$status" 0
+}
+
+# assert_denied CALL OLD NEW: the last `run --separate-stderr` failed with EACCES and wrote
+# exactly one line `linkguard: denied CALL("OLD", "NEW"): REASON`, where CALL may also be
+# spelled SYS_CALL. OLD and NEW may be globs.
+assert_denied() {
+	assert_equal "$output" "err EACCES"
+	assert_equal "$status" 1
+	assert_equal "${#stderr_lines[@]}" 1
+	# shellcheck disable=SC2027 # OLD and NEW are left unquoted inside the pattern: globs
+	[[ $stderr == "linkguard: denied $1(\""$2"\", \""$3"\"): "?* ||
+		$stderr == "linkguard: denied SYS_$1(\""$2"\", \""$3"\"): "?* ]] ||
+		fail "unexpected diagnostic: $stderr"
+}
+
+# A twin of $ROOT, named so that absolute paths into either have the same length.
+TWIN_NAME=twin
+
+# same_as_native EXPECTED ARGS...: run `lgcall ARGS` natively in a fresh copy of $ROOT and
+# confined in $ROOT, each from its tree's root and with "@R" in an argument replaced by that
+# root; both must print EXPECTED, the confined run must print no diagnostic, and both trees
+# must end up alike (names, types, link counts, symlink targets). Absolute symlinks would point
+# both trees at $ROOT: give such tests relative symlinks only.
+same_as_native() {
+	local want=$1 twin="${BATS_TEST_TMPDIR:?}/$TWIN_NAME" a
+	local -a n=() s=()
+	shift
+	rm -rf "$twin"
+	cp -a "$ROOT" "$twin"
+	for a in "$@"; do
+		n+=("${a//@R/$twin}")
+		s+=("${a//@R/$ROOT}")
+	done
+	run --separate-stderr native -C "$twin" "${n[@]}"
+	assert_equal "$output" "$want"
+	run --separate-stderr lgcall -C "$ROOT" "${s[@]}"
+	assert_equal "$output" "$want"
+	assert_equal "$stderr" ""
+	assert_equal "$(cd "$ROOT" && find . -printf '%p %y %n %l\n' | sort)" \
+		"$(cd "$twin" && find . -printf '%p %y %n %l\n' | sort)"
+}
+
+# assert_refused: the last run failed (EACCES or the kernel's errno), not "ok".
+assert_refused() {
+	assert_equal "$status" 1
+	[[ $output == "err E"* ]] || fail "expected a failure, got: $output"
+}
+
+# denied CALL OLD NEW -- LGCALL-ARGS...: the confined call fails with EACCES, writes one
+# diagnostic naming CALL, OLD and NEW, and nothing changes inside or outside the root.
+denied() {
+	local call=$1 old=$2 new=$3
+	shift 4
+	freeze
+	run --separate-stderr lgcall "$@"
+	assert_denied "$call" "$old" "$new"
+	assert_nothing_changed
+}
+
+# sysno NAME: the system call number of NAME on this machine, from the C headers.
+sysno() {
+	local n
+	n=$(printf '#include <sys/syscall.h>\nSYS_%s\n' "$1" | "${CC:-cc}" -E -P - 2>/dev/null | tail -n 1)
+	[[ $n =~ ^[0-9]+$ ]] || skip "SYS_$1 is not defined here (or no C preprocessor to read it)"
+	echo "$n"
+}
+
+# pysys: run python3 (confined) with `libc`, `nr` (a dict of syscall numbers from the
+# arguments NAME=NUMBER before "--") and `err()` (errno of the last call) predefined.
+pysys() {
+	local -a defs=()
+	while [ "$1" != -- ]; do
+		sysno "$1" >/dev/null # skips the test here, where a $(...) could not
+		defs+=("$1=$(sysno "$1")")
+		shift
+	done
+	shift
+	shim python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+nr = dict((d.split("=")[0], int(d.split("=")[1])) for d in sys.argv[1:])
+err = ctypes.get_errno
+'"$1" "${defs[@]}"
+}
+
+# --- SYS_link -------------------------------------------------------------------------------
+
+@test "syscall(SYS_link): relative paths inside the root" {
+	sysno link >/dev/null
+	run lgcall -C "$ROOT" sys_link file dir/new
+	assert_ok
+	assert_same_inode "$ROOT/file" "$ROOT/dir/new"
+}
+
+@test "syscall(SYS_link): absolute paths and an in-root symlink on the way" {
+	sysno link >/dev/null
+	ln -s dir/sub "$ROOT/ds"
+	run lgcall sys_link "$ROOT/file" "$ROOT/ds/new"
+	assert_ok
+	assert_same_inode "$ROOT/file" "$ROOT/dir/sub/new"
+}
+
+@test "syscall(SYS_link): a final symlink pointing outside is linked as itself" {
+	sysno link >/dev/null
+	ln -s "$OUT/secret" "$ROOT/osl"
+	OUTSIDE_BEFORE=$(outside_now)
+	run lgcall -C "$ROOT" sys_link osl osl2
+	assert_ok
+	[ -L "$ROOT/osl2" ]
+	assert_same_inode "$ROOT/osl" "$ROOT/osl2"
+	assert_outside_same
+}
+
+@test "syscall(SYS_link): a target outside is denied" {
+	sysno link >/dev/null
+	denied link file ../out/x -- -C "$ROOT" sys_link file ../out/x
+}
+
+@test "syscall(SYS_link): a source outside is denied" {
+	sysno link >/dev/null
+	denied link "$OUT/secret" "$ROOT/x" -- sys_link "$OUT/secret" "$ROOT/x"
+}
+
+@test "syscall(SYS_link): through a symlink out is denied" {
+	sysno link >/dev/null
+	ln -s ../out "$ROOT/esc"
+	denied link esc/secret x -- -C "$ROOT" sys_link esc/secret x
+}
+
+# --- SYS_linkat -----------------------------------------------------------------------------
+
+@test "syscall(SYS_linkat): dirfds inside the root" {
+	run lgcall sys_linkat "dir:$ROOT" file "path:$ROOT/dir/sub" new 0
+	assert_ok
+	assert_same_inode "$ROOT/file" "$ROOT/dir/sub/new"
+}
+
+@test "syscall(SYS_linkat) AT_SYMLINK_FOLLOW: a final symlink inside is followed" {
+	ln -s ../file "$ROOT/dir/sl"
+	run lgcall sys_linkat "dir:$ROOT/dir" sl cwd "$ROOT/new" AT_SYMLINK_FOLLOW
+	assert_ok
+	assert_same_inode "$ROOT/file" "$ROOT/new"
+}
+
+@test "syscall(SYS_linkat) AT_EMPTY_PATH: a file fd inside is linked" {
+	run lgcall sys_linkat "file:$ROOT/file" "" "dir:$ROOT/dir" new AT_EMPTY_PATH
+	assert_ok
+	assert_same_inode "$ROOT/file" "$ROOT/dir/new"
+}
+
+@test "syscall(SYS_linkat): a dirfd outside is denied" {
+	denied linkat secret x -- sys_linkat "dir:$OUT" secret "dir:$ROOT" x 0
+}
+
+@test "syscall(SYS_linkat) AT_SYMLINK_FOLLOW: a final symlink out is denied" {
+	ln -s "$OUT/secret" "$ROOT/osl"
+	denied linkat osl new -- -C "$ROOT" sys_linkat cwd osl cwd new AT_SYMLINK_FOLLOW
+}
+
+@test "syscall(SYS_linkat) AT_EMPTY_PATH: a file fd outside is denied" {
+	denied linkat "" new -- sys_linkat "file:$OUT/secret" "" "dir:$ROOT" new AT_EMPTY_PATH
+}
+
+@test "syscall(SYS_linkat) AT_SYMLINK_FOLLOW: /proc/self/fd/N of a file outside is denied" {
+	denied linkat "/proc/self/fd/*" "$ROOT/new" -- sys_linkat "file:$OUT/secret" /proc/self/fd/%o cwd "$ROOT/new" AT_SYMLINK_FOLLOW
+}
+
+# --- SYS_rename, SYS_renameat, SYS_renameat2 ------------------------------------------------
+
+@test "syscall(SYS_rename): inside the root" {
+	sysno rename >/dev/null
+	local ino
+	ino=$(inode_of "$ROOT/file")
+	run lgcall -C "$ROOT/dir" sys_rename ../file sub/moved
+	assert_ok
+	assert_equal "$(inode_of "$ROOT/dir/sub/moved")" "$ino"
+	[ ! -e "$ROOT/file" ]
+}
+
+@test "syscall(SYS_rename): a target outside is denied" {
+	sysno rename >/dev/null
+	denied rename "$ROOT/file" "$OUT/x" -- sys_rename "$ROOT/file" "$OUT/x"
+}
+
+@test "syscall(SYS_rename): a source outside is denied" {
+	sysno rename >/dev/null
+	denied rename ../out/secret x -- -C "$ROOT" sys_rename ../out/secret x
+}
+
+@test "syscall(SYS_renameat): dirfds inside the root" {
+	local ino
+	ino=$(inode_of "$ROOT/dir/sub")
+	run lgcall sys_renameat "dir:$ROOT/dir" sub "path:$ROOT" moved
+	assert_ok
+	assert_equal "$(inode_of "$ROOT/moved")" "$ino"
+	[ ! -e "$ROOT/dir/sub" ]
+}
+
+@test "syscall(SYS_renameat): a dirfd outside is denied" {
+	denied renameat file x -- sys_renameat "dir:$ROOT" file "dir:$OUT" x
+}
+
+@test "syscall(SYS_renameat): .. out of a dirfd inside is denied" {
+	denied renameat ../../out/secret x -- sys_renameat "dir:$ROOT/dir" ../../out/secret "dir:$ROOT" x
+}
+
+@test "syscall(SYS_renameat2) RENAME_NOREPLACE: inside the root" {
+	local ino
+	ino=$(inode_of "$ROOT/file")
+	run lgcall sys_renameat2 "dir:$ROOT" file "dir:$ROOT/dir" moved RENAME_NOREPLACE
+	assert_ok
+	assert_equal "$(inode_of "$ROOT/dir/moved")" "$ino"
+}
+
+@test "syscall(SYS_renameat2) RENAME_EXCHANGE: inside the root, swapped" {
+	local ifile idir
+	ifile=$(inode_of "$ROOT/file") idir=$(inode_of "$ROOT/dir")
+	run lgcall -C "$ROOT" sys_renameat2 cwd file cwd dir RENAME_EXCHANGE
+	assert_ok
+	assert_equal "$(inode_of "$ROOT/file")" "$idir"
+	assert_equal "$(inode_of "$ROOT/dir")" "$ifile"
+}
+
+@test "syscall(SYS_renameat2) RENAME_EXCHANGE: one side outside is denied" {
+	denied renameat2 "$ROOT/file" "$OUT/secret" -- sys_renameat2 cwd "$ROOT/file" cwd "$OUT/secret" RENAME_EXCHANGE
+}
+
+@test "syscall(SYS_renameat2) RENAME_WHITEOUT: a source outside is denied" {
+	denied renameat2 secret "$ROOT/moved" -- sys_renameat2 "dir:$OUT" secret cwd "$ROOT/moved" RENAME_WHITEOUT
+}
+
+@test "syscall(SYS_renameat2) flags 0: the root itself is denied" {
+	denied renameat2 root moved -- -C "$BATS_TEST_TMPDIR" sys_renameat2 cwd root cwd moved 0
+}
+
+# --- errors: as the kernel gives them -------------------------------------------------------
+
+@test "syscall(SYS_link, NULL, ...) gives EFAULT, as natively" {
+	sysno link >/dev/null
+	same_as_native "err EFAULT" sys_link NULL new
+	same_as_native "err EFAULT" sys_link file NULL
+}
+
+@test "syscall(SYS_rename): an empty path gives ENOENT, as natively" {
+	sysno rename >/dev/null
+	same_as_native "err ENOENT" sys_rename "" new
+}
+
+@test "syscall(SYS_linkat): unknown flags give EINVAL, as natively" {
+	same_as_native "err EINVAL" sys_linkat cwd file cwd new 0x100
+}
+
+@test "syscall(SYS_renameat2): unknown flags and NOREPLACE|EXCHANGE give EINVAL, as natively" {
+	same_as_native "err EINVAL" sys_renameat2 cwd file cwd new 8
+	same_as_native "err EINVAL" sys_renameat2 cwd file cwd dir 'RENAME_NOREPLACE|RENAME_EXCHANGE'
+}
+
+@test "syscall(SYS_renameat), SYS_linkat: a closed dirfd gives EBADF, as natively" {
+	same_as_native "err EBADF" sys_renameat closed file cwd new
+	same_as_native "err EBADF" sys_linkat cwd file closed new 0
+	same_as_native "err EBADF" sys_linkat cwd dir/../file closed new 0
+	same_as_native "err EBADF" sys_renameat2 cwd dir/sub/.. closed new 0
+}
+
+@test "syscall(SYS_link): an existing target gives EEXIST, as natively" {
+	sysno link >/dev/null
+	same_as_native "err EEXIST" sys_link file dir/sub
+}
+
+# --- every other system call passes through ---------------------------------------------------
+
+@test "syscall(SYS_getpid) passes through: it returns the pid" {
+	run pysys getpid -- 'print(libc.syscall(nr["getpid"]) == os.getpid())'
+	assert_success
+	assert_output "True"
+}
+
+@test "syscall(SYS_write, 1, buf, n) passes its three arguments through" {
+	run pysys write -- 'n = libc.syscall(nr["write"], 1, b"through\n", 8); print(n)'
+	assert_success
+	assert_output $'through\n8'
+}
+
+@test "syscall(SYS_close, -1) passes through: -1 with errno EBADF" {
+	run pysys close -- 'print(libc.syscall(nr["close"], -1), err() == __import__("errno").EBADF)'
+	assert_success
+	assert_output "-1 True"
+}
+
+@test "syscall(SYS_readlinkat) passes its four arguments through" {
+	ln -s "some/target" "$ROOT/sl"
+	run pysys readlinkat -- '
+buf = ctypes.create_string_buffer(64)
+n = libc.syscall(nr["readlinkat"], -100, os.environ["ROOT"].encode() + b"/sl", buf, 64)
+print(buf.raw[:n].decode(), n)'
+	assert_success
+	assert_output "some/target 11"
+}
+
+@test "syscall(SYS_mkdirat) passes through inside the root" {
+	run pysys mkdirat -- 'print(libc.syscall(nr["mkdirat"], -100, os.environ["ROOT"].encode() + b"/made", 0o755))'
+	assert_success
+	assert_output "0"
+	[ -d "$ROOT/made" ]
+}
+
+@test "syscall(SYS_link) from another program (python ctypes) is confined too" {
+	freeze
+	run --separate-stderr pysys link -- '
+r = libc.syscall(nr["link"], os.environ["ROOT"].encode() + b"/file", os.environ["OUT"].encode() + b"/x")
+print(r, err() == __import__("errno").EACCES)'
+	assert_success
+	assert_output "-1 True"
+	[[ $stderr == "linkguard: denied "* ]]
+	assert_nothing_changed
+	run pysys link -- '
+print(libc.syscall(nr["link"], os.environ["ROOT"].encode() + b"/file", os.environ["ROOT"].encode() + b"/py"))'
+	assert_output "0"
+	assert_same_inode "$ROOT/file" "$ROOT/py"
+}
+
+@test "syscall(SYS_renameat2) from another program (python ctypes) is confined too" {
+	freeze
+	run --separate-stderr pysys renameat2 -- '
+r = libc.syscall(nr["renameat2"], -100, os.environ["OUT"].encode() + b"/secret", -100, os.environ["ROOT"].encode() + b"/x", 0)
+print(r, err() == __import__("errno").EACCES)'
+	assert_success
+	assert_output "-1 True"
+	assert_nothing_changed
+}
