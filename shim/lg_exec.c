@@ -1,6 +1,7 @@
 /* lg_exec.c - stay confined across exec: pass the start-up settings on, refuse what can't load us.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -75,17 +76,32 @@ static char *startup_preload(const struct lg_config *cfg, char *buf, size_t size
 	return preload_with_us(cfg, NULL, buf, size);
 }
 
+/* Where a rewritten LD_PRELOAD entry goes: each gets its own room in the mapping's text part. */
+static char *repaired_preload(const struct lg_config *cfg, const char *value, char **text,
+			      char *end)
+{
+	char *entry = *text;
+
+	/* Empty means missing: the start-up value keeps a sanitizer runtime in front. */
+	if (*value == '\0')
+		entry = startup_preload(cfg, entry, (size_t)(end - entry));
+	else
+		preload_with_us(cfg, value, entry, (size_t)(end - entry));
+	if (entry == *text)
+		*text += strlen(entry) + 1;
+	return entry;
+}
+
 static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
 {
-	size_t n = count(envp), k = 0, preload_room;
+	size_t n = count(envp), k = 0, text_room = PATH_MAX + 16;
 	int preload_seen = 0;
 	char *text;
 
-	preload_room = PATH_MAX + 16;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
-			preload_room += strlen(envp[i]);
-	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + preload_room;
+			text_room += strlen(envp[i]) + PATH_MAX + 16;
+	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + text_room;
 	out->map =
 	    mmap(NULL, out->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (out->map == MAP_FAILED)
@@ -98,15 +114,15 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
 			preload_seen = 1;
 			if (!preload_has_us(cfg, envp[i] + 11)) {
-				out->envp[k++] =
-				    preload_with_us(cfg, envp[i] + 11, text, preload_room);
+				out->envp[k++] = repaired_preload(cfg, envp[i] + 11, &text,
+								  (char *)out->map + out->map_len);
 				continue;
 			}
 		}
 		out->envp[k++] = envp[i];
 	}
 	if (!preload_seen)
-		out->envp[k++] = startup_preload(cfg, text, preload_room);
+		out->envp[k++] = repaired_preload(cfg, "", &text, (char *)out->map + out->map_len);
 	for (size_t i = 0; i < cfg->startup_count; i++)
 		out->envp[k++] = (char *)cfg->startup_vars[i];
 	out->envp[k] = NULL;
@@ -364,6 +380,103 @@ LG_EXPORT int execlp(const char *file, const char *arg, ...)
 	return release_args(&v, guarded_execvpe("execlp", file, v.argv, v.envp));
 }
 
+/*
+ * posix_spawn file actions that change directory (glibc's addchdir_np, addfchdir_np) run in the
+ * child before its exec: a relative program path is then found from a directory we never see.
+ * Remember which action lists have one; a full table counts as "every list may have one".
+ */
+#define LG_CHDIR_LISTS 64
+static const posix_spawn_file_actions_t *chdir_lists[LG_CHDIR_LISTS];
+static int chdir_lists_full;
+
+static void remember_chdir(const posix_spawn_file_actions_t *actions)
+{
+	for (size_t i = 0; i < LG_CHDIR_LISTS; i++) {
+		const posix_spawn_file_actions_t *expected = NULL;
+
+		if (__atomic_load_n(&chdir_lists[i], __ATOMIC_ACQUIRE) == actions ||
+		    __atomic_compare_exchange_n(&chdir_lists[i], &expected, actions, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return;
+	}
+	__atomic_store_n(&chdir_lists_full, 1, __ATOMIC_RELEASE);
+}
+
+static void forget_chdir(const posix_spawn_file_actions_t *actions)
+{
+	for (size_t i = 0; i < LG_CHDIR_LISTS; i++) {
+		const posix_spawn_file_actions_t *expected = actions;
+
+		__atomic_compare_exchange_n(&chdir_lists[i], &expected, NULL, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE);
+	}
+}
+
+static int may_chdir(const posix_spawn_file_actions_t *actions)
+{
+	if (actions == NULL)
+		return 0;
+	if (__atomic_load_n(&chdir_lists_full, __ATOMIC_ACQUIRE))
+		return 1;
+	for (size_t i = 0; i < LG_CHDIR_LISTS; i++)
+		if (__atomic_load_n(&chdir_lists[i], __ATOMIC_ACQUIRE) == actions)
+			return 1;
+	return 0;
+}
+
+typedef int (*lg_addchdir_fn)(posix_spawn_file_actions_t *, const char *);
+typedef int (*lg_addfchdir_fn)(posix_spawn_file_actions_t *, int);
+typedef int (*lg_destroy_fn)(posix_spawn_file_actions_t *);
+
+LG_EXPORT int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions,
+						   const char *path)
+{
+	lg_addchdir_fn real_add =
+	    (lg_addchdir_fn)dlsym(RTLD_NEXT, "posix_spawn_file_actions_addchdir_np");
+	int r = real_add ? real_add(actions, path) : ENOSYS;
+
+	if (r == 0)
+		remember_chdir(actions);
+	return r;
+}
+
+LG_EXPORT int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *actions, int fd)
+{
+	lg_addfchdir_fn real_add =
+	    (lg_addfchdir_fn)dlsym(RTLD_NEXT, "posix_spawn_file_actions_addfchdir_np");
+	int r = real_add ? real_add(actions, fd) : ENOSYS;
+
+	if (r == 0)
+		remember_chdir(actions);
+	return r;
+}
+
+LG_EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *actions)
+{
+	lg_destroy_fn real_destroy =
+	    (lg_destroy_fn)dlsym(RTLD_NEXT, "posix_spawn_file_actions_destroy");
+
+	forget_chdir(actions);
+	return real_destroy ? real_destroy(actions) : 0;
+}
+
+/* The exec gate for a program found relative to a directory a file action changes to. */
+static int refuse_after_chdir(const char *call, const char *program)
+{
+	struct lg_config *cfg = lg_config();
+	char reason[PATH_MAX + 160];
+	struct lg_denial d = {call, program, NULL, program, AT_FDCWD, NULL, reason};
+
+	if (cfg->everything && !cfg->broken)
+		return 0;
+	snprintf(reason, sizeof(reason),
+		 "\"%s\" is relative to a directory that a file action changes to, which linkguard "
+		 "can not inspect; name the program by an absolute path",
+		 program);
+	lg_report(cfg, &d);
+	return cfg->mode == LG_MODE_AUDIT && !cfg->broken ? 0 : -LG_ERR_DENIED;
+}
+
 /* posix_spawn answers with an error number, not errno. */
 static int guarded_spawn(const char *call, int search, pid_t *pid, const char *path,
 			 const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr,
@@ -373,7 +486,12 @@ static int guarded_spawn(const char *call, int search, pid_t *pid, const char *p
 	char found[PATH_MAX];
 	struct fixed_env env;
 	const char *checked = search ? search_path(path, found, sizeof(found)) : path;
-	int r = prepare(call, AT_FDCWD, checked, 0, envp, &env);
+	int r = checked && checked[0] != '/' && may_chdir(actions)
+		    ? refuse_after_chdir(call, checked)
+		    : 0;
+
+	if (r == 0)
+		r = prepare(call, AT_FDCWD, checked, 0, envp, &env);
 
 	if (r != 0)
 		return -r;

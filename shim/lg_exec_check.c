@@ -1,9 +1,11 @@
 /* lg_exec_check.c - read an executable's ELF header or "#!" line, and its set-id bits. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,7 +15,7 @@
 #include "lg_exec_check.h"
 #include "lg_resolve.h"
 
-#define LG_SCRIPT_DEPTH 4 /* "#!" interpreters followed, as the kernel's BINPRM_MAX_RECURSION */
+#define LG_SCRIPT_DEPTH 5 /* "#!" interpreters followed: the kernel's exec_binprm() stops at 5 */
 
 #if defined(__LP64__)
 #define LG_ELF_CLASS ELFCLASS64
@@ -46,6 +48,8 @@ const char *lg_exec_kind_text(enum lg_exec_kind kind)
 		return "a statically linked binary";
 	case LG_EXEC_FOREIGN:
 		return "a binary of another architecture";
+	case LG_EXEC_OTHER_LOADER:
+		return "a program whose interpreter is not this system's dynamic loader";
 	case LG_EXEC_SETUID:
 		return "a set-user-ID, set-group-ID or file-capability program";
 	default:
@@ -53,19 +57,44 @@ const char *lg_exec_kind_text(enum lg_exec_kind kind)
 	}
 }
 
-static int has_interpreter(int fd, const lg_ehdr *eh)
+/* The dynamic loader this process runs under (AT_BASE), by device and inode. */
+static int own_loader(struct stat *st)
 {
+	Dl_info info;
+	void *base = (void *)getauxval(AT_BASE);
+
+	return base != NULL && dladdr(base, &info) != 0 && info.dli_fname != NULL &&
+	       stat(info.dli_fname, st) == 0;
+}
+
+/*
+ * Whether the program has an interpreter that will load the preload: its PT_INTERP must be the
+ * loader this process runs under. Any other "interpreter" may be a static program in disguise.
+ */
+static enum lg_exec_kind judge_interpreter(int fd, const lg_ehdr *eh)
+{
+	char interp[PATH_MAX];
+	struct stat mine, theirs;
 	lg_phdr ph;
 
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		off_t at = (off_t)eh->e_phoff + (off_t)i * eh->e_phentsize;
 
 		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
-			return 1; /* unreadable: leave it to the kernel */
-		if (ph.p_type == PT_INTERP)
-			return 1;
+			return LG_EXEC_PRELOADED; /* unreadable: the kernel refuses it */
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz == 0 || ph.p_filesz > sizeof(interp) ||
+		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+			return LG_EXEC_PRELOADED;
+		interp[ph.p_filesz - 1] = '\0';
+		if (!own_loader(&mine) || stat(interp, &theirs) != 0)
+			return LG_EXEC_PRELOADED; /* no loader to compare, or exec will fail */
+		return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
+			   ? LG_EXEC_PRELOADED
+			   : LG_EXEC_OTHER_LOADER;
 	}
-	return 0;
+	return LG_EXEC_STATIC;
 }
 
 static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len)
@@ -79,7 +108,7 @@ static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len
 		return LG_EXEC_FOREIGN;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return LG_EXEC_PRELOADED; /* the kernel refuses it */
-	return has_interpreter(fd, &eh) ? LG_EXEC_PRELOADED : LG_EXEC_STATIC;
+	return judge_interpreter(fd, &eh);
 }
 
 /* Whether exec of this file turns on secure-execution mode (AT_SECURE). */
@@ -129,19 +158,33 @@ static int open_descriptor(int fd)
 	return open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
 
+/* A descriptor's file as the kernel spells it, for diagnostics of fexecve(). */
+static void name_descriptor(int fd, char *out, size_t size)
+{
+	char proc[LG_PROC_FD_PATH_MAX];
+	ssize_t n;
+
+	lg_proc_fd_path(proc, 0, fd);
+	n = readlink(proc, out, size - 1);
+	out[n > 0 ? n : 0] = '\0';
+}
+
 void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_verdict *v)
 {
 	unsigned char head[256];
 	int saved = errno;
-	int fd, depth;
+	int fd, depth, by_fd;
 	ssize_t len;
 
 	v->kind = LG_EXEC_PRELOADED;
 	if (path == NULL || strlen(path) >= sizeof(v->program))
 		goto out;
 	strcpy(v->program, path);
+	by_fd = path[0] == '\0' && (at_flags & AT_EMPTY_PATH);
+	if (by_fd)
+		name_descriptor(dir_fd, v->program, sizeof(v->program));
 	for (depth = 0; depth <= LG_SCRIPT_DEPTH; depth++) {
-		if (v->program[0] == '\0' && (at_flags & AT_EMPTY_PATH))
+		if (by_fd)
 			fd = open_descriptor(dir_fd);
 		else
 			fd = openat(dir_fd, v->program, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -157,7 +200,7 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_
 		    script_interpreter(head, (size_t)len, v->program, sizeof(v->program)) != 0)
 			break;
 		dir_fd = AT_FDCWD;
-		at_flags = 0;
+		by_fd = 0;
 	}
 out:
 	errno = saved;

@@ -9,7 +9,8 @@ enum lg_exec_kind {
 	    0,		 /* a dynamic ELF of our class and machine (or the kernel's to refuse) */
 	LG_EXEC_STATIC,	 /* an ELF without an interpreter: a preload never loads */
 	LG_EXEC_FOREIGN, /* an ELF of another class or machine: the preload fails to load */
-	LG_EXEC_SETUID,	 /* secure-execution mode: the loader drops LD_PRELOAD */
+	LG_EXEC_OTHER_LOADER, /* PT_INTERP names another program than our dynamic loader */
+	LG_EXEC_SETUID,	      /* secure-execution mode: the loader drops LD_PRELOAD */
 };
 
 struct lg_exec_verdict {

@@ -225,17 +225,50 @@ static void set_roots(const struct options *o)
 	setenv("LINKGUARD_ROOT", list, 1);
 }
 
-/* LD_PRELOAD with the library first, once. */
+/* Whether an LD_PRELOAD value (entries split by ':' or ' ') names lib already. */
+static int preload_names(const char *value, const char *lib)
+{
+	size_t lib_len = strlen(lib);
+
+	while (*value) {
+		size_t len = strcspn(value, ": ");
+
+		if (len == lib_len && strncmp(value, lib, len) == 0)
+			return 1;
+		value += len + (value[len] != '\0');
+	}
+	return 0;
+}
+
+/* A sanitizer runtime must stay the first preload, or it refuses to start. */
+static size_t sanitizer_prefix(const char *value)
+{
+	size_t len = strcspn(value, ": ");
+	const char *base = memrchr(value, '/', len);
+
+	base = base ? base + 1 : value;
+	if (strncmp(base, "libasan", 7) != 0 && strncmp(base, "libclang_rt.asan", 16) != 0)
+		return 0;
+	return len + (value[len] != '\0');
+}
+
+/* LD_PRELOAD with the library first (after a sanitizer runtime), once. */
 static void preload_first(const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
+	size_t keep;
 	char *value;
 
 	if (old == NULL || *old == '\0') {
 		setenv("LD_PRELOAD", lib, 1);
 		return;
 	}
-	if (asprintf(&value, "%s:%s", lib, old) < 0)
+	if (preload_names(old, lib))
+		return;
+	keep = sanitizer_prefix(old);
+	if (asprintf(&value, "%.*s%s%s%s%s", (int)keep, old,
+		     keep && old[keep - 1] != ':' ? ":" : "", lib, old[keep] ? ":" : "",
+		     old + keep) < 0)
 		die(EXIT_OWN_ERROR, "out of memory");
 	setenv("LD_PRELOAD", value, 1);
 	free(value);
@@ -261,8 +294,9 @@ static const char *find_command(const char *file, char *buf, size_t size)
 	return file;
 }
 
-/* The shim refuses these at exec; the launcher refuses them the same way for its command. */
-static void check_command(const struct options *o, const char *command)
+/* The shim refuses these at exec; the launcher refuses them the same way for its command.
+ * Returns 1 when --audit let a refusal through, for the exit summary. */
+static int check_command(const struct options *o, const char *command)
 {
 	struct lg_exec_verdict v;
 	char found[PATH_MAX];
@@ -270,20 +304,20 @@ static void check_command(const struct options *o, const char *command)
 
 	lg_exec_inspect(AT_FDCWD, find_command(command, found, sizeof(found)), 0, &v);
 	if (v.kind == LG_EXEC_PRELOADED)
-		return;
+		return 0;
 	allowed = v.kind == LG_EXEC_SETUID ? o->allow_setuid : o->allow_static;
 	if (o->kernel != LG_KERNEL_NONE && lg_kernel_in_force()) {
 		fprintf(stderr,
 			"linkguard: note: \"%s\" is %s: not preloaded; kernel layer in force\n",
 			v.program, lg_exec_kind_text(v.kind));
-		return;
+		return 0;
 	}
 	if (allowed)
-		return;
+		return 0;
 	if (o->audit) {
 		fprintf(stderr, "linkguard: audit: would refuse \"%s\": it is %s\n", v.program,
 			lg_exec_kind_text(v.kind));
-		return;
+		return 1;
 	}
 	die(EXIT_CANNOT_RUN,
 	    "refusing to run \"%s\": it is %s, which LD_PRELOAD can not confine; allow it with %s "
@@ -300,7 +334,7 @@ static void exec_command(char **argv)
 }
 
 /* --audit: run the command as a child and say, on exit, how much would have been denied. */
-static int run_audited(char **argv)
+static int run_audited(char **argv, long refused_here)
 {
 	char counter[] = "/tmp/linkguard-audit-XXXXXX";
 	int fd = mkstemp(counter), status;
@@ -323,6 +357,7 @@ static int run_audited(char **argv)
 		;
 	fstat(fd, &st);
 	unlink(counter);
+	st.st_size += refused_here;
 	fprintf(stderr, "linkguard: audit: %lld call%s would have been denied\n",
 		(long long)st.st_size, st.st_size == 1 ? "" : "s");
 	if (WIFSIGNALED(status))
@@ -334,7 +369,7 @@ int main(int argc, char **argv)
 {
 	static struct options o;
 	char lib[PATH_MAX], log_buf[PATH_MAX];
-	int i = 1;
+	int i = 1, refused;
 
 	while (i < argc && argv[i][0] == '-' && parse_option(&o, argc, argv, &i))
 		;
@@ -361,10 +396,10 @@ int main(int argc, char **argv)
 	if (o.kernel != LG_KERNEL_NONE)
 		lg_kernel_apply(o.kernel, o.roots, o.root_count, o.writable, o.writable_count);
 	check_library_loads(lib);
-	check_command(&o, argv[i]);
+	refused = check_command(&o, argv[i]);
 	preload_first(lib);
 	if (o.audit)
-		return run_audited(argv + i);
+		return run_audited(argv + i, refused);
 	exec_command(argv + i);
 	return EXIT_CANNOT_RUN;
 }

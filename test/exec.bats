@@ -872,24 +872,25 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_file_not_exists "$OUT/stolen"
 	assert_outside_unchanged
 }
-@test "static (shim): posix_spawn of a relative name after a chdir file action judges the program that runs" {
+@test "static (shim): posix_spawn of a relative name after a chdir file action is refused, not misjudged" {
 	need_static
 	need_python
 	snapshot_outside
-	# From the static program's own directory: refused (the control).
-	cd "$BATS_FILE_TMPDIR/spawn/static"
-	run shim "$PY" -S "$VIA" posix_spawn.chdir . prog "$ROOT/file" "$OUT/stolen"
-	assert_failure 126
-	assert_output --partial "is a statically linked binary"
-	# From a directory whose "prog" is dynamic, with the chdir to the static one in the actions.
+	# From a directory whose "prog" is dynamic, with the chdir to the static one in the actions:
+	# the program that would run can not be judged from here, so the spawn is refused.
 	cd "$BATS_FILE_TMPDIR/spawn/dyn"
 	run shim "$PY" -S "$VIA" posix_spawn.chdir ../static prog "$ROOT/file" "$OUT/stolen"
+	assert_failure 126
+	assert_output --partial "\"prog\" is relative to a directory that a file action changes to"
+	# The same chdir with the static program named absolutely: judged, and refused as static.
+	run shim "$PY" -S "$VIA" posix_spawn.chdir ../static "$BATS_FILE_TMPDIR/spawn/static/prog" "$ROOT/file" "$OUT/stolen"
 	assert_failure 126
 	assert_output --partial "is a statically linked binary"
 	assert_file_exists "$ROOT/file"
 	assert_file_not_exists "$OUT/stolen"
 	assert_outside_unchanged
 }
+
 @test "static (shim): a dynamic program whose interpreter (PT_INTERP) is not the loader is refused" {
 	[ -n "$FAKE_HOST" ] || skip "$FAKE_WHY"
 	snapshot_outside
