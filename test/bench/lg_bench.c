@@ -1,0 +1,598 @@
+/*
+ * lg_bench.c - micro-benchmark of the interposed calls: link and rename round trips.
+ *
+ * One "op" is one round trip of two system calls:
+ *   link-*    link(a, b) then unlink(b)     (one interposed call per op)
+ *   rename-*  rename(a, b) then rename(b, a) (two interposed calls per op)
+ * for paths given absolute or relative (from the current directory), at depth 1, 3 and 8 (the
+ * number of directories in the relative path, so "d1/d2/d3/a" is depth 3), with a and b in the
+ * same directory ("same") or in two sibling directories at the same depth ("diff").
+ *
+ * The tree is made in --dir DIR (which then is the current directory, so a relative path is the
+ * path below DIR: the shim's root should be DIR itself) and removed again. Each case runs
+ * --warmup ops, then --iterations timed ops, and prints "case-name ns/op". The timed loop is
+ * the function lg_bench_timed (callgrind --toggle-collect=lg_bench_timed*) and is framed, inside
+ * the clock readings, by two write(-1, "lg_bench: ...") calls that fail with EBADF, so that an
+ * strace shows where it begins and ends.
+ *
+ * It runs the same natively and under LD_PRELOAD=liblinkguard.so; run.sh compares the two.
+ *
+ * Time is the process's CPU time (user + system) by default, which a busy machine's other
+ * processes do not inflate; --clock wall measures elapsed time instead.
+ *
+ * --spawn N -- CMD runs CMD N times (posix_spawnp, wait4) and prints "wall-ns cpu-ns parent-ns"
+ * per run: cpu is the child's user + system time plus lg_bench's own (the spawning, which an
+ * exec check in the parent makes dearer), parent-ns that own part alone. Start-up cost and
+ * whole programs, without a shell.
+ *
+ * --syscalls instead times, natively, each system call the shim adds to a call, on its own (in
+ * the tree of link-rel-d3-same): what a strace count per op costs, without a tracer's overhead.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+#define MAX_DEPTH 8
+#define MAX_CASES 32
+
+enum op { OP_LINK, OP_RENAME };
+
+struct bench_case {
+	char name[32];
+	enum op op;
+	int absolute;
+	int depth;
+	int diff; /* a and b in two sibling directories */
+};
+
+/* One case's paths: the directories to make (outermost first) and the two names. */
+struct tree {
+	char dirs[2 * MAX_DEPTH][PATH_MAX];
+	int ndirs;
+	char src[PATH_MAX]; /* as passed to the calls: relative, or absolute */
+	char dst[PATH_MAX];
+	char src_rel[PATH_MAX]; /* relative to DIR, for setting up and cleaning up */
+	char dst_rel[PATH_MAX];
+};
+
+static struct bench_case cases[MAX_CASES];
+static size_t ncases;
+
+static void make_cases(void)
+{
+	static const int depths[] = {1, 3, 8};
+	static const char *const ops[] = {"link", "rename"};
+
+	for (int op = 0; op < 2; op++)
+		for (int abs = 0; abs < 2; abs++)
+			for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++)
+				for (int diff = 0; diff < 2; diff++) {
+					struct bench_case *c = &cases[ncases++];
+
+					snprintf(c->name, sizeof(c->name), "%s-%s-d%d-%s", ops[op],
+						 abs ? "abs" : "rel", depths[d],
+						 diff ? "diff" : "same");
+					c->op = op == 0 ? OP_LINK : OP_RENAME;
+					c->absolute = abs;
+					c->depth = depths[d];
+					c->diff = diff;
+				}
+}
+
+static void die(const char *what, const char *arg)
+{
+	fprintf(stderr, "lg_bench: %s%s%s: %s\n", what, arg ? " " : "", arg ? arg : "",
+		strerror(errno));
+	exit(1);
+}
+
+/*
+ * Directory i (1-based) of the path: the outermost is unique to this process, so DIR may hold
+ * anything else; in a "diff" case the innermost level has an "a" and a "b" sibling.
+ */
+static void component(char *buf, size_t size, int i, int depth, char side)
+{
+	char leaf[2] = {side, '\0'};
+	const char *suffix = i == depth ? leaf : "";
+
+	if (i == 1)
+		snprintf(buf, size, "lgb%ld%s", (long)getpid(), suffix);
+	else
+		snprintf(buf, size, "d%d%s", i, suffix);
+}
+
+static void relative_path(char *buf, size_t size, const struct bench_case *c, char side,
+			  const char *file)
+{
+	char comp[NAME_MAX + 1];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 1; i <= c->depth; i++) {
+		component(comp, sizeof(comp), i, c->depth, side);
+		n += (size_t)snprintf(buf + n, size - n, "%s/", comp);
+	}
+	snprintf(buf + n, size - n, "%s", file);
+}
+
+/* out (PATH_MAX bytes) = base "/" rel, or rel alone when base is NULL. */
+static void join(char *out, const char *base, const char *rel)
+{
+	size_t blen = base ? strlen(base) + 1 : 0, rlen = strlen(rel);
+
+	if (blen + rlen >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		die("--dir", base);
+	}
+	if (base != NULL) {
+		memcpy(out, base, blen - 1);
+		out[blen - 1] = '/';
+	}
+	memcpy(out + blen, rel, rlen + 1);
+}
+
+static void plan_tree(struct tree *t, const struct bench_case *c, const char *base)
+{
+	char side_a = c->diff ? 'a' : '\0', side_b = c->diff ? 'b' : '\0';
+
+	relative_path(t->src_rel, sizeof(t->src_rel), c, side_a, "src");
+	relative_path(t->dst_rel, sizeof(t->dst_rel), c, side_b, "dst");
+	join(t->src, c->absolute ? base : NULL, t->src_rel);
+	join(t->dst, c->absolute ? base : NULL, t->dst_rel);
+	/* Every directory holding src, then the one holding dst when it differs. */
+	t->ndirs = 0;
+	for (int side = 0; side < (c->diff ? 2 : 1); side++) {
+		const char *rel = side == 0 ? t->src_rel : t->dst_rel;
+		const char *slash = rel;
+
+		while ((slash = strchr(slash, '/')) != NULL) {
+			size_t len = (size_t)(slash - rel);
+			int seen = 0;
+
+			for (int i = 0; i < t->ndirs; i++)
+				seen |= strlen(t->dirs[i]) == len && !strncmp(t->dirs[i], rel, len);
+			if (!seen)
+				snprintf(t->dirs[t->ndirs++], PATH_MAX, "%.*s", (int)len, rel);
+			slash++;
+		}
+	}
+}
+
+static void setup_tree(const struct tree *t)
+{
+	int fd;
+
+	for (int i = 0; i < t->ndirs; i++)
+		if (mkdir(t->dirs[i], 0755) != 0)
+			die("mkdir", t->dirs[i]);
+	fd = open(t->src_rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die("create", t->src_rel);
+	close(fd);
+}
+
+static void remove_tree(const struct tree *t)
+{
+	unlink(t->src_rel);
+	unlink(t->dst_rel);
+	for (int i = t->ndirs - 1; i >= 0; i--)
+		rmdir(t->dirs[i]);
+}
+
+static int round_trip(enum op op, const char *src, const char *dst)
+{
+	if (op == OP_LINK) {
+		if (link(src, dst) != 0)
+			return -1;
+		return unlink(dst);
+	}
+	if (rename(src, dst) != 0)
+		return -1;
+	return rename(dst, src);
+}
+
+/* The timed loop, by name for callgrind's --toggle-collect. Returns 0 or -1 (errno set). */
+__attribute__((noinline)) int lg_bench_timed(enum op op, const char *src, const char *dst, long n);
+__attribute__((noinline)) int lg_bench_timed(enum op op, const char *src, const char *dst, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (round_trip(op, src, dst) != 0)
+			return -1;
+	return 0;
+}
+
+static void mark(const char *what)
+{
+	/* Fails with EBADF by design: a landmark in an strace, nothing else. */
+	ssize_t r = write(-1, what, strlen(what));
+
+	(void)r;
+}
+
+static clockid_t bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(bench_clock, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void run_case(const struct bench_case *c, const char *base, long iterations, long warmup)
+{
+	static struct tree t;
+	double start, end;
+	int r;
+
+	plan_tree(&t, c, base);
+	setup_tree(&t);
+	for (long i = 0; i < warmup; i++)
+		if (round_trip(c->op, t.src, t.dst) != 0)
+			goto fail;
+	start = now_ns();
+	mark("lg_bench: timed loop begins");
+	r = lg_bench_timed(c->op, t.src, t.dst, iterations);
+	mark("lg_bench: timed loop ends");
+	end = now_ns();
+	if (r != 0)
+		goto fail;
+	remove_tree(&t);
+	printf("%s %.1f\n", c->name, (end - start) / (double)iterations);
+	fflush(stdout);
+	return;
+fail:
+	fprintf(stderr, "lg_bench: %s: %s(\"%s\", \"%s\") round trip failed: %s\n", c->name,
+		c->op == OP_LINK ? "link" : "rename", t.src, t.dst, strerror(errno));
+	remove_tree(&t);
+	exit(1);
+}
+
+/* One system call (or pair) of the shim's, done n times; returns 0 or -1 (errno set). */
+enum probe {
+	P_GETPPID,
+	P_GETCWD,
+	P_FSTAT,
+	P_OPENAT2,
+	P_OPEN_DOT,
+	P_OPENAT_1,
+	P_DUP,
+	P_READLINK,
+	P_LINK_PATH,
+	P_LINK_FD,
+	P_RENAME_PATH,
+	P_RENAME_FD,
+	P_COUNT
+};
+
+static const char *const probe_names[P_COUNT] = {
+    [P_GETPPID] = "getppid (a null system call)",
+    [P_GETCWD] = "getcwd",
+    [P_FSTAT] = "fstat (newfstatat AT_EMPTY_PATH) of a directory fd",
+    [P_OPENAT2] = "openat2 RESOLVE_BENEATH of the depth-3 parent + close",
+    [P_OPEN_DOT] = "openat(fd, \".\", O_PATH) + close",
+    [P_OPENAT_1] = "openat(fd, one component, O_PATH|O_NOFOLLOW) + close",
+    [P_DUP] = "fcntl(F_DUPFD_CLOEXEC) + close",
+    [P_READLINK] = "readlink /proc/self/fd/N",
+    [P_LINK_PATH] = "link(path, path) + unlink(path), depth 3",
+    [P_LINK_FD] = "linkat(dir fd, name, dir fd, name) + unlinkat",
+    [P_RENAME_PATH] = "rename there and back, depth-3 paths",
+    [P_RENAME_FD] = "renameat there and back, dir fd + name",
+};
+
+struct probe_env {
+	int root_fd;   /* DIR */
+	int parent_fd; /* the depth-3 directory */
+	char parent[PATH_MAX];
+	char first[NAME_MAX + 1]; /* its first component */
+	char proc_link[64];	  /* /proc/self/fd/<parent_fd> */
+	const struct tree *t;
+};
+
+static int close_ok(long fd)
+{
+	return fd < 0 ? -1 : close((int)fd);
+}
+
+static int probe_once(enum probe p, const struct probe_env *e)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	char buf[PATH_MAX];
+	struct stat st;
+
+	switch (p) {
+	case P_GETPPID:
+		return syscall(SYS_getppid) < 0 ? -1 : 0;
+	case P_GETCWD:
+		return getcwd(buf, sizeof(buf)) == NULL ? -1 : 0;
+	case P_FSTAT:
+		return fstat(e->root_fd, &st);
+	case P_OPENAT2:
+		return close_ok(syscall(SYS_openat2, e->root_fd, e->parent, &how, sizeof(how)));
+	case P_OPEN_DOT:
+		return close_ok(openat(e->root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	case P_OPENAT_1:
+		return close_ok(
+		    openat(e->root_fd, e->first, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+	case P_DUP:
+		return close_ok(fcntl(e->root_fd, F_DUPFD_CLOEXEC, 0));
+	case P_READLINK:
+		return readlink(e->proc_link, buf, sizeof(buf)) < 0 ? -1 : 0;
+	case P_LINK_PATH:
+		return round_trip(OP_LINK, e->t->src, e->t->dst);
+	case P_LINK_FD:
+		if (linkat(e->parent_fd, "src", e->parent_fd, "dst", 0) != 0)
+			return -1;
+		return unlinkat(e->parent_fd, "dst", 0);
+	case P_RENAME_PATH:
+		return round_trip(OP_RENAME, e->t->src, e->t->dst);
+	case P_RENAME_FD:
+		if (renameat(e->parent_fd, "src", e->parent_fd, "dst") != 0)
+			return -1;
+		return renameat(e->parent_fd, "dst", e->parent_fd, "src");
+	default:
+		return -1;
+	}
+}
+
+/* Each probe: warm-up, then n timed, "name ns/call"; a failure (ENOSYS) prints "name n/a". */
+static void run_probes(const char *base, long iterations, long warmup)
+{
+	static struct tree t;
+	struct probe_env e = {.t = &t};
+	size_t i;
+	char *slash;
+
+	for (i = 0; i < ncases && strcmp(cases[i].name, "link-rel-d3-same") != 0; i++)
+		;
+	plan_tree(&t, &cases[i], base);
+	setup_tree(&t);
+	strcpy(e.parent, t.src_rel);
+	*strrchr(e.parent, '/') = '\0';
+	snprintf(e.first, sizeof(e.first), "%s", e.parent);
+	if ((slash = strchr(e.first, '/')) != NULL)
+		*slash = '\0';
+	e.root_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	e.parent_fd = open(e.parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (e.root_fd < 0 || e.parent_fd < 0)
+		die("open", e.parent);
+	snprintf(e.proc_link, sizeof(e.proc_link), "/proc/self/fd/%d", e.parent_fd);
+	for (int p = 0; p < P_COUNT; p++) {
+		double start, end;
+		int r = 0;
+
+		for (long k = 0; k < warmup && r == 0; k++)
+			r = probe_once(p, &e);
+		start = now_ns();
+		for (long k = 0; k < iterations && r == 0; k++)
+			r = probe_once(p, &e);
+		end = now_ns();
+		if (r != 0)
+			printf("%s\tn/a (%s)\n", probe_names[p], strerror(errno));
+		else
+			printf("%s\t%.1f\n", probe_names[p], (end - start) / (double)iterations);
+		fflush(stdout);
+	}
+	close(e.root_fd);
+	close(e.parent_fd);
+	remove_tree(&t);
+}
+
+static double timeval_ns(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3;
+}
+
+/*
+ * Run argv n times, one after the other; print wall, total CPU and own CPU ns per run.
+ * By name for callgrind too (--toggle-collect=lg_bench_spawn*: the parent's side of a spawn).
+ */
+__attribute__((noinline)) int lg_bench_spawn(long n, char **argv);
+__attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
+{
+	extern char **environ;
+	struct timespec t0, t1, c0, c1;
+	double cpu = 0, own;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		struct rusage ru;
+		pid_t pid;
+		int status, err;
+
+		err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+		if (err != 0) {
+			errno = err;
+			die("spawn", argv[0]);
+		}
+		if (wait4(pid, &status, 0, &ru) != pid)
+			die("wait4", argv[0]);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "lg_bench: %s failed (status %d)\n", argv[0], status);
+			return 1;
+		}
+		cpu += timeval_ns(ru.ru_utime) + timeval_ns(ru.ru_stime);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	own = (double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec);
+	printf("%.0f %.0f %.0f\n",
+	       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+		   (double)n,
+	       (cpu + own) / (double)n, own / (double)n);
+	return 0;
+}
+
+/* Which loaded object provides each benchmarked symbol (liblinkguard.so under the shim). */
+static void which(void)
+{
+	static const char *const names[] = {"link", "rename", "unlink"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *sym = dlsym(RTLD_DEFAULT, names[i]);
+		Dl_info info;
+
+		if (sym != NULL && dladdr(sym, &info) != 0 && info.dli_fname != NULL)
+			printf("%s %s\n", names[i], info.dli_fname);
+		else
+			printf("%s ?\n", names[i]);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lg_bench --dir DIR [--iterations N] [--warmup N] [--case NAME]...\n"
+		"       lg_bench --dir DIR --syscalls [--iterations N]\n"
+		"       lg_bench --spawn N -- COMMAND [ARG]...\n"
+		"       lg_bench --list | --which | --help\n"
+		"Times link+unlink and rename round trips in a tree made in DIR; prints one line\n"
+		"\"case-name ns/op\" per case. N defaults to 20000, the warm-up to N/10.\n"
+		"  --clock cpu|wall  the process's CPU time (default) or elapsed time\n"
+		"  --list   the case names, one a line\n"
+		"  --which  the object each of link, rename and unlink comes from\n"
+		"  --syscalls  time each system call the shim adds, natively and on its own:\n"
+		"           \"description<TAB>ns/call\" lines\n"
+		"  --spawn N  run COMMAND N times; print \"wall-ns cpu-ns parent-cpu-ns\" a run\n");
+}
+
+static long parse_count(const char *opt, const char *s, long min)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < min) {
+		fprintf(stderr, "lg_bench: %s wants an integer >= %ld, not \"%s\"\n", opt, min, s);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"dir", required_argument, NULL, 'd'},
+	    {"iterations", required_argument, NULL, 'n'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"case", required_argument, NULL, 'c'},
+	    {"list", no_argument, NULL, 'l'},
+	    {"which", no_argument, NULL, 'W'},
+	    {"syscalls", no_argument, NULL, 's'},
+	    {"clock", required_argument, NULL, 'C'},
+	    {"spawn", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL;
+	char base[PATH_MAX];
+	int selected[MAX_CASES] = {0}, any_selected = 0;
+	long iterations = 20000, warmup = -1;
+	int opt, syscalls = 0;
+	long spawn = 0;
+
+	make_cases();
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'n':
+			iterations = parse_count("--iterations", optarg, 1);
+			break;
+		case 'w':
+			warmup = parse_count("--warmup", optarg, 0);
+			break;
+		case 'c': {
+			size_t i;
+
+			for (i = 0; i < ncases && strcmp(cases[i].name, optarg) != 0; i++)
+				;
+			if (i == ncases) {
+				fprintf(stderr, "lg_bench: no case \"%s\" (see --list)\n", optarg);
+				return 2;
+			}
+			selected[i] = any_selected = 1;
+			break;
+		}
+		case 'l':
+			for (size_t i = 0; i < ncases; i++)
+				printf("%s\n", cases[i].name);
+			return 0;
+		case 'W':
+			which();
+			return 0;
+		case 's':
+			syscalls = 1;
+			break;
+		case 'C':
+			if (strcmp(optarg, "cpu") == 0) {
+				bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+			} else if (strcmp(optarg, "wall") == 0) {
+				bench_clock = CLOCK_MONOTONIC;
+			} else {
+				fprintf(stderr, "lg_bench: --clock is cpu or wall, not \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			spawn = parse_count("--spawn", optarg, 1);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (spawn > 0) {
+		if (optind == argc) {
+			usage(stderr);
+			return 2;
+		}
+		return lg_bench_spawn(spawn, argv + optind);
+	}
+	if (dir == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (warmup < 0)
+		warmup = iterations / 10;
+	if (realpath(dir, base) == NULL)
+		die("--dir", dir);
+	if (chdir(base) != 0)
+		die("chdir", base);
+	if (syscalls) {
+		run_probes(base, iterations, warmup);
+		return 0;
+	}
+	for (size_t i = 0; i < ncases; i++)
+		if (!any_selected || selected[i])
+			run_case(&cases[i], base, iterations, warmup);
+	return 0;
+}

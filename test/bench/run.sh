@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# run.sh - linkguard's benchmarks: the shim's cost natively vs under LD_PRELOAD, as a Markdown
+# table ready for the README.
+#
+#   test/bench/run.sh [--quick] [options] [BUILD_DIR]      (BUILD_DIR defaults to ./build)
+#
+# 1. lg_bench, every case (or those matching --cases), natively, under the shim (openat2 backend,
+#    "auto") and under the shim with LINKGUARD_RESOLVER=walk. The three runs of one case follow
+#    each other, in a rotating order, for each of --rounds rounds, so that a load that comes and
+#    goes hits them alike; a ratio is the median over the rounds of (shim / native) of one round.
+# 2. Whole programs, native vs shim (median of --program-rounds runs, alternated): `cp -al` of a
+#    tree of --files files, and `tar -x` of an archive of --tar-files entries, half of them hard
+#    links (the file creations, which the shim does not touch, dominate it).
+# 3. Start-up: --starts runs of /bin/true natively and with the shim preloaded, alternated for
+#    --start-rounds rounds; the median difference per start is what preloading costs every exec.
+# Times are CPU time (user + system; for programs, the child's from wait4 plus the spawning
+# parent's) unless --clock wall: other processes on a busy machine stretch elapsed time, not CPU
+# time. Progress goes to stderr, the tables to stdout. The defaults took about 3 minutes on a
+# loaded 2-core machine (--quick: about 1).
+#
+# Options:
+#   --quick              fewer rounds, iterations, files and starts (about 1 minute)
+#   --rounds R           lg_bench rounds (default 5)        --iterations N  ops a run (2000)
+#   --cases REGEX        only the lg_bench cases matching REGEX (grep -E)
+#   --program-rounds R   runs of each whole program (3)     --files F       cp -al tree (20000)
+#   --tar-files F        tar archive entries (6000)         --clock cpu|wall (cpu)
+#   --starts S           /bin/true starts a round (200)     --start-rounds R rounds (7)
+#   --no-programs        skip 2 and 3                       --tmpdir DIR    where to work ($TMPDIR)
+# Environment: LINKGUARD_LIB and LG_BENCH override the paths found in BUILD_DIR.
+set -euo pipefail
+export LC_ALL=C
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+rounds=5 iterations=2000 cases_re='' program_rounds=3 files=20000 tar_files=6000 starts=200
+start_rounds=7 programs=1 tmpbase=${TMPDIR:-/tmp} build='' clock=cpu
+
+die() {
+	echo "run.sh: $*" >&2
+	exit 2
+}
+usage() {
+	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) rounds=3 iterations=1000 files=5000 tar_files=2000 starts=100 start_rounds=5 ;;
+	--rounds) rounds=${2:?} && shift ;;
+	--iterations) iterations=${2:?} && shift ;;
+	--cases) cases_re=${2:?} && shift ;;
+	--program-rounds) program_rounds=${2:?} && shift ;;
+	--files) files=${2:?} && shift ;;
+	--tar-files) tar_files=${2:?} && shift ;;
+	--clock) clock=${2:?} && shift ;;
+	--starts) starts=${2:?} && shift ;;
+	--start-rounds) start_rounds=${2:?} && shift ;;
+	--no-programs) programs=0 ;;
+	--tmpdir) tmpbase=${2:?} && shift ;;
+	-h | --help) usage && exit 0 ;;
+	-*) die "unknown option $1 (see --help)" ;;
+	*)
+		[ -z "$build" ] || die "one build directory only"
+		build=$1
+		;;
+	esac
+	shift
+done
+[ "$clock" = cpu ] || [ "$clock" = wall ] || die "--clock is cpu or wall, not \"$clock\""
+for n in "$rounds" "$iterations" "$program_rounds" "$files" "$tar_files" "$starts" "$start_rounds"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "counts must be positive integers, not \"$n\""
+done
+build=${build:-$src/build}
+lib=${LINKGUARD_LIB:-$build/shim/liblinkguard.so}
+bench=${LG_BENCH:-$build/test/bench/lg_bench}
+[ -f "$lib" ] || die "no library $lib (build first, or pass the build directory)"
+[ -x "$bench" ] || die "no benchmark $bench (build first, or pass the build directory)"
+lib=$(realpath "$lib")
+bench=$(realpath "$bench")
+
+work=$(mktemp -d "$tmpbase/lg-bench.XXXXXX")
+work=$(realpath "$work")
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/root"
+root=$work/root # the shim's root; lg_bench and the programs work in it
+results=$work/results
+: >"$results"
+
+log() {
+	echo "run.sh: $*" >&2
+}
+
+# Run a command natively, or under the shim with the given backend; $mode: native|auto|walk.
+in_mode() {
+	local mode=$1
+	shift
+	case $mode in
+	native) "$@" ;;
+	auto) env LD_PRELOAD="$lib" LINKGUARD_ROOT="$root" "$@" ;;
+	walk) env LD_PRELOAD="$lib" LINKGUARD_ROOT="$root" LINKGUARD_RESOLVER=walk "$@" ;;
+	esac
+}
+
+# The modes of round r, rotated so that none always runs first.
+modes_of_round() {
+	case $(($1 % 3)) in
+	0) echo native auto walk ;;
+	1) echo auto walk native ;;
+	2) echo walk native auto ;;
+	esac
+}
+
+# Seconds per run of a command run n times in a mode (wall or CPU, as --clock says): MODE N CMD...
+# Its stderr must stay empty (a shim run must not print any denial).
+seconds_of() {
+	local mode=$1 n=$2 out
+	shift 2
+	out=$(in_mode "$mode" "$bench" --spawn "$n" -- "$@" 2>"$work/stderr") || {
+		cat "$work/stderr" >&2
+		die "failed ($mode): $*"
+	}
+	if [ -s "$work/stderr" ]; then
+		log "unexpected output ($mode) from: $*"
+		cat "$work/stderr" >&2
+		exit 1
+	fi
+	awk -v clock="$clock" '{ printf "%.9f %.9f\n", (clock == "wall" ? $1 : $2) / 1e9, $3 / 1e9 }' <<<"$out"
+}
+
+# --- checks: the shim is really in place, and the cases exist ---
+if ! in_mode auto "$bench" --which | grep -q "^link $lib\$"; then
+	in_mode auto "$bench" --which >&2
+	die "under LD_PRELOAD, link() does not come from $lib"
+fi
+mapfile -t cases < <("$bench" --list | grep -E -- "${cases_re:-.}" || true)
+[ "${#cases[@]}" -gt 0 ] || die "no case matches \"$cases_re\" (see lg_bench --list)"
+
+# The commit of the tree the library was built in (a git checkout), when the run starts.
+libsrc=$(dirname "$lib")
+commit=$(git -C "$libsrc" rev-parse --short HEAD 2>/dev/null || echo "?")
+if [ "$commit" != "?" ] &&
+	[ -n "$(cd "$libsrc" && git status --porcelain -- "$(git rev-parse --show-toplevel)/resolver" \
+		"$(git rev-parse --show-toplevel)/shim" 2>/dev/null)" ]; then
+	commit="$commit + uncommitted changes in resolver/ or shim/"
+fi
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$EPOCHREALTIME
+
+# --- 1. lg_bench: one line "micro MODE CASE ROUND NS" per run ---
+log "lg_bench: ${#cases[@]} cases x 3 modes x $rounds rounds, $iterations ops each"
+for ((r = 0; r < rounds; r++)); do
+	for i in "${!cases[@]}"; do
+		c=${cases[$i]}
+		for mode in $(modes_of_round $((r + i))); do
+			out=$(in_mode "$mode" "$bench" --dir "$root" --iterations "$iterations" \
+				--clock "$clock" --case "$c")
+			echo "micro $mode $out $r" | awk '{ print $1, $2, $3, $5, $4 }' >>"$results"
+		done
+	done
+	log "  round $((r + 1))/$rounds done"
+done
+
+# --- 2. whole programs ---
+if [ "$programs" = 1 ]; then
+	log "whole programs: making a tree of $files files"
+	per_dir=200
+	dirs=$(((files + per_dir - 1) / per_dir))
+	mkdir "$root/tree"
+	for ((d = 0; d < dirs; d++)); do
+		n=$((files - d * per_dir < per_dir ? files - d * per_dir : per_dir))
+		mkdir "$root/tree/d$d"
+		(cd "$root/tree/d$d" && seq -f "f%g" 1 "$n" | xargs touch)
+	done
+	# The archive: tar_files/2 files, each stored twice (the second name a hard link entry).
+	mkdir -p "$root/pairs/a"
+	for ((d = 0; d * per_dir < tar_files / 2; d++)); do
+		n=$((tar_files / 2 - d * per_dir < per_dir ? tar_files / 2 - d * per_dir : per_dir))
+		mkdir "$root/pairs/a/d$d"
+		(cd "$root/pairs/a/d$d" && seq -f "f%g" 1 "$n" | xargs touch)
+	done
+	cp -al "$root/pairs/a" "$root/pairs/b"
+	tar -C "$root" -cf "$work/pairs.tar" pairs
+	rm -rf "$root/pairs"
+	sync
+	links_in_tar=$(tar -tvf "$work/pairs.tar" | grep -c ' link to ' || true)
+	entries_in_tar=$(tar -tf "$work/pairs.tar" | grep -vc '/$' || true)
+
+	log "whole programs: cp -al and tar -x, $program_rounds rounds"
+	for ((r = 0; r < program_rounds; r++)); do
+		for mode in $(modes_of_round "$r"); do
+			sync # the previous run's deletions are not written back during this one
+			s=$(cd "$root" && seconds_of "$mode" 1 cp -al tree copy | cut -d' ' -f1)
+			[ "$(find "$root/copy" -type f | wc -l)" = "$files" ] || die "cp -al copied too little"
+			echo "prog $mode cp $r $s" >>"$results"
+			rm -rf "$root/copy"
+			mkdir "$root/x"
+			sync
+			s=$(cd "$root/x" && seconds_of "$mode" 1 tar -xf "$work/pairs.tar" | cut -d' ' -f1)
+			echo "prog $mode tar $r $s" >>"$results"
+			rm -rf "$root/x"
+		done
+	done
+	rm -rf "$root/tree"
+
+	# --- 3. start-up ---
+	log "start-up: $starts runs of /bin/true, $start_rounds rounds"
+	for ((r = 0; r < start_rounds; r++)); do
+		for mode in $( ((r % 2)) && echo auto native || echo native auto); do
+			read -r s parent < <(seconds_of "$mode" "$starts" /bin/true)
+			echo "start $mode true $r $s" >>"$results"
+			echo "start $mode parent $r $parent" >>"$results"
+		done
+	done
+fi
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+took=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+log "done in ${took}s"
+
+# --- the report ---
+fs=$(stat -f -c %T "$root")
+
+awk -v clock="$clock" -v lib="$lib" -v iterations="$iterations" -v rounds="$rounds" -v prounds="$program_rounds" \
+	-v files="$files" -v starts="$starts" -v srounds="$start_rounds" \
+	-v links_in_tar="${links_in_tar:-0}" -v entries_in_tar="${entries_in_tar:-0}" \
+	-v commit="$commit" -v fs="$fs" -v kernel="$(uname -r)" -v cpus="$(nproc)" \
+	-v load_before="$load_before" -v load_after="$load_after" -v took="$took" '
+function median(list,    a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	if (n == 0)
+		return ""
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function add(k, v) {
+	vals[k] = (k in vals) ? vals[k] " " v : v
+}
+function grp(n,    s, tail) {
+	s = sprintf("%.0f", n)
+	tail = ""
+	while (length(s) > 3) {
+		tail = "," substr(s, length(s) - 2) tail
+		s = substr(s, 1, length(s) - 3)
+	}
+	return s tail
+}
+function check(what, value, limit, fmt) {
+	if (value == "")
+		return
+	printf "| %s | " fmt " | " fmt " | %s |\n", what, value, limit, value <= limit ? "ok" : "**missed**"
+}
+{ t[$1 SUBSEP $2 SUBSEP $3 SUBSEP $4] = $5 }
+$1 == "micro" && !($3 in seen) { seen[$3] = 1; order[++ncase] = $3 }
+$1 == "micro" || $1 == "prog" || $1 == "start" { add($1 SUBSEP $2 SUBSEP $3, $5); rnd[$1 SUBSEP $3 SUBSEP $4] = 1 }
+END {
+	# per-round ratios
+	for (k in rnd) {
+		split(k, p, SUBSEP)
+		n = t[p[1] SUBSEP "native" SUBSEP p[2] SUBSEP p[3]]
+		for (m = 1; m <= 2; m++) {
+			mode = m == 1 ? "auto" : "walk"
+			s = t[p[1] SUBSEP mode SUBSEP p[2] SUBSEP p[3]]
+			if (n > 0 && s != "")
+				add("ratio" SUBSEP p[1] SUBSEP mode SUBSEP p[2], s / n)
+			if (s != "")
+				add("diff" SUBSEP p[1] SUBSEP mode SUBSEP p[2], s - n)
+		}
+	}
+	clockname = clock == "wall" ? "elapsed" : "CPU (user + system)"
+	print "#### lg_bench: ns per op, native vs shim"
+	print ""
+	print "One op is a round trip: `link(a, b)` + `unlink(b)` (one call through the shim), or"
+	print "`rename(a, b)` + `rename(b, a)` (two). `rel`/`abs`: relative (from the current directory,"
+	print "the root) or absolute paths; `dN`: N directories deep; `same`/`diff`: a and b in one"
+	print "directory or in two sibling directories. ns/op: " clockname " time, medians; ratio: median"
+	print "over the rounds of shim/native in the same round; walk: `LINKGUARD_RESOLVER=walk`."
+	print ""
+	print "| case | native ns/op | shim ns/op | ratio | walk ratio |"
+	print "|---|---:|---:|---:|---:|"
+	for (i = 1; i <= ncase; i++) {
+		c = order[i]
+		nat = median(vals["micro" SUBSEP "native" SUBSEP c])
+		au = median(vals["micro" SUBSEP "auto" SUBSEP c])
+		ra = median(vals["ratio" SUBSEP "micro" SUBSEP "auto" SUBSEP c])
+		rw = median(vals["ratio" SUBSEP "micro" SUBSEP "walk" SUBSEP c])
+		ratio[c] = ra; wratio[c] = rw
+		printf "| %s | %s | %s | %.2f | %.2f |\n", c, grp(nat), grp(au), ra, rw
+	}
+	if (("prog" SUBSEP "native" SUBSEP "cp") in vals) {
+		print ""
+		print "#### Whole programs (" clockname " seconds, medians of " prounds " runs) and start-up"
+		print ""
+		print "| program | native | shim | ratio | walk | walk ratio |"
+		print "|---|---:|---:|---:|---:|---:|"
+		split("cp tar", progs, " ")
+		names["cp"] = "`cp -al` of " grp(files) " files"
+		names["tar"] = "`tar -x`, " grp(entries_in_tar) " files (" grp(links_in_tar) " hard links)"
+		for (i = 1; i <= 2; i++) {
+			pg = progs[i]
+			prog_ratio[pg] = median(vals["ratio" SUBSEP "prog" SUBSEP "auto" SUBSEP pg])
+			printf "| %s | %.3f | %.3f | %.2f | %.3f | %.2f |\n", names[pg],
+			    median(vals["prog" SUBSEP "native" SUBSEP pg]), median(vals["prog" SUBSEP "auto" SUBSEP pg]),
+			    prog_ratio[pg], median(vals["prog" SUBSEP "walk" SUBSEP pg]),
+			    median(vals["ratio" SUBSEP "prog" SUBSEP "walk" SUBSEP pg])
+		}
+		nat = median(vals["start" SUBSEP "native" SUBSEP "true"]) * 1000
+		au = median(vals["start" SUBSEP "auto" SUBSEP "true"]) * 1000
+		start_ms = median(vals["diff" SUBSEP "start" SUBSEP "auto" SUBSEP "true"]) * 1000
+		parent_ms = median(vals["diff" SUBSEP "start" SUBSEP "auto" SUBSEP "parent"]) * 1000
+		printf "| `/bin/true` start-up, ms per start (%d rounds of %d) | %.3f | %.3f | +%.3f ms | | |\n",
+		    srounds, starts, nat, au, start_ms
+		print ""
+		if (clock == "wall")
+			print "Start-up: elapsed time per `posix_spawnp` + `wait4` of `/bin/true`; +: the median difference"
+		else
+			print "Start-up: CPU time of the child plus the spawning parent per `/bin/true`; +: the median difference"
+		printf "between the two in a round; of it, %+.3f ms is spent in the parent (an exec check).\n", parent_ms
+	}
+	print ""
+	print "#### Targets"
+	print ""
+	print "| target | measured | limit | |"
+	print "|---|---:|---:|---|"
+	split("link-rel-d3-same link-abs-d3-same rename-rel-d3-same rename-abs-d3-same", a, " ")
+	for (i = 1; i <= 4; i++)
+		if (a[i] in ratio)
+			check(a[i] " ratio", sprintf("%.2f", ratio[a[i]]), "1.30", "%s")
+	split("link-rel-d3-diff link-abs-d3-diff rename-rel-d3-diff rename-abs-d3-diff", a, " ")
+	for (i = 1; i <= 4; i++)
+		if (a[i] in ratio)
+			check(a[i] " ratio", sprintf("%.2f", ratio[a[i]]), "1.60", "%s")
+	worst = ""
+	for (c in wratio)
+		if (c ~ /-d3-/ && (worst == "" || wratio[c] > wratio[worst]))
+			worst = c
+	if (worst != "")
+		check("walk ratio at depth 3 (worst: " worst ")", sprintf("%.2f", wratio[worst]), "3.00", "%s")
+	if ("cp" in prog_ratio)
+		check("`cp -al` ratio", sprintf("%.2f", prog_ratio["cp"]), "1.35", "%s")
+	if (start_ms != "")
+		check("start-up overhead, ms", sprintf("%.3f", start_ms), "0.200", "%s")
+	print ""
+	printf "Measured: %s (commit %s), Linux %s, %d CPUs, %s; %s time; lg_bench %d rounds x %d ops; load average %s before, %s after; %ss.\n",
+	    lib, commit, kernel, cpus, fs, clock == "wall" ? "elapsed" : "CPU", rounds, iterations, load_before, load_after, took
+}' "$results"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# smoke.sh - CTest's bench.smoke: lg_bench runs every case, natively and under the shim, and
+# prints a line for each. Only that: timings are not checked here (run.sh measures them).
+#   smoke.sh LG_BENCH PRELOAD    (PRELOAD: liblinkguard.so, or "libasan.so:liblinkguard.so")
+set -euo pipefail
+
+bench=$1
+preload=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+expected=$("$bench" --list)
+[ -n "$expected" ] || { echo "lg_bench --list printed nothing" >&2; exit 1; }
+
+# run LABEL [ENV...]: lg_bench with 50 iterations; every case once, "name number", in order.
+run() {
+	local label=$1 out
+	shift
+	out=$(env "$@" "$bench" --dir "$dir" --iterations 50)
+	if ! diff <(echo "$expected") <(awk '$2 ~ /^[0-9.]+$/ { print $1 }' <<<"$out"); then
+		echo "$label: lg_bench did not print exactly one timing per case:" >&2
+		echo "$out" >&2
+		exit 1
+	fi
+	echo "ok - $label: $(wc -l <<<"$out") cases"
+}
+
+run native
+# Under the shim the benchmarked symbols must come from the library, or nothing was measured.
+shim_env=(LD_PRELOAD="$preload" LINKGUARD_ROOT="$dir")
+lib=${preload##*:}
+if ! env "${shim_env[@]}" "$bench" --which | grep -q "^link $lib\$"; then
+	echo "under LD_PRELOAD, link() does not come from $lib:" >&2
+	env "${shim_env[@]}" "$bench" --which >&2
+	exit 1
+fi
+run shim "${shim_env[@]}"
+run shim-walk "${shim_env[@]}" LINKGUARD_RESOLVER=walk
+# run.sh times programs with --spawn: one number pair a run.
+if ! env "${shim_env[@]}" "$bench" --spawn 2 -- true | grep -Eq '^[0-9]+ [0-9]+ [0-9]+$'; then
+	echo "lg_bench --spawn 2 -- true did not print \"wall-ns cpu-ns parent-cpu-ns\"" >&2
+	exit 1
+fi
+# The tree is gone again.
+if [ -n "$(ls -A "$dir")" ]; then
+	echo "lg_bench left files in $dir: $(ls -A "$dir")" >&2
+	exit 1
+fi
