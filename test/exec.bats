@@ -1014,6 +1014,19 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_success
 	assert_file_exists "$ROOT/dir/moved"
 }
+@test "setuid (launcher --kernel): runs without privilege (no_new_privs) and confined" {
+	need_setid
+	lg --kernel --root "$ROOT" -- true || skip "no Landlock here: the launcher refused --kernel"
+	run lg --kernel --root "$ROOT" -- "$BATS_FILE_TMPDIR/suid-id" -u
+	assert_success
+	assert_output "0"
+	snapshot_outside
+	run lg --kernel --root "$ROOT" -- "$BATS_FILE_TMPDIR/suid-mv" "$ROOT/file" "$OUT/stolen"
+	assert_failure 1
+	assert_output --partial "linkguard: denied rename"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
 
 # --- audit mode ---------------------------------------------------------------------------------
 
