@@ -749,10 +749,13 @@ M=3"
 }
 @test "other variables (libc execve): two LD_PRELOAD entries each keep their own value" {
 	need_python
-	run_split shim "$PY" -c 'import ctypes, sys
-env = [b"LD_PRELOAD=/nonexistent-a.so", b"X=1", b"LD_PRELOAD=/nonexistent-b.so", None]
+	# (a sanitizer build's library needs ASAN_OPTIONS to load after another preload)
+	run_split shim "$PY" -c 'import ctypes, os, sys
+env = [b"LD_PRELOAD=/nonexistent-a.so", b"X=1", b"LD_PRELOAD=/nonexistent-b.so"]
+env += [b"ASAN_OPTIONS=" + os.environb[b"ASAN_OPTIONS"]] if b"ASAN_OPTIONS" in os.environb else []
+env.append(None)
 argv = [b"env", None]
-ctypes.CDLL(None).execve(b"/usr/bin/env", (ctypes.c_char_p * 2)(*argv), (ctypes.c_char_p * 4)(*env))
+ctypes.CDLL(None).execve(b"/usr/bin/env", (ctypes.c_char_p * 2)(*argv), (ctypes.c_char_p * len(env))(*env))
 sys.exit("execve returned")'
 	assert_success
 	local lib
