@@ -12,10 +12,11 @@ struct walk {
 	struct lg_scope *scope;
 	struct lg_entry *out;
 	size_t root;
-	int cur;	 /* the directory reached */
-	int cur_own;	 /* whether cur is ours to close, not a root's descriptor */
-	int links;	 /* symlinks followed so far */
-	size_t done_len; /* done: the real directories from the root to cur, "/"-joined */
+	int cur;	    /* the directory reached */
+	int cur_own;	    /* whether cur is ours to close, not a root's descriptor */
+	int links;	    /* symlinks followed so far */
+	int followed_final; /* the final component was a symlink, and was followed */
+	size_t done_len;    /* done: the real directories from the root to cur, "/"-joined */
 	char done[LG_BUF_SIZE];
 };
 
@@ -130,11 +131,13 @@ static int finish(struct walk *w, char *buf, char *tail, const char *name, size_
 {
 	int r;
 
-	/* A followed symlink whose target ends in ".." at the root names the root's parent. */
-	if (lg_is_dotdot(name, len) && w->links > 0 && w->done_len == 0)
+	/* A followed final symlink whose target ends in ".." at the root names the root's parent;
+	 * a ".." the caller wrote goes to the kernel, which refuses it. */
+	if (lg_is_dotdot(name, len) && w->followed_final && w->done_len == 0)
 		return lg_deny(w->out, LG_WHY_SYMLINK);
 	if (lg_wants_follow(flags, trailing) && !lg_is_dot(name, len) && !lg_is_dotdot(name, len)) {
 		r = follow_link(w, buf, tail, name, p);
+		w->followed_final |= r == LG_CONTINUE;
 		if (r != -EINVAL && r != -ENOENT)
 			return r;
 	}
@@ -181,6 +184,7 @@ int lg_walk_resolve(struct lg_scope *scope, size_t root, char *buf, char *rel, u
 	w.cur = -1;
 	w.cur_own = 0;
 	w.links = 0;
+	w.followed_final = 0;
 	w.done_len = 0;
 	out->root = root;
 	r = restart_at_root(&w);
