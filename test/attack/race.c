@@ -58,7 +58,7 @@
 
 extern char **environ;
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -422,7 +422,7 @@ static int tally(struct stats *s, long r)
 	return 0;
 }
 
-static void escape(struct stats *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void escape(struct stats *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -559,7 +559,7 @@ static long snap_diff(const struct snap *before)
 static int tap_n;
 static int tap_failed;
 
-static void tap(int ok, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void tap(int ok, const char *fmt, ...)
 {
 	va_list ap;
 
