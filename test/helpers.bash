@@ -73,3 +73,98 @@ links_of() {
 assert_same_inode() {
 	assert_equal "$(inode_of "$1")" "$(inode_of "$2")"
 }
+
+# --- for the suites that compare calls with the kernel and check every denial -------------------
+
+# LG_BACKEND=walk (or auto) runs a suite against one resolver backend.
+if [ -n "${LG_BACKEND:-}" ]; then
+	export LINKGUARD_RESOLVER="$LG_BACKEND"
+fi
+
+# Every entry under $ROOT with its inode, link count, type and symlink target.
+root_state() {
+	find "$ROOT" -printf '%p %i %n %y %l\n' | sort
+}
+
+# What is outside the root now (outside_state leaves out the test machinery's own files).
+outside_now() {
+	outside_state
+}
+
+# freeze / assert_nothing_changed: nothing inside or outside the root changes in between.
+freeze() {
+	OUTSIDE_BEFORE=$(outside_now)
+	ROOT_BEFORE=$(root_state)
+}
+assert_outside_same() {
+	assert_equal "$(outside_now)" "$OUTSIDE_BEFORE"
+}
+assert_nothing_changed() {
+	assert_equal "$(root_state)" "$ROOT_BEFORE"
+	assert_outside_same
+}
+
+# The last `run` printed exactly "ok": the call succeeded, left errno alone (no
+# "errno-clobbered") and, stderr being part of $output under plain `run`, wrote no diagnostic.
+assert_ok() {
+	assert_equal "$output" "ok"
+	assert_equal "$status" 0
+}
+
+# assert_denied CALL OLD NEW: the last `run --separate-stderr` failed with EACCES and wrote
+# exactly one line `linkguard: denied CALL("OLD", "NEW"): REASON`, where CALL may also be
+# spelled SYS_CALL. OLD and NEW may be globs.
+assert_denied() {
+	assert_equal "$output" "err EACCES"
+	assert_equal "$status" 1
+	assert_equal "${#stderr_lines[@]}" 1
+	# shellcheck disable=SC2027 # OLD and NEW are left unquoted inside the pattern: globs
+	[[ $stderr == "linkguard: denied $1(\""$2"\", \""$3"\"): "?* ||
+		$stderr == "linkguard: denied SYS_$1(\""$2"\", \""$3"\"): "?* ]] ||
+		fail "unexpected diagnostic: $stderr"
+}
+
+# A twin of $ROOT, named so that absolute paths into either have the same length.
+TWIN_NAME=twin
+
+# same_as_native EXPECTED ARGS...: run `lgcall ARGS` natively in a fresh copy of $ROOT and
+# confined in $ROOT, each from its tree's root and with "@R" in an argument replaced by that
+# root; both must print EXPECTED, the confined run must print no diagnostic, and both trees
+# must end up alike (names, types, link counts, symlink targets). Absolute symlinks would point
+# both trees at $ROOT: give such tests relative symlinks only.
+same_as_native() {
+	local want=$1 twin="${BATS_TEST_TMPDIR:?}/$TWIN_NAME" a
+	local -a n=() s=()
+	shift
+	rm -rf "$twin"
+	cp -a "$ROOT" "$twin"
+	for a in "$@"; do
+		n+=("${a//@R/$twin}")
+		s+=("${a//@R/$ROOT}")
+	done
+	run --separate-stderr native -C "$twin" "${n[@]}"
+	assert_equal "$output" "$want"
+	run --separate-stderr lgcall -C "$ROOT" "${s[@]}"
+	assert_equal "$output" "$want"
+	assert_equal "$stderr" ""
+	assert_equal "$(cd "$ROOT" && find . -printf '%p %y %n %l\n' | sort)" \
+		"$(cd "$twin" && find . -printf '%p %y %n %l\n' | sort)"
+}
+
+# assert_refused: the last run failed (EACCES or the kernel's errno), not "ok".
+assert_refused() {
+	assert_equal "$status" 1
+	[[ $output == "err E"* ]] || fail "expected a failure, got: $output"
+}
+
+# denied CALL OLD NEW -- LGCALL-ARGS...: the confined call fails with EACCES, writes one
+# diagnostic naming CALL, OLD and NEW, and nothing changes inside or outside the root.
+denied() {
+	local call=$1 old=$2 new=$3
+	shift 4
+	freeze
+	run --separate-stderr lgcall "$@"
+	assert_denied "$call" "$old" "$new"
+	assert_nothing_changed
+}
+

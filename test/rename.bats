@@ -7,88 +7,8 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-if [ -n "${LG_BACKEND:-}" ]; then
-	export LINKGUARD_RESOLVER="$LG_BACKEND"
-fi
-
 setup() {
 	lg_tree
-}
-
-# Every entry under $ROOT with its inode, link count, type and symlink target.
-root_state() {
-	find "$ROOT" -printf '%p %i %n %y %l\n' | sort
-}
-
-# outside_state (helpers.bash) without the files of the test machinery itself: the snapshot
-# files of snapshot_outside and the stderr files of `run --separate-stderr`.
-outside_now() {
-	outside_state | awk -v p="$BATS_TEST_TMPDIR/" \
-		'index($0, p ".outside.") != 1 && index($0, p "separate-stderr-") != 1'
-}
-
-# freeze / assert_nothing_changed: nothing inside or outside the root changes in between.
-freeze() {
-	OUTSIDE_BEFORE=$(outside_now)
-	ROOT_BEFORE=$(root_state)
-}
-assert_outside_same() {
-	assert_equal "$(outside_now)" "$OUTSIDE_BEFORE"
-}
-assert_nothing_changed() {
-	assert_equal "$(root_state)" "$ROOT_BEFORE"
-	assert_outside_same
-}
-
-# The last `run` printed exactly "ok": the call succeeded, left errno alone (no
-# "errno-clobbered") and, stderr being part of $output under plain `run`, wrote no diagnostic.
-assert_ok() {
-	assert_equal "$output" "ok"
-	assert_equal "$status" 0
-}
-
-# assert_denied CALL OLD NEW: the last `run --separate-stderr` failed with EACCES and wrote
-# exactly one line `linkguard: denied CALL("OLD", "NEW"): REASON`. OLD and NEW may be globs.
-assert_denied() {
-	assert_equal "$output" "err EACCES"
-	assert_equal "$status" 1
-	assert_equal "${#stderr_lines[@]}" 1
-	# shellcheck disable=SC2027 # OLD and NEW are left unquoted inside the pattern: globs
-	[[ $stderr == "linkguard: denied $1(\""$2"\", \""$3"\"): "?* ]] ||
-		fail "unexpected diagnostic: $stderr"
-}
-
-# A twin of $ROOT, named so that absolute paths into either have the same length.
-TWIN_NAME=twin
-
-# same_as_native EXPECTED ARGS...: run `lgcall ARGS` natively in a fresh copy of $ROOT and
-# confined in $ROOT, each from its tree's root and with "@R" in an argument replaced by that
-# root; both must print EXPECTED, the confined run must print no diagnostic, and both trees
-# must end up alike (names, types, link counts, symlink targets). Absolute symlinks would point
-# both trees at $ROOT: give such tests relative symlinks only.
-same_as_native() {
-	local want=$1 twin="${BATS_TEST_TMPDIR:?}/$TWIN_NAME" a
-	local -a n=() s=()
-	shift
-	rm -rf "$twin"
-	cp -a "$ROOT" "$twin"
-	for a in "$@"; do
-		n+=("${a//@R/$twin}")
-		s+=("${a//@R/$ROOT}")
-	done
-	run --separate-stderr native -C "$twin" "${n[@]}"
-	assert_equal "$output" "$want"
-	run --separate-stderr lgcall -C "$ROOT" "${s[@]}"
-	assert_equal "$output" "$want"
-	assert_equal "$stderr" ""
-	assert_equal "$(cd "$ROOT" && find . -printf '%p %y %n %l\n' | sort)" \
-		"$(cd "$twin" && find . -printf '%p %y %n %l\n' | sort)"
-}
-
-# assert_refused: the last run failed (EACCES or the kernel's errno), not "ok".
-assert_refused() {
-	assert_equal "$status" 1
-	[[ $output == "err E"* ]] || fail "expected a failure, got: $output"
 }
 
 # assert_renamed INODE NEW OLD: NEW now holds the entry that had INODE, and OLD is gone.
