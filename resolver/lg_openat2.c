@@ -15,7 +15,7 @@
 /*
  * The parent of the final component, beneath root_fd. Returns an fd or -errno; -EAGAIN only
  * once LG_EAGAIN_MAX retries are spent (any rename on the system during a ".." step makes the
- * kernel unable to prove the walk stayed beneath).
+ * kernel unable to prove the walk stayed beneath; the caller then walks).
  */
 static int open_beneath(int root_fd, const char *parent)
 {
@@ -116,8 +116,10 @@ int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned 
 	fd = open_parent(scope, root, rel, name_start, &own);
 	if (fd == -LG_ERR_DENIED)
 		return lg_deny(out, LG_WHY_ROOT_CHANGED);
+	/* Renames elsewhere on the system kept openat2 from proving a ".." step beneath: the walk
+	 * re-walks from the root instead of trusting "..", so it answers without retrying. */
 	if (fd == -EAGAIN)
-		return lg_deny(out, LG_WHY_RACE);
+		return LG_FALLBACK;
 	if (fd < 0)
 		return walk_decides(-fd) ? LG_FALLBACK : fd;
 	out->dir_fd = fd;

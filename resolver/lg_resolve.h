@@ -13,9 +13,9 @@
  */
 #define LG_ERR_DENIED EACCES /* an escape, or a misconfiguration (fail closed) */
 
-#define LG_MAX_ROOTS   16  /* entries in LINKGUARD_ROOT */
-#define LG_SYMLINK_MAX 40  /* symlinks followed per path, as Linux's MAXSYMLINKS */
-#define LG_EAGAIN_MAX  128 /* openat2 retries while renames race with a ".." step */
+#define LG_MAX_ROOTS   16 /* entries in LINKGUARD_ROOT */
+#define LG_SYMLINK_MAX 40 /* symlinks followed per path, as Linux's MAXSYMLINKS */
+#define LG_EAGAIN_MAX  16 /* openat2 retries while renames race with a ".." step; then the walk */
 
 /* Why a path was denied; the shim turns it into words. */
 enum lg_why {
@@ -27,7 +27,6 @@ enum lg_why {
 	LG_WHY_FD_OUTSIDE,   /* the descriptor's file does not live inside a root */
 	LG_WHY_ROOT_CHANGED, /* the root directory was moved or replaced */
 	LG_WHY_UNLOCATABLE,  /* the starting directory's place can not be read */
-	LG_WHY_RACE,	     /* concurrent renames kept the kernel from proving "beneath" */
 };
 
 enum lg_backend {

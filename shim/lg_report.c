@@ -159,9 +159,6 @@ static void put_reason(struct line *l, const struct lg_config *cfg, const struct
 		put_culprit(l, d);
 		put(l, " starts from can not be located (is /proc mounted?)");
 		return;
-	case LG_WHY_RACE:
-		put(l, ": concurrent renames kept the kernel from proving it stays in root ");
-		break;
 	default:
 		put(l, " was refused in root ");
 		break;
