@@ -87,7 +87,7 @@ static double now(void)
 }
 
 /* A line for the parent to print. Not for signal handlers. */
-static void note(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void note(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -107,7 +107,7 @@ static void note(const char *fmt, ...)
 		memcpy(R->msg + at, line, (size_t)n);
 }
 
-static void fail(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...)
 {
 	char line[480];
 	va_list ap;
@@ -166,7 +166,7 @@ static char out_secret[PATH_MAX], out_mirror[PATH_MAX], out_mirror_file[PATH_MAX
 static char out_base[NAME_MAX + 1];
 static const char *lgcall;
 
-static void bail(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void bail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -179,7 +179,7 @@ static void bail(const char *fmt, ...)
 }
 
 /* Format a path into buf (PATH_MAX bytes); too long is a bail-out, never a silent cut. */
-static void pathf(char *buf, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void pathf(char *buf, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -1155,7 +1155,7 @@ static long differences(struct listing *a, struct listing *b, const char *what)
 
 static int tap_n, tap_failed;
 
-static void tap(int ok, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void tap(int ok, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -166,7 +166,7 @@ static const char *expand(const char *tmpl, char *out, size_t size)
 	return out;
 }
 
-static void sh(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
 {
 	char cmd[PATH_MAX * 2];
 	va_list ap;
