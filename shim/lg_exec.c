@@ -338,46 +338,51 @@ static int release_args(struct arg_vector *v, int r)
 	return r;
 }
 
-LG_EXPORT int execl(const char *path, const char *arg, ...)
+/* execl, execle and execlp: the vector, then the exec (execlp searches PATH). */
+static int exec_list(const char *call, const char *file, const char *arg, va_list ap, int with_envp,
+		     int search)
 {
 	struct arg_vector v;
+	int r = gather(&v, arg, ap, with_envp);
+
+	if (r != 0)
+		return fail(r);
+	r = search ? guarded_execvpe(call, file, v.argv, v.envp)
+		   : lg_guarded_execve(call, file, v.argv, v.envp);
+	return release_args(&v, r);
+}
+
+LG_EXPORT int execl(const char *path, const char *arg, ...)
+{
 	va_list ap;
 	int r;
 
 	va_start(ap, arg);
-	r = gather(&v, arg, ap, 0);
+	r = exec_list("execl", path, arg, ap, 0, 0);
 	va_end(ap);
-	if (r != 0)
-		return fail(r);
-	return release_args(&v, lg_guarded_execve("execl", path, v.argv, v.envp));
+	return r;
 }
 
 LG_EXPORT int execle(const char *path, const char *arg, ...)
 {
-	struct arg_vector v;
 	va_list ap;
 	int r;
 
 	va_start(ap, arg);
-	r = gather(&v, arg, ap, 1);
+	r = exec_list("execle", path, arg, ap, 1, 0);
 	va_end(ap);
-	if (r != 0)
-		return fail(r);
-	return release_args(&v, lg_guarded_execve("execle", path, v.argv, v.envp));
+	return r;
 }
 
 LG_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	struct arg_vector v;
 	va_list ap;
 	int r;
 
 	va_start(ap, arg);
-	r = gather(&v, arg, ap, 0);
+	r = exec_list("execlp", file, arg, ap, 0, 1);
 	va_end(ap);
-	if (r != 0)
-		return fail(r);
-	return release_args(&v, guarded_execvpe("execlp", file, v.argv, v.envp));
+	return r;
 }
 
 /*
