@@ -30,33 +30,16 @@ struct fixed_env {
 	size_t map_len;
 };
 
-static int is_ours(const struct lg_config *cfg, const char *entry, size_t len)
-{
-	size_t self_len = strlen(cfg->self_path);
-
-	return self_len > 0 && len == self_len && memcmp(entry, cfg->self_path, len) == 0;
-}
-
-/* Whether an LD_PRELOAD value (entries split by ':' or ' ') already names this library. */
+/* Whether an LD_PRELOAD value already names this library. */
 static int preload_has_us(const struct lg_config *cfg, const char *value)
 {
-	while (*value) {
-		size_t len = strcspn(value, ": ");
-
-		if (is_ours(cfg, value, len))
-			return 1;
-		value += len;
-		value += *value != '\0';
-	}
-	return 0;
+	return lg_preload_names(value, cfg->self_path);
 }
 
-/* "LD_PRELOAD=<us>[:<old>]" into buf, which holds size bytes. */
+/* "LD_PRELOAD=" and old with this library in it, into buf, which holds size bytes. */
 static char *preload_with_us(const struct lg_config *cfg, const char *old, char *buf, size_t size)
 {
-	snprintf(buf, size, "LD_PRELOAD=%s%s%s", cfg->self_path, old && *old ? ":" : "",
-		 old ? old : "");
-	return buf;
+	return lg_preload_with("LD_PRELOAD=", old, cfg->self_path, buf, size);
 }
 
 static size_t count(char *const list[])

@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
@@ -204,4 +205,45 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_
 	}
 out:
 	errno = saved;
+}
+
+int lg_preload_names(const char *value, const char *lib)
+{
+	size_t lib_len = strlen(lib);
+
+	while (lib_len > 0 && *value) {
+		size_t len = strcspn(value, ": ");
+
+		if (len == lib_len && strncmp(value, lib, len) == 0)
+			return 1;
+		value += len + (value[len] != '\0');
+	}
+	return 0;
+}
+
+/* The length of a leading sanitizer runtime entry and its separator, or 0. */
+static size_t sanitizer_prefix(const char *value)
+{
+	size_t len = strcspn(value, ": ");
+	const char *base = memrchr(value, '/', len);
+
+	base = base ? base + 1 : value;
+	if (strncmp(base, "libasan", 7) != 0 && strncmp(base, "libclang_rt.asan", 16) != 0)
+		return 0;
+	return len + (value[len] != '\0');
+}
+
+char *lg_preload_with(const char *prefix, const char *value, const char *lib, char *buf,
+		      size_t size)
+{
+	size_t keep = value ? sanitizer_prefix(value) : 0;
+
+	if (value == NULL || *value == '\0') {
+		snprintf(buf, size, "%s%s", prefix, lib);
+		return buf;
+	}
+	snprintf(buf, size, "%s%.*s%s%s%s%s", prefix, (int)keep, value,
+		 keep && value[keep - 1] != ':' ? ":" : "", lib, value[keep] ? ":" : "",
+		 value + keep);
+	return buf;
 }

@@ -31,4 +31,18 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_
 /* lg_exec_kind_text: a few words for a diagnostic ("a static binary", ...). */
 const char *lg_exec_kind_text(enum lg_exec_kind kind);
 
+/*
+ * lg_preload_names: whether an LD_PRELOAD value (entries split by ':' or ' ') names lib, spelled
+ * exactly so. Never touches errno.
+ */
+int lg_preload_names(const char *value, const char *lib);
+
+/*
+ * lg_preload_with: "<prefix><value with lib in it>" into buf (size bytes): lib goes first, after
+ * a leading sanitizer runtime, which must stay the first preload or it refuses to start.
+ * Returns buf. No allocation; usable in a vfork child.
+ */
+char *lg_preload_with(const char *prefix, const char *value, const char *lib, char *buf,
+		      size_t size);
+
 #endif

@@ -225,52 +225,20 @@ static void set_roots(const struct options *o)
 	setenv("LINKGUARD_ROOT", list, 1);
 }
 
-/* Whether an LD_PRELOAD value (entries split by ':' or ' ') names lib already. */
-static int preload_names(const char *value, const char *lib)
-{
-	size_t lib_len = strlen(lib);
-
-	while (*value) {
-		size_t len = strcspn(value, ": ");
-
-		if (len == lib_len && strncmp(value, lib, len) == 0)
-			return 1;
-		value += len + (value[len] != '\0');
-	}
-	return 0;
-}
-
-/* A sanitizer runtime must stay the first preload, or it refuses to start. */
-static size_t sanitizer_prefix(const char *value)
-{
-	size_t len = strcspn(value, ": ");
-	const char *base = memrchr(value, '/', len);
-
-	base = base ? base + 1 : value;
-	if (strncmp(base, "libasan", 7) != 0 && strncmp(base, "libclang_rt.asan", 16) != 0)
-		return 0;
-	return len + (value[len] != '\0');
-}
-
 /* LD_PRELOAD with the library first (after a sanitizer runtime), once. */
 static void preload_first(const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
-	size_t keep;
+	size_t size;
 	char *value;
 
-	if (old == NULL || *old == '\0') {
-		setenv("LD_PRELOAD", lib, 1);
+	if (old != NULL && lg_preload_names(old, lib))
 		return;
-	}
-	if (preload_names(old, lib))
-		return;
-	keep = sanitizer_prefix(old);
-	if (asprintf(&value, "%.*s%s%s%s%s", (int)keep, old,
-		     keep && old[keep - 1] != ':' ? ":" : "", lib, old[keep] ? ":" : "",
-		     old + keep) < 0)
+	size = strlen(lib) + (old ? strlen(old) : 0) + 2;
+	value = malloc(size);
+	if (value == NULL)
 		die(EXIT_OWN_ERROR, "out of memory");
-	setenv("LD_PRELOAD", value, 1);
+	setenv("LD_PRELOAD", lg_preload_with("", old, lib, value, size), 1);
 	free(value);
 }
 
