@@ -282,28 +282,6 @@ setup() {
 
 # --- helpers ------------------------------------------------------------------------------------
 
-# lg ARG...: the launcher (with the sanitizer runtime preloaded in sanitizer builds).
-lg() {
-	LD_PRELOAD="${LG_ASAN_RUNTIME:-}" "$LINKGUARD_BIN" "$@"
-}
-
-# run_split CMD...: like run, but $output holds stdout only and $stderr the standard error (kept
-# in a file that snapshot_outside ignores).
-run_split() {
-	local expect=()
-	if [[ "$1" == -[0-9]* ]]; then
-		expect=("$1")
-		shift
-	fi
-	run "${expect[@]}" stderr_to "$BATS_TEST_TMPDIR/.outside.stderr" "$@"
-	stderr=$(cat "$BATS_TEST_TMPDIR/.outside.stderr")
-}
-stderr_to() {
-	local file=$1
-	shift
-	"$@" 2>"$file"
-}
-
 need_python() {
 	[ -n "$PY" ] || skip "python3 not installed"
 }

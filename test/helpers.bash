@@ -74,6 +74,29 @@ assert_same_inode() {
 	assert_equal "$(inode_of "$1")" "$(inode_of "$2")"
 }
 
+# lg ARG...: the launcher, with the sanitizer runtime preloaded in sanitizer builds (the launcher
+# keeps it in front of the library it adds).
+lg() {
+	LD_PRELOAD="${LG_ASAN_RUNTIME:-}" "$LINKGUARD_BIN" "$@"
+}
+
+# run_split [-N] CMD...: like run, but $output holds stdout only and $stderr the standard error,
+# kept in a file that outside_state leaves out.
+run_split() {
+	local expect=()
+	if [[ "$1" == -[0-9]* ]]; then
+		expect=("$1")
+		shift
+	fi
+	run "${expect[@]}" stderr_to "$BATS_TEST_TMPDIR/.outside.stderr" "$@"
+	stderr=$(cat "$BATS_TEST_TMPDIR/.outside.stderr")
+}
+stderr_to() {
+	local file=$1
+	shift
+	"$@" 2>"$file"
+}
+
 # --- for the suites that compare calls with the kernel and check every denial -------------------
 
 # LG_BACKEND=walk (or auto) runs a suite against one resolver backend.

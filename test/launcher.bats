@@ -8,30 +8,6 @@ bats_require_minimum_version 1.5.0
 setup() {
 	lg_tree
 	cd "$ROOT"
-	# Made before any snapshot, so capturing stderr into it changes nothing outside.
-	: >"$BATS_TEST_TMPDIR/.stderr"
-}
-
-# lg ARG...: the launcher, with the sanitizer runtime preloaded in sanitizer builds (the launcher
-# puts the library in front of whatever LD_PRELOAD holds; normally it holds nothing).
-lg() {
-	LD_PRELOAD="${LG_ASAN_RUNTIME:-}" "$LINKGUARD_BIN" "$@"
-}
-
-# run_split [-N] CMD...: like run, but $output holds stdout only and $stderr the standard error.
-run_split() {
-	local expect=()
-	if [[ "$1" == -[0-9]* ]]; then
-		expect=("$1")
-		shift
-	fi
-	run "${expect[@]}" stderr_to "$BATS_TEST_TMPDIR/.stderr" "$@"
-	stderr=$(cat "$BATS_TEST_TMPDIR/.stderr")
-}
-stderr_to() {
-	local file=$1
-	shift
-	"$@" 2>"$file"
 }
 
 # --- --help, --version --------------------------------------------------------------------------

@@ -8,19 +8,6 @@ bats_require_minimum_version 1.5.0
 setup() {
 	lg_tree
 	cd "$ROOT"
-	# Made before any snapshot, so capturing stderr into it changes nothing outside.
-	: >"$BATS_TEST_TMPDIR/.stderr"
-}
-
-# run_split CMD...: like run, but $output holds stdout only and $stderr the standard error.
-run_split() {
-	run stderr_to "$BATS_TEST_TMPDIR/.stderr" "$@"
-	stderr=$(cat "$BATS_TEST_TMPDIR/.stderr")
-}
-stderr_to() {
-	local file=$1
-	shift
-	"$@" 2>"$file"
 }
 
 # Every inode and link count under the root, to prove a refused program changed nothing in it.

@@ -12,11 +12,6 @@ setup() {
 	export TMPROOT CACHE
 }
 
-# launcher ARGS...: the launcher, with the sanitizer runtime in front where there is one.
-launcher() {
-	LD_PRELOAD="${LG_ASAN_RUNTIME:-}" "$LINKGUARD_BIN" "$@"
-}
-
 @test "two roots: rename from one root into the other" {
 	local ino
 	ino=$(inode_of "$TMPROOT/t/f")
@@ -114,7 +109,7 @@ launcher() {
 
 @test "mktemp in a second root, then mv into the workspace (the launcher, --root twice)" {
 	cd "$ROOT"
-	run launcher --root "$ROOT" --root "$TMPROOT" -- sh -c \
+	run lg --root "$ROOT" --root "$TMPROOT" -- sh -c \
 		't=$(mktemp -p "$TMPROOT") && echo built >"$t" && mv "$t" "$ROOT/dir/built" && echo moved'
 	assert_success
 	assert_line moved
@@ -125,7 +120,7 @@ launcher() {
 @test "the same mktemp + mv with the workspace as the only root is refused" {
 	cd "$ROOT"
 	snapshot_outside
-	run launcher --root "$ROOT" -- sh -c \
+	run lg --root "$ROOT" -- sh -c \
 		't=$(mktemp -p "$TMPROOT") && mv "$t" "$ROOT/dir/built"'
 	assert_failure
 	assert_line --partial "linkguard: denied"
@@ -135,7 +130,7 @@ launcher() {
 @test "write-to-tmp-then-rename cache pattern works with the cache as a root" {
 	cd "$ROOT"
 	# what cacache, pip and cargo do: write a temporary file, rename it into the content store
-	run launcher --root "$ROOT" --root "$CACHE" -- sh -c \
+	run lg --root "$ROOT" --root "$CACHE" -- sh -c \
 		'mkdir -p "$CACHE/tmp" "$CACHE/content" && echo blob >"$CACHE/tmp/t1" && mv "$CACHE/tmp/t1" "$CACHE/content/ab12" && ln "$CACHE/content/ab12" "$ROOT/dir/blob" && echo ok'
 	assert_success
 	assert_same_inode "$CACHE/content/ab12" "$ROOT/dir/blob"
@@ -147,7 +142,7 @@ launcher() {
 	printf '{"name":"lgdemo","version":"1.0.0"}\n' >"$ROOT/pkg/package.json"
 	echo 'module.exports = 1' >"$ROOT/pkg/index.js"
 	cd "$ROOT/pkg"
-	run launcher --root "$ROOT" --root "$CACHE" -- npm pack --cache "$CACHE/npm" --offline
+	run lg --root "$ROOT" --root "$CACHE" -- npm pack --cache "$CACHE/npm" --offline
 	assert_success
 	assert_file_exists "$ROOT/pkg/lgdemo-1.0.0.tgz"
 	run find "$CACHE/npm/_cacache/content-v2" -type f
@@ -160,14 +155,14 @@ launcher() {
 	mkdir -p "$ROOT/pkg"
 	printf '{"name":"lgdemo","version":"1.0.0"}\n' >"$ROOT/pkg/package.json"
 	cd "$ROOT/pkg"
-	run launcher --root "$ROOT" -- npm pack --cache "$CACHE/npm" --offline
+	run lg --root "$ROOT" -- npm pack --cache "$CACHE/npm" --offline
 	assert_failure
 	assert_output --partial "linkguard: denied rename(\"$CACHE/npm/_cacache/tmp/"
 }
 
 @test "children of a confined process keep the whole root list" {
 	cd "$ROOT"
-	run launcher --root "$ROOT" --root "$TMPROOT" -- sh -c 'env -i /bin/sh -c "echo \$LINKGUARD_ROOT"'
+	run lg --root "$ROOT" --root "$TMPROOT" -- sh -c 'env -i /bin/sh -c "echo \$LINKGUARD_ROOT"'
 	assert_success
 	assert_output "$ROOT:$TMPROOT"
 }

@@ -42,11 +42,6 @@ setup() {
 	cd "$ROOT"
 }
 
-# The launcher, with the sanitizer runtime preloaded in sanitizer builds (as launcher.bats does).
-lg() {
-	LD_PRELOAD="${LG_ASAN_RUNTIME:-}" "$LINKGUARD_BIN" "$@"
-}
-
 # --- what is there --------------------------------------------------------------------------------
 
 need_driver() { # VAR: the driver VAR names was built
