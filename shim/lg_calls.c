@@ -47,53 +47,66 @@ static int from_libc(int r)
 	return r < 0 ? -errno : r;
 }
 
-/* A denial: report it; in audit mode let the unchanged call through. */
-static int refuse(const struct lg_config *cfg, const struct call *c, const struct lg_entry *e,
-		  const char *culprit, int culprit_fd, int (*forward_as_given)(const struct call *))
+/* A call the policy did not let through: report it; the audit mode runs it as given. */
+static int refuse(const struct lg_config *cfg, const struct call *c, enum lg_decision decision,
+		  const struct lg_entry *e, const char *culprit, int culprit_fd,
+		  int (*forward_as_given)(const struct call *))
 {
-	struct lg_denial d = {c->name, c->old_path, c->new_path, culprit, culprit_fd, e, NULL};
+	struct lg_denial d = {c->name,	  c->old_path, c->new_path, culprit,
+			      culprit_fd, e,	       NULL,	    decision};
 
 	lg_report(cfg, &d);
-	if (e != NULL && cfg->mode == LG_MODE_AUDIT)
+	if (decision == LG_AUDIT)
 		return forward_as_given(c);
 	return -LG_ERR_DENIED;
 }
 
+/* The resolver refused entry e of the call (its path culprit, from culprit_fd). */
+static int refuse_escape(const struct lg_config *cfg, const struct call *c,
+			 const struct lg_entry *e, const char *culprit, int culprit_fd,
+			 int (*forward_as_given)(const struct call *))
+{
+	return refuse(cfg, c, lg_decide(&cfg->policy, LG_FOUND_ESCAPE), e, culprit, culprit_fd,
+		      forward_as_given);
+}
+
 /*
- * Start from "denied": only two resolved entries let the call through. Returns 0 with both
- * entries open, -LG_ERR_DENIED after reporting (or the audited call's result in *audited), or
- * another -errno the kernel would give.
+ * Start from "denied": only the policy (nothing to confine) or two resolved entries let the call
+ * through. Returns 0 with both entries open and *done clear; otherwise *done is set and the
+ * result is the call's: -LG_ERR_DENIED after reporting, the audited or unconfined call's own
+ * result, or another -errno the kernel would give.
  */
 static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned old_opts,
 			struct lg_entry *src, struct lg_entry *dst,
-			int (*forward_as_given)(const struct call *), int *audited)
+			int (*forward_as_given)(const struct call *), int *done)
 {
+	enum lg_decision d = lg_decide(&cfg->policy, LG_FOUND_UNCHECKED);
 	struct lg_scope scope;
 	int r, new_fd_bad;
 
-	*audited = 0;
-	if (cfg->broken)
-		return refuse(cfg, c, NULL, NULL, -1, forward_as_given);
+	*done = 1;
+	if (d == LG_ALLOW)
+		return forward_as_given(c);
+	if (d != LG_CHECK)
+		return refuse(cfg, c, d, NULL, NULL, -1, forward_as_given);
 	lg_scope_init(&scope, &cfg->roots);
 	/* The kernel reports a closed new dirfd only after the old path; but resolving the old
 	 * path opens descriptors, which could take that very number. Look at it first. */
 	new_fd_bad = c->new_fd != AT_FDCWD && c->new_path && c->new_path[0] != '/' &&
 		     fcntl(c->new_fd, F_GETFD) < 0 && errno == EBADF;
 	r = lg_resolve_in(&scope, c->old_fd, c->old_path, old_opts, src);
-	if (r == -LG_ERR_DENIED) {
-		*audited = cfg->mode == LG_MODE_AUDIT;
-		return refuse(cfg, c, src, c->old_path, c->old_fd, forward_as_given);
-	}
+	if (r == -LG_ERR_DENIED)
+		return refuse_escape(cfg, c, src, c->old_path, c->old_fd, forward_as_given);
 	if (r != 0)
 		return r;
 	r = new_fd_bad ? -EBADF : lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
-	if (r == 0)
+	if (r == 0) {
+		*done = 0;
 		return 0;
-	lg_entry_close(src);
-	if (r == -LG_ERR_DENIED) {
-		*audited = cfg->mode == LG_MODE_AUDIT;
-		return refuse(cfg, c, dst, c->new_path, c->new_fd, forward_as_given);
 	}
+	lg_entry_close(src);
+	if (r == -LG_ERR_DENIED)
+		return refuse_escape(cfg, c, dst, c->new_path, c->new_fd, forward_as_given);
 	return r;
 }
 
@@ -130,19 +143,17 @@ static int guarded_linkat(const struct call *c, unsigned follow)
 	struct lg_config *cfg;
 	struct lg_entry src, dst;
 	unsigned opts = LG_SLASH_FOLLOWS | LG_MAGIC_FD;
-	int r, audited;
+	int r, done;
 
 	if (c->flags & ~(unsigned)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	cfg = lg_config();
-	if (cfg->everything && !cfg->broken)
-		return link_as_given(c);
 	if (follow || (c->flags & AT_SYMLINK_FOLLOW))
 		opts |= LG_FOLLOW_FINAL;
 	if (c->flags & AT_EMPTY_PATH)
 		opts |= LG_EMPTY_IS_FD;
-	r = resolve_both(cfg, c, opts, &src, &dst, link_as_given, &audited);
-	if (r != 0 || audited)
+	r = resolve_both(cfg, c, opts, &src, &dst, link_as_given, &done);
+	if (done)
 		return r;
 	r = link_resolved(cfg, c, &src, &dst);
 	lg_entry_close(&src);
@@ -164,16 +175,14 @@ static int guarded_renameat2(const struct call *c)
 	const unsigned known = RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT;
 	struct lg_config *cfg;
 	struct lg_entry src, dst;
-	int r, audited;
+	int r, done;
 
 	if ((c->flags & ~known) ||
 	    ((c->flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) && (c->flags & RENAME_EXCHANGE)))
 		return -EINVAL;
 	cfg = lg_config();
-	if (cfg->everything && !cfg->broken)
-		return rename_as_given(c);
-	r = resolve_both(cfg, c, 0, &src, &dst, rename_as_given, &audited);
-	if (r != 0 || audited)
+	r = resolve_both(cfg, c, 0, &src, &dst, rename_as_given, &done);
+	if (done)
 		return r;
 	r = from_libc(cfg->real_renameat2(src.dir_fd, src.name, dst.dir_fd, dst.name, c->flags));
 	lg_entry_close(&src);
@@ -267,7 +276,7 @@ static int guarded_syscall(long nr, const long *a, int *handled)
 	case SYS_io_uring_setup:
 		/* Its IORING_OP_LINKAT/RENAMEAT would bypass the shim: programs fall back to the
 		 * ordinary calls on ENOSYS. */
-		if (lg_config()->allow_io_uring)
+		if (lg_decide(&lg_config()->policy, LG_FOUND_IO_URING) == LG_ALLOW)
 			break;
 		return -ENOSYS;
 #endif

@@ -22,14 +22,14 @@ static lg_syscall_fn real_syscall;
  * what ("NAME=" or "NAME entry "). */
 static void set_broken(struct lg_config *cfg, const char *what, const char *value, const char *why)
 {
-	if (cfg->broken)
+	if (cfg->policy.broken)
 		return;
 	if (value)
 		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s\"%.*s\" %s", what, PATH_MAX,
 			 value, why);
 	else
 		snprintf(cfg->broken_buf, sizeof(cfg->broken_buf), "%s %s", what, why);
-	cfg->broken = cfg->broken_buf;
+	cfg->policy.broken = cfg->broken_buf;
 }
 
 static const char *root_error(int err)
@@ -42,7 +42,7 @@ static const char *root_error(int err)
 	case -ENOENT:
 		return "does not exist";
 	case -ENOSPC:
-		return "has more than 16 roots";
+		return "has more than " LG_STRINGIFY(LG_MAX_ROOTS) " roots";
 	default:
 		return "can not be opened";
 	}
@@ -57,42 +57,42 @@ static void read_roots(struct lg_config *cfg, const char *list)
 	int r;
 
 	if (list == NULL || *list == '\0') {
-		set_broken(cfg, "LINKGUARD_ROOT", NULL, list ? "is empty" : "is unset");
+		set_broken(cfg, LG_ENV_ROOT, NULL, list ? "is empty" : "is unset");
 		return;
 	}
 	for (;;) {
-		end = strchrnul(p, ':');
+		end = strchrnul(p, LG_ROOT_SEP);
 		len = (size_t)(end - p);
 		if (len >= sizeof(one)) {
-			set_broken(cfg, "LINKGUARD_ROOT=", list, "has an entry that is too long");
+			set_broken(cfg, LG_ENV_ROOT "=", list, "has an entry that is too long");
 			return;
 		}
 		memcpy(one, p, len);
 		one[len] = '\0';
 		if (len == 0) {
-			set_broken(cfg, "LINKGUARD_ROOT=", list, "has an empty entry");
+			set_broken(cfg, LG_ENV_ROOT "=", list, "has an empty entry");
 			return;
 		}
 		r = lg_rootset_add(&cfg->roots, one);
 		if (r != 0) {
-			set_broken(cfg, "LINKGUARD_ROOT entry ", one, root_error(r));
+			set_broken(cfg, LG_ENV_ROOT " entry ", one, root_error(r));
 			return;
 		}
 		if (*end == '\0')
 			break;
 		p = end + 1;
 	}
-	cfg->everything = lg_rootset_is_everything(&cfg->roots);
+	cfg->policy.everything = lg_rootset_is_everything(&cfg->roots);
 }
 
 static void read_mode(struct lg_config *cfg, const char *mode)
 {
 	if (mode == NULL || strcmp(mode, "enforce") == 0)
-		cfg->mode = LG_MODE_ENFORCE;
+		cfg->policy.mode = LG_MODE_ENFORCE;
 	else if (strcmp(mode, "audit") == 0)
-		cfg->mode = LG_MODE_AUDIT;
+		cfg->policy.mode = LG_MODE_AUDIT;
 	else
-		set_broken(cfg, "LINKGUARD_MODE=", mode, "is neither \"enforce\" nor \"audit\"");
+		set_broken(cfg, LG_ENV_MODE "=", mode, "is neither \"enforce\" nor \"audit\"");
 }
 
 static void read_log(struct lg_config *cfg, const char *log)
@@ -105,12 +105,12 @@ static void read_log(struct lg_config *cfg, const char *log)
 		cfg->log = LG_LOG_FILE;
 		strcpy(cfg->log_path, log);
 	} else {
-		set_broken(cfg, "LINKGUARD_LOG=", log,
+		set_broken(cfg, LG_ENV_LOG "=", log,
 			   "is neither \"stderr\", \"none\" nor an absolute file path");
 	}
 }
 
-/* LINKGUARD_STATIC and kin: unset, or "allow". */
+/* LINKGUARD_STATIC and kin: unset, or LG_ALLOW_VALUE. */
 static int read_allow(struct lg_config *cfg, const char *name)
 {
 	const char *value = getenv(name);
@@ -118,7 +118,7 @@ static int read_allow(struct lg_config *cfg, const char *name)
 
 	if (value == NULL || *value == '\0')
 		return 0;
-	if (strcmp(value, "allow") == 0)
+	if (strcmp(value, LG_ALLOW_VALUE) == 0)
 		return 1;
 	snprintf(what, sizeof(what), "%s=", name);
 	set_broken(cfg, what, value, "is neither unset nor \"allow\"");
@@ -127,17 +127,17 @@ static int read_allow(struct lg_config *cfg, const char *name)
 
 static void read_exec_policy(struct lg_config *cfg)
 {
-	const char *kernel = getenv("LINKGUARD_KERNEL");
-	const char *counter = getenv("LINKGUARD_AUDIT_COUNTER");
+	const char *kernel = getenv(LG_ENV_KERNEL);
+	const char *counter = getenv(LG_ENV_AUDIT_COUNTER);
 
-	cfg->allow_static = read_allow(cfg, "LINKGUARD_STATIC");
-	cfg->allow_setuid = read_allow(cfg, "LINKGUARD_SETUID");
-	cfg->allow_io_uring = read_allow(cfg, "LINKGUARD_IO_URING");
+	cfg->policy.allow_static = read_allow(cfg, LG_ENV_STATIC);
+	cfg->policy.allow_setuid = read_allow(cfg, LG_ENV_SETUID);
+	cfg->policy.allow_io_uring = read_allow(cfg, LG_ENV_IO_URING);
 	if (kernel != NULL && strcmp(kernel, "refer") != 0 && strcmp(kernel, "strict") != 0)
-		set_broken(cfg, "LINKGUARD_KERNEL=", kernel, "is neither \"refer\" nor \"strict\"");
-	cfg->kernel_layer = kernel != NULL;
+		set_broken(cfg, LG_ENV_KERNEL "=", kernel, "is neither \"refer\" nor \"strict\"");
+	cfg->policy.kernel_layer = kernel != NULL;
 	if (counter != NULL && (counter[0] != '/' || strlen(counter) >= sizeof(cfg->audit_counter)))
-		set_broken(cfg, "LINKGUARD_AUDIT_COUNTER=", counter, "is not an absolute path");
+		set_broken(cfg, LG_ENV_AUDIT_COUNTER "=", counter, "is not an absolute path");
 	else if (counter != NULL)
 		strcpy(cfg->audit_counter, counter);
 }
@@ -163,16 +163,16 @@ static void keep_startup_env(struct lg_config *cfg)
 	Dl_info self;
 
 	for (char **e = environ; e && *e; e++) {
-		if (strncmp(*e, "LD_PRELOAD=", 11) == 0) {
+		if (strncmp(*e, LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0) {
 			cfg->startup_preload = keep(cfg, &used, *e);
 			continue;
 		}
-		if (strncmp(*e, "LINKGUARD_", 10) != 0)
+		if (strncmp(*e, LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) != 0)
 			continue;
 		kept = keep(cfg, &used, *e);
 		if (kept == NULL || cfg->startup_count == LG_MAX_STARTUP_VARS) {
 			set_broken(cfg, "the environment", NULL,
-				   "has too many LINKGUARD_ settings");
+				   "has too many " LG_ENV_PREFIX " settings");
 			return;
 		}
 		cfg->startup_vars[cfg->startup_count++] = kept;
@@ -193,8 +193,7 @@ static enum lg_backend read_backend(struct lg_config *cfg, const char *name)
 		return LG_BACKEND_AUTO;
 	if (strcmp(name, "walk") == 0)
 		return LG_BACKEND_WALK;
-	set_broken(cfg, "LINKGUARD_RESOLVER=", name,
-		   "is neither \"auto\", \"openat2\" nor \"walk\"");
+	set_broken(cfg, LG_ENV_RESOLVER "=", name, "is neither \"auto\", \"openat2\" nor \"walk\"");
 	return LG_BACKEND_AUTO;
 }
 
@@ -230,11 +229,11 @@ static void read_config(void)
 	struct lg_config *cfg = &config;
 	int saved = errno;
 
-	read_log(cfg, getenv("LINKGUARD_LOG"));
-	read_mode(cfg, getenv("LINKGUARD_MODE"));
-	lg_rootset_init(&cfg->roots, read_backend(cfg, getenv("LINKGUARD_RESOLVER")));
+	read_log(cfg, getenv(LG_ENV_LOG));
+	read_mode(cfg, getenv(LG_ENV_MODE));
+	lg_rootset_init(&cfg->roots, read_backend(cfg, getenv(LG_ENV_RESOLVER)));
 	find_real_symbols(cfg);
-	read_roots(cfg, getenv("LINKGUARD_ROOT"));
+	read_roots(cfg, getenv(LG_ENV_ROOT));
 	read_exec_policy(cfg);
 	keep_startup_env(cfg);
 	errno = saved;

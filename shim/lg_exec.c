@@ -39,7 +39,7 @@ static int preload_has_us(const struct lg_config *cfg, const char *value)
 /* "LD_PRELOAD=" and old with this library in it, into buf, which holds size bytes. */
 static char *preload_with_us(const struct lg_config *cfg, const char *old, char *buf, size_t size)
 {
-	return lg_preload_with("LD_PRELOAD=", old, cfg->self_path, buf, size);
+	return lg_preload_with(LG_PRELOAD_ENTRY, old, cfg->self_path, buf, size);
 }
 
 static size_t count(char *const list[])
@@ -54,7 +54,8 @@ static size_t count(char *const list[])
 /* The start-up LD_PRELOAD when it names us (keeps a sanitizer runtime first), else just us. */
 static char *startup_preload(const struct lg_config *cfg, char *buf, size_t size)
 {
-	if (cfg->startup_preload && preload_has_us(cfg, cfg->startup_preload + 11))
+	if (cfg->startup_preload &&
+	    preload_has_us(cfg, cfg->startup_preload + LG_PRELOAD_ENTRY_LEN))
 		return (char *)cfg->startup_preload;
 	return preload_with_us(cfg, NULL, buf, size);
 }
@@ -82,7 +83,7 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	char *text;
 
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0)
+		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0)
 			text_room += strlen(envp[i]) + PATH_MAX + 16;
 	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + text_room;
 	out->map =
@@ -92,13 +93,14 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	out->envp = out->map;
 	text = (char *)(out->envp + n + cfg->startup_count + 2);
 	for (size_t i = 0; i < n; i++) {
-		if (strncmp(envp[i], "LINKGUARD_", 10) == 0)
+		if (strncmp(envp[i], LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) == 0)
 			continue;
-		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
+		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0) {
 			preload_seen = 1;
-			if (!preload_has_us(cfg, envp[i] + 11)) {
-				out->envp[k++] = repaired_preload(cfg, envp[i] + 11, &text,
-								  (char *)out->map + out->map_len);
+			if (!preload_has_us(cfg, envp[i] + LG_PRELOAD_ENTRY_LEN)) {
+				out->envp[k++] =
+				    repaired_preload(cfg, envp[i] + LG_PRELOAD_ENTRY_LEN, &text,
+						     (char *)out->map + out->map_len);
 				continue;
 			}
 		}
@@ -120,44 +122,54 @@ static void release_env(struct fixed_env *env)
 	errno = saved;
 }
 
+/*
+ * Report an exec the policy did not let run (decision LG_DENY or LG_AUDIT); returns 0 when the
+ * audit mode runs it, else -LG_ERR_DENIED.
+ */
+static int refuse_exec(const char *call, int dir_fd, const char *path, enum lg_decision decision,
+		       const char *reason)
+{
+	struct lg_denial d = {call, path, NULL, path, dir_fd, NULL, reason, decision};
+
+	lg_report(lg_config(), &d);
+	return decision == LG_AUDIT ? 0 : -LG_ERR_DENIED;
+}
+
+/* Why a program was refused, and how to allow it. */
+static void exec_refusal_text(const struct lg_config *cfg, const struct lg_exec_verdict *v,
+			      char *out, size_t size)
+{
+	int setuid = v->kind == LG_EXEC_SETUID;
+
+	if (cfg->policy.broken) {
+		snprintf(out, size, "%s", cfg->policy.broken);
+		return;
+	}
+	snprintf(out, size,
+		 "\"%s\" is %s, which LD_PRELOAD can not confine; allow it with %s=" LG_ALLOW_VALUE
+		 " (linkguard %s) or confine it with linkguard --kernel",
+		 v->program, lg_exec_kind_text(v->kind), setuid ? LG_ENV_SETUID : LG_ENV_STATIC,
+		 setuid ? "--allow-setuid" : "--allow-static");
+}
+
 int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags)
 {
 	struct lg_config *cfg = lg_config();
 	struct lg_exec_verdict v;
 	char reason[PATH_MAX + 256];
-	int allowed;
+	enum lg_decision d = lg_exec_judge(&cfg->policy, dir_fd, path, at_flags, &v);
 
-	if (cfg->everything && !cfg->broken)
+	if (d == LG_ALLOW)
 		return 0;
-	lg_exec_inspect(dir_fd, path, at_flags, &v);
-	if (v.kind == LG_EXEC_PRELOADED && !cfg->broken)
-		return 0;
-	allowed = v.kind == LG_EXEC_SETUID ? cfg->allow_setuid : cfg->allow_static;
-	if (v.kind != LG_EXEC_PRELOADED && allowed && !cfg->broken)
-		return 0;
-	if (v.kind != LG_EXEC_PRELOADED && cfg->kernel_layer && !cfg->broken) {
+	if (d == LG_NOTE) {
 		snprintf(reason, sizeof(reason),
 			 "%s(\"%s\"): %s is not preloaded; kernel layer in force", call, v.program,
 			 lg_exec_kind_text(v.kind));
 		lg_note(cfg, reason);
 		return 0;
 	}
-	if (cfg->broken) {
-		snprintf(reason, sizeof(reason), "%s", cfg->broken);
-	} else {
-		snprintf(reason, sizeof(reason),
-			 "\"%s\" is %s, which LD_PRELOAD can not confine; allow it with %s=allow "
-			 "(linkguard %s) or confine it with linkguard --kernel",
-			 v.program, lg_exec_kind_text(v.kind),
-			 v.kind == LG_EXEC_SETUID ? "LINKGUARD_SETUID" : "LINKGUARD_STATIC",
-			 v.kind == LG_EXEC_SETUID ? "--allow-setuid" : "--allow-static");
-	}
-	{
-		struct lg_denial d = {call, path, NULL, path, dir_fd, NULL, reason};
-
-		lg_report(cfg, &d);
-	}
-	return cfg->mode == LG_MODE_AUDIT && !cfg->broken ? 0 : -LG_ERR_DENIED;
+	exec_refusal_text(cfg, &v, reason, sizeof(reason));
+	return refuse_exec(call, dir_fd, path, d, reason);
 }
 
 /* Refuse what can not load the shim, then repair the environment it will get. */
@@ -167,29 +179,6 @@ static int prepare(const char *call, int dir_fd, const char *checked, int at_fla
 	int r = lg_refuse_exec(call, dir_fd, checked, at_flags);
 
 	return r != 0 ? r : fix_env(lg_config(), envp, env);
-}
-
-/* The file execvp() would run: the first executable regular file along PATH, as glibc does. */
-static const char *search_path(const char *file, char *buf, size_t size)
-{
-	const char *dirs = getenv("PATH");
-	struct stat st;
-
-	if (file == NULL || *file == '\0' || strchr(file, '/'))
-		return file;
-	if (dirs == NULL)
-		dirs = "/bin:/usr/bin";
-	while (1) {
-		size_t len = strcspn(dirs, ":");
-
-		if ((size_t)snprintf(buf, size, "%.*s%s%s", (int)len, dirs, len ? "/" : "", file) <
-			size &&
-		    access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-			return buf;
-		if (dirs[len] == '\0')
-			return file;
-		dirs += len + 1;
-	}
 }
 
 static int fail(int r)
@@ -218,7 +207,7 @@ static int guarded_execvpe(const char *call, const char *file, char *const argv[
 	char found[PATH_MAX];
 	struct fixed_env env;
 	int saved = errno;
-	int r = prepare(call, AT_FDCWD, search_path(file, found, sizeof(found)), 0, envp, &env);
+	int r = prepare(call, AT_FDCWD, lg_find_program(file, found, sizeof(found)), 0, envp, &env);
 
 	if (r != 0)
 		return fail(r);
@@ -453,16 +442,17 @@ static int refuse_after_chdir(const char *call, const char *program)
 {
 	struct lg_config *cfg = lg_config();
 	char reason[PATH_MAX + 160];
-	struct lg_denial d = {call, program, NULL, program, AT_FDCWD, NULL, reason};
+	enum lg_decision d = lg_decide(&cfg->policy, LG_FOUND_UNCHECKED);
 
-	if (cfg->everything && !cfg->broken)
+	if (d == LG_ALLOW)
 		return 0;
+	if (d == LG_CHECK)
+		d = lg_decide(&cfg->policy, LG_FOUND_UNJUDGED);
 	snprintf(reason, sizeof(reason),
 		 "\"%s\" is relative to a directory that a file action changes to, which linkguard "
 		 "can not inspect; name the program by an absolute path",
 		 program);
-	lg_report(cfg, &d);
-	return cfg->mode == LG_MODE_AUDIT && !cfg->broken ? 0 : -LG_ERR_DENIED;
+	return refuse_exec(call, AT_FDCWD, program, d, reason);
 }
 
 /* posix_spawn answers with an error number, not errno. */
@@ -473,7 +463,7 @@ static int guarded_spawn(const char *call, int search, pid_t *pid, const char *p
 	struct lg_config *cfg = lg_config();
 	char found[PATH_MAX];
 	struct fixed_env env;
-	const char *checked = search ? search_path(path, found, sizeof(found)) : path;
+	const char *checked = search ? lg_find_program(path, found, sizeof(found)) : path;
 	int r = checked && checked[0] != '/' && may_chdir(actions)
 		    ? refuse_after_chdir(call, checked)
 		    : 0;
@@ -509,13 +499,14 @@ static void repair_environ(void)
 {
 	struct lg_config *cfg = lg_config();
 	char name[256], preload[PATH_MAX * 2];
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv(LG_ENV_PRELOAD);
 	int saved = errno;
 
 	for (size_t i = 0; environ && environ[i];) {
 		size_t len = strcspn(environ[i], "=");
 
-		if (strncmp(environ[i], "LINKGUARD_", 10) != 0 || len >= sizeof(name)) {
+		if (strncmp(environ[i], LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) != 0 ||
+		    len >= sizeof(name)) {
 			i++;
 			continue;
 		}
@@ -529,7 +520,7 @@ static void repair_environ(void)
 		const char *value = old && *old
 					? preload_with_us(cfg, old, preload, sizeof(preload))
 					: startup_preload(cfg, preload, sizeof(preload));
-		setenv("LD_PRELOAD", value + 11, 1);
+		setenv(LG_ENV_PRELOAD, value + LG_PRELOAD_ENTRY_LEN, 1);
 	}
 	errno = saved;
 }

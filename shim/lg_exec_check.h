@@ -3,6 +3,7 @@
 #define LG_EXEC_CHECK_H
 
 #include <limits.h>
+#include <stddef.h>
 
 enum lg_exec_kind {
 	LG_EXEC_PRELOADED =

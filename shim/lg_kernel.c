@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_contract.h"
 #include "lg_kernel.h"
 
 #ifndef __NR_io_uring_setup
@@ -143,6 +144,6 @@ void lg_kernel_apply(enum lg_kernel_mode mode, char roots[][PATH_MAX], int root_
 		fail("enforcing the Landlock ruleset", errno);
 	close(ruleset);
 	refuse_io_uring();
-	setenv("LINKGUARD_KERNEL", mode == LG_KERNEL_STRICT ? "strict" : "refer", 1);
+	setenv(LG_ENV_KERNEL, mode == LG_KERNEL_STRICT ? "strict" : "refer", 1);
 	in_force = 1;
 }

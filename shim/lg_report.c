@@ -128,7 +128,7 @@ static void put_reason(struct line *l, const struct lg_config *cfg, const struct
 	const char *root = e ? cfg->roots.root[e->root].path : "";
 
 	if (d->reason != NULL || e == NULL) {
-		put(l, d->reason ? d->reason : cfg->broken);
+		put(l, d->reason ? d->reason : cfg->policy.broken);
 		return;
 	}
 	if (e->why != LG_WHY_UNLOCATABLE)
@@ -197,16 +197,16 @@ static int is_exec(const struct lg_denial *d)
 	return d->reason != NULL && d->new_path == NULL;
 }
 
-/* "audit" when the audit mode lets the call through: never for a broken configuration. */
-static int audited(const struct lg_config *cfg, const struct lg_denial *d)
+/* "audit" when the policy let the call through to be reported (lg_decide said LG_AUDIT). */
+static int audited(const struct lg_denial *d)
 {
-	return cfg->mode == LG_MODE_AUDIT && !cfg->broken && (d->entry || d->reason);
+	return d->decision == LG_AUDIT;
 }
 
 static void format_text(struct line *l, const struct lg_config *cfg, const struct lg_denial *d)
 {
 	put(l, LG_DIAG_PREFIX);
-	put(l, audited(cfg, d) ? "audit: would deny " : "denied ");
+	put(l, audited(d) ? "audit: would deny " : "denied ");
 	put(l, d->call);
 	put(l, "(");
 	put_quoted(l, d->old_path);
@@ -236,7 +236,7 @@ static void format_json(struct line *l, const struct lg_config *cfg, const struc
 	put(l, ",\"new\":");
 	put_quoted(l, d->new_path);
 	put(l, ",\"decision\":");
-	put(l, audited(cfg, d) ? "\"audit\"" : "\"deny\"");
+	put(l, audited(d) ? "\"audit\"" : "\"deny\"");
 	put(l, ",\"reason\":");
 	put_quoted(l, reason.buf);
 	put(l, "}\n");
@@ -274,7 +274,7 @@ void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 	int saved = errno;
 	int fd;
 
-	if (audited(cfg, d) && cfg->audit_counter[0] == '/')
+	if (audited(d) && cfg->audit_counter[0] == '/')
 		count_audit(cfg);
 	if (cfg->log == LG_LOG_NONE) {
 		errno = saved;

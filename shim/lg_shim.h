@@ -5,14 +5,11 @@
 #include <spawn.h>
 #include <stdio.h>
 
+#include "lg_contract.h"
+#include "lg_policy.h"
 #include "lg_resolve.h"
 
 #define LG_DIAG_PREFIX "linkguard: "
-
-enum lg_mode {
-	LG_MODE_ENFORCE = 0,
-	LG_MODE_AUDIT, /* log what would be denied, and let it through */
-};
 
 enum lg_log {
 	LG_LOG_STDERR = 0,
@@ -34,9 +31,7 @@ typedef FILE *(*lg_popen_fn)(const char *, const char *);
 #define LG_STARTUP_POOL	    (LG_MAX_ROOTS * PATH_MAX + 4 * PATH_MAX)
 
 struct lg_config {
-	const char *broken; /* NULL, or why every call fails closed */
-	int everything;	    /* a root is "/": nothing to confine */
-	enum lg_mode mode;
+	struct lg_policy policy; /* what lets a call through (lg_decide) */
 	enum lg_log log;
 	char log_path[PATH_MAX];
 	char broken_buf[PATH_MAX + 160];
@@ -51,13 +46,6 @@ struct lg_config {
 	lg_system_fn real_system;
 	lg_popen_fn real_popen;
 	struct lg_rootset roots;
-
-	/* Exec policy (LINKGUARD_STATIC, _SETUID, _IO_URING = allow; _KERNEL set by the launcher).
-	 */
-	int allow_static;
-	int allow_setuid;
-	int allow_io_uring;
-	int kernel_layer;	      /* a Landlock layer confines what the preload can not reach */
 	char audit_counter[PATH_MAX]; /* LINKGUARD_AUDIT_COUNTER: one byte appended per audit */
 
 	/* What every exec passes on, as read at start-up: a confined program can not change it. */
@@ -71,14 +59,14 @@ struct lg_config {
 /*
  * lg_config: the configuration, read once from the environment (thread-safe; done by the
  * constructor so that vfork children never initialise). Never fails: a bad setting leaves
- * ->broken set. Never touches errno.
+ * ->policy.broken set. Never touches errno.
  */
 struct lg_config *lg_config(void);
 
 /* lg_real_syscall: libc's syscall(), for every number the shim does not handle. */
 long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
-/* One denied (or, in audit mode, allowed) call, as the report names it. */
+/* One call the policy did not let through silently, as the report names it. */
 struct lg_denial {
 	const char *call;     /* "rename", "SYS_linkat", ... */
 	const char *old_path; /* as given; may be NULL */
@@ -88,11 +76,12 @@ struct lg_denial {
 	/* Why: the resolver's entry, or the reason in words; both NULL: the broken setting. */
 	const struct lg_entry *entry;
 	const char *reason;
+	enum lg_decision decision; /* LG_DENY, or LG_AUDIT: it runs and is reported as "audit" */
 };
 
 /*
  * lg_report: write the one-line diagnostic (stderr) or JSON line (log file) for a denial, with
- * decision "deny" or, in audit mode, "audit". One write(2), no allocation, async-signal-safe.
+ * decision "deny" or "audit" (d->decision). One write(2), no allocation, async-signal-safe.
  * Never touches errno.
  */
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d);

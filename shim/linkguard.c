@@ -14,8 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lg_exec_check.h"
+#include "lg_contract.h"
 #include "lg_kernel.h"
+#include "lg_policy.h"
 
 #ifndef LG_VERSION
 #define LG_VERSION "unknown"
@@ -30,7 +31,6 @@
 #define EXIT_OWN_ERROR	125 /* as env(1): the launcher itself failed */
 #define EXIT_CANNOT_RUN 126
 #define EXIT_NOT_FOUND	127
-#define MAX_ROOTS	16
 #define MAX_WRITABLE	16
 
 static const char usage[] =
@@ -78,7 +78,7 @@ struct options {
 	int no_new_privs;
 	enum lg_kernel_mode kernel;
 	const char *log;
-	char roots[MAX_ROOTS][PATH_MAX];
+	char roots[LG_MAX_ROOTS][PATH_MAX];
 	char writable[MAX_WRITABLE][PATH_MAX];
 };
 
@@ -196,9 +196,9 @@ static int parse_option(struct options *o, int argc, char **argv, int *i)
 		o->kernel = LG_KERNEL_REFER;
 	else if (strncmp(a, "--kernel=", 9) == 0 && lg_kernel_mode_parse(a + 9, &o->kernel) == 0)
 		;
-	else if (strcmp(a, "--root") == 0 && value && o->root_count < MAX_ROOTS)
+	else if (strcmp(a, "--root") == 0 && value && o->root_count < LG_MAX_ROOTS)
 		absolute_dir("root", argv[++*i], o->roots[o->root_count++], PATH_MAX);
-	else if (strncmp(a, "--root=", 7) == 0 && o->root_count < MAX_ROOTS)
+	else if (strncmp(a, "--root=", 7) == 0 && o->root_count < LG_MAX_ROOTS)
 		absolute_dir("root", a + 7, o->roots[o->root_count++], PATH_MAX);
 	else if (strcmp(a, "--allow-write") == 0 && value && o->writable_count < MAX_WRITABLE)
 		absolute_dir("--allow-write", argv[++*i], o->writable[o->writable_count++],
@@ -216,19 +216,19 @@ static int parse_option(struct options *o, int argc, char **argv, int *i)
 
 static void set_roots(const struct options *o)
 {
-	static char list[MAX_ROOTS * (PATH_MAX + 1)];
+	static char list[LG_MAX_ROOTS * (PATH_MAX + 1)];
 	size_t len = 0;
 
 	for (int i = 0; i < o->root_count; i++)
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ":" : "",
-					o->roots[i]);
-	setenv("LINKGUARD_ROOT", list, 1);
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? LG_ROOT_SEP_STR : "", o->roots[i]);
+	setenv(LG_ENV_ROOT, list, 1);
 }
 
 /* LD_PRELOAD with the library first (after a sanitizer runtime), once. */
 static void preload_first(const char *lib)
 {
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv(LG_ENV_PRELOAD);
 	size_t size;
 	char *value;
 
@@ -238,51 +238,40 @@ static void preload_first(const char *lib)
 	value = malloc(size);
 	if (value == NULL)
 		die(EXIT_OWN_ERROR, "out of memory");
-	setenv("LD_PRELOAD", lg_preload_with("", old, lib, value, size), 1);
+	setenv(LG_ENV_PRELOAD, lg_preload_with("", old, lib, value, size), 1);
 	free(value);
 }
 
-/* The file execvp() would run, for the static/setuid check. */
-static const char *find_command(const char *file, char *buf, size_t size)
+/* The launcher's options as the policy the library will read from the environment. */
+static void command_policy(const struct options *o, struct lg_policy *p)
 {
-	const char *dirs = getenv("PATH");
-
-	if (strchr(file, '/'))
-		return file;
-	for (dirs = dirs ? dirs : "/bin:/usr/bin"; *dirs;) {
-		size_t len = strcspn(dirs, ":");
-		struct stat st;
-
-		if ((size_t)snprintf(buf, size, "%.*s%s%s", (int)len, dirs, len ? "/" : "", file) <
-			size &&
-		    access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode))
-			return buf;
-		dirs += len + (dirs[len] == ':');
-	}
-	return file;
+	*p =
+	    (struct lg_policy){.mode = o->audit ? LG_MODE_AUDIT : LG_MODE_ENFORCE,
+			       .allow_static = o->allow_static,
+			       .allow_setuid = o->allow_setuid,
+			       .kernel_layer = o->kernel != LG_KERNEL_NONE && lg_kernel_in_force()};
 }
 
 /* The shim refuses these at exec; the launcher refuses them the same way for its command.
  * Returns 1 when --audit let a refusal through, for the exit summary. */
 static int check_command(const struct options *o, const char *command)
 {
+	struct lg_policy policy;
 	struct lg_exec_verdict v;
 	char found[PATH_MAX];
-	int allowed;
+	enum lg_decision d;
 
-	lg_exec_inspect(AT_FDCWD, find_command(command, found, sizeof(found)), 0, &v);
-	if (v.kind == LG_EXEC_PRELOADED)
+	command_policy(o, &policy);
+	d = lg_exec_judge(&policy, AT_FDCWD, lg_find_program(command, found, sizeof(found)), 0, &v);
+	if (d == LG_ALLOW)
 		return 0;
-	allowed = v.kind == LG_EXEC_SETUID ? o->allow_setuid : o->allow_static;
-	if (o->kernel != LG_KERNEL_NONE && lg_kernel_in_force()) {
+	if (d == LG_NOTE) {
 		fprintf(stderr,
 			"linkguard: note: \"%s\" is %s: not preloaded; kernel layer in force\n",
 			v.program, lg_exec_kind_text(v.kind));
 		return 0;
 	}
-	if (allowed)
-		return 0;
-	if (o->audit) {
+	if (d == LG_AUDIT) {
 		fprintf(stderr, "linkguard: audit: would refuse \"%s\": it is %s\n", v.program,
 			lg_exec_kind_text(v.kind));
 		return 1;
@@ -311,7 +300,7 @@ static int run_audited(char **argv, long refused_here)
 
 	if (fd < 0)
 		die(EXIT_OWN_ERROR, "cannot create the audit counter: %s", strerror(errno));
-	setenv("LINKGUARD_AUDIT_COUNTER", counter, 1);
+	setenv(LG_ENV_AUDIT_COUNTER, counter, 1);
 	pid = fork();
 	if (pid < 0)
 		die(EXIT_OWN_ERROR, "fork: %s", strerror(errno));
@@ -352,13 +341,13 @@ int main(int argc, char **argv)
 	find_library(lib, sizeof(lib));
 	set_roots(&o);
 	if (o.audit)
-		setenv("LINKGUARD_MODE", "audit", 1);
+		setenv(LG_ENV_MODE, "audit", 1);
 	if (o.log)
-		setenv("LINKGUARD_LOG", log_destination(o.log, log_buf, sizeof(log_buf)), 1);
+		setenv(LG_ENV_LOG, log_destination(o.log, log_buf, sizeof(log_buf)), 1);
 	if (o.allow_static)
-		setenv("LINKGUARD_STATIC", "allow", 1);
+		setenv(LG_ENV_STATIC, LG_ALLOW_VALUE, 1);
 	if (o.allow_setuid)
-		setenv("LINKGUARD_SETUID", "allow", 1);
+		setenv(LG_ENV_SETUID, LG_ALLOW_VALUE, 1);
 	if (o.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die(EXIT_OWN_ERROR, "cannot set no_new_privs: %s", strerror(errno));
 	if (o.kernel != LG_KERNEL_NONE)
