@@ -5,14 +5,19 @@
 #   test/bench/run.sh [--quick] [options] [BUILD_DIR]      (BUILD_DIR defaults to ./build)
 #
 # 1. lg_bench, every case (or those matching --cases), natively, under the shim (openat2 backend,
-#    "auto") and under the shim with LINKGUARD_RESOLVER=walk. The three runs of one case follow
-#    each other, in a rotating order, for each of --rounds rounds, so that a load that comes and
-#    goes hits them alike; a ratio is the median over the rounds of (shim / native) of one round.
+#    "auto"), under the shim with LINKGUARD_RESOLVER=walk, and under the launcher with its kernel
+#    layer (Landlock + seccomp, "kernel"; where the kernel has Landlock). The runs of one case
+#    follow each other, in a rotating order, for each of --rounds rounds, so that a load that comes
+#    and goes hits them alike; a ratio is the median over the rounds of (mode / native) of a round.
 # 2. Whole programs, native vs shim (median of --program-rounds runs, alternated): `cp -al` of a
 #    tree of --files files, and `tar -x` of an archive of --tar-files entries, half of them hard
 #    links (the file creations, which the shim does not touch, dominate it).
-# 3. Start-up: --starts runs of /bin/true natively and with the shim preloaded, alternated for
-#    --start-rounds rounds; the median difference per start is what preloading costs every exec.
+# 3. Start-up: a parent spawning --starts runs of /bin/true (posix_spawnp + wait4), the parent and
+#    its children natively, with an empty preload library (the loader's own floor), with the shim,
+#    and under the launcher's kernel layer, rotated for --start-rounds rounds. What the shim adds
+#    per spawn is compared with what the empty library adds (target: at most 1.5 times).
+# 4. A whole build: cmake + ninja of this project's sources (copied into the root), natively, under
+#    the shim and under the launcher (kernel layer), --build-rounds times each (target: 1.05).
 # Times are CPU time (user + system; for programs, the child's from wait4 plus the spawning
 # parent's) unless --clock wall: other processes on a busy machine stretch elapsed time, not CPU
 # time. Progress goes to stderr, the tables to stdout. The defaults took about 3 minutes on a
@@ -25,14 +30,16 @@
 #   --program-rounds R   runs of each whole program (3)     --files F       cp -al tree (20000)
 #   --tar-files F        tar archive entries (6000)         --clock cpu|wall (cpu)
 #   --starts S           /bin/true starts a round (200)     --start-rounds R rounds (7)
-#   --no-programs        skip 2 and 3                       --tmpdir DIR    where to work ($TMPDIR)
-# Environment: LINKGUARD_LIB and LG_BENCH override the paths found in BUILD_DIR.
+#   --build-rounds R     whole builds of each mode (2; 0: none)
+#   --no-programs        skip 2, 3 and 4                    --tmpdir DIR    where to work ($TMPDIR)
+# Environment: LINKGUARD_LIB, LINKGUARD_BIN, LG_BENCH and LG_BENCH_EMPTY override the paths found
+# in BUILD_DIR.
 set -euo pipefail
 export LC_ALL=C
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=5 iterations=2000 cases_re='' program_rounds=3 files=20000 tar_files=6000 starts=200
-start_rounds=7 programs=1 tmpbase=${TMPDIR:-/tmp} build='' clock=cpu
+start_rounds=7 programs=1 tmpbase=${TMPDIR:-/tmp} build='' clock=cpu build_rounds=2
 
 die() {
 	echo "run.sh: $*" >&2
@@ -43,7 +50,8 @@ usage() {
 }
 while [ $# -gt 0 ]; do
 	case $1 in
-	--quick) rounds=3 iterations=1000 files=5000 tar_files=2000 starts=100 start_rounds=5 ;;
+	--quick) rounds=3 iterations=1000 files=5000 tar_files=2000 starts=100 start_rounds=5 build_rounds=1 ;;
+	--build-rounds) build_rounds=${2:?} && shift ;;
 	--rounds) rounds=${2:?} && shift ;;
 	--iterations) iterations=${2:?} && shift ;;
 	--cases) cases_re=${2:?} && shift ;;
@@ -68,13 +76,20 @@ done
 for n in "$rounds" "$iterations" "$program_rounds" "$files" "$tar_files" "$starts" "$start_rounds"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "counts must be positive integers, not \"$n\""
 done
+[[ $build_rounds =~ ^[0-9]+$ ]] || die "--build-rounds takes a whole number, not \"$build_rounds\""
 build=${build:-$src/build}
 lib=${LINKGUARD_LIB:-$build/shim/liblinkguard.so}
 bench=${LG_BENCH:-$build/test/bench/lg_bench}
+launcher=${LINKGUARD_BIN:-$build/shim/linkguard}
+empty=${LG_BENCH_EMPTY:-$build/test/bench/liblg_bench_empty.so}
 [ -f "$lib" ] || die "no library $lib (build first, or pass the build directory)"
 [ -x "$bench" ] || die "no benchmark $bench (build first, or pass the build directory)"
+[ -x "$launcher" ] || die "no launcher $launcher (build first, or pass the build directory)"
+[ -f "$empty" ] || die "no empty preload library $empty (build first, or pass the build directory)"
 lib=$(realpath "$lib")
 bench=$(realpath "$bench")
+launcher=$(realpath "$launcher")
+empty=$(realpath "$empty")
 
 work=$(mktemp -d "$tmpbase/lg-bench.XXXXXX")
 work=$(realpath "$work")
@@ -88,7 +103,8 @@ log() {
 	echo "run.sh: $*" >&2
 }
 
-# Run a command natively, or under the shim with the given backend; $mode: native|auto|walk.
+# Run a command in a mode: native, auto (the shim), walk (the shim's portable walk), empty (an
+# empty preload library) or kernel (the launcher: the shim and its Landlock + seccomp layer).
 in_mode() {
 	local mode=$1
 	shift
@@ -96,16 +112,34 @@ in_mode() {
 	native) "$@" ;;
 	auto) env LD_PRELOAD="$lib" LINKGUARD_ROOT="$root" "$@" ;;
 	walk) env LD_PRELOAD="$lib" LINKGUARD_ROOT="$root" LINKGUARD_RESOLVER=walk "$@" ;;
+	empty) env LD_PRELOAD="$empty" "$@" ;;
+	kernel) "$launcher" --kernel --root "$root" -- "$@" ;;
 	esac
 }
 
-# The modes of round r, rotated so that none always runs first.
+# rotated R MODE...: the modes, rotated by R, so that none always runs first.
+rotated() {
+	local r=$1
+	shift
+	local m=("$@") n=$# i
+	for ((i = 0; i < n; i++)); do
+		printf '%s ' "${m[$(((i + r) % n))]}"
+	done
+}
+
+# The kernel layer is measured only where the launcher can put it in force.
+kernel_mode=kernel
+if ! "$launcher" --kernel --root "$root" -- true 2>/dev/null; then
+	echo "run.sh: the launcher's kernel layer is not available here; its columns stay empty" >&2
+	kernel_mode=
+fi
+micro_modes="native auto walk $kernel_mode"
+start_modes="native empty auto $kernel_mode"
+build_modes="native auto $kernel_mode"
+
 modes_of_round() {
-	case $(($1 % 3)) in
-	0) echo native auto walk ;;
-	1) echo auto walk native ;;
-	2) echo walk native auto ;;
-	esac
+	# shellcheck disable=SC2086 # the lists are words
+	rotated "$1" $micro_modes
 }
 
 # Seconds per run of a command run n times in a mode (wall or CPU, as --clock says): MODE N CMD...
@@ -203,12 +237,35 @@ if [ "$programs" = 1 ]; then
 	# --- 3. start-up ---
 	log "start-up: $starts runs of /bin/true, $start_rounds rounds"
 	for ((r = 0; r < start_rounds; r++)); do
-		for mode in $( ((r % 2)) && echo auto native || echo native auto); do
+		# shellcheck disable=SC2086 # the list is words
+		for mode in $(rotated "$r" $start_modes); do
 			read -r s parent < <(seconds_of "$mode" "$starts" /bin/true)
 			echo "start $mode true $r $s" >>"$results"
 			echo "start $mode parent $r $parent" >>"$results"
 		done
 	done
+fi
+
+# --- 4. a whole build of this project ---
+if [ "$programs" = 1 ] && [ "$build_rounds" -gt 0 ]; then
+	command -v cmake >/dev/null && command -v ninja >/dev/null ||
+		die "the whole-build benchmark needs cmake and ninja (--build-rounds 0 skips it)"
+	log "whole build: cmake + ninja of this project, $build_rounds rounds"
+	mkdir -p "$root/src" "$root/tmp"
+	tar -C "$src" --exclude='./build*' --exclude='./.git' -cf - . | tar -C "$root/src" -xf -
+	for ((r = 0; r < build_rounds; r++)); do
+		# shellcheck disable=SC2086 # the list is words
+		for mode in $(rotated "$r" $build_modes); do
+			rm -rf "$root/bld"
+			sync
+			s=$(TMPDIR="$root/tmp" seconds_of "$mode" 1 sh -c \
+				'cmake -S "$1/src" -B "$1/bld" -G Ninja >/dev/null && ninja -C "$1/bld" >/dev/null' \
+				sh "$root" | cut -d' ' -f1)
+			[ -f "$root/bld/shim/liblinkguard.so" ] || die "the whole build ($mode) built nothing"
+			echo "prog $mode build $r $s" >>"$results"
+		done
+	done
+	rm -rf "$root/bld" "$root/src" "$root/tmp"
 fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -258,8 +315,8 @@ END {
 	for (k in rnd) {
 		split(k, p, SUBSEP)
 		n = t[p[1] SUBSEP "native" SUBSEP p[2] SUBSEP p[3]]
-		for (m = 1; m <= 2; m++) {
-			mode = m == 1 ? "auto" : "walk"
+		for (m = 1; m <= 4; m++) {
+			mode = m == 1 ? "auto" : m == 2 ? "walk" : m == 3 ? "kernel" : "empty"
 			s = t[p[1] SUBSEP mode SUBSEP p[2] SUBSEP p[3]]
 			if (n > 0 && s != "")
 				add("ratio" SUBSEP p[1] SUBSEP mode SUBSEP p[2], s / n)
@@ -274,48 +331,68 @@ END {
 	print "`rename(a, b)` + `rename(b, a)` (two). `rel`/`abs`: relative (from the current directory,"
 	print "the root) or absolute paths; `dN`: N directories deep; `same`/`diff`: a and b in one"
 	print "directory or in two sibling directories. ns/op: " clockname " time, medians; ratio: median"
-	print "over the rounds of shim/native in the same round; walk: `LINKGUARD_RESOLVER=walk`."
+	print "over the rounds of shim/native in the same round; walk: `LINKGUARD_RESOLVER=walk`; kernel:"
+	print "under the launcher, the shim plus its Landlock + seccomp layer."
 	print ""
-	print "| case | native ns/op | shim ns/op | ratio | walk ratio |"
-	print "|---|---:|---:|---:|---:|"
+	print "| case | native ns/op | shim ns/op | ratio | walk ratio | kernel ratio |"
+	print "|---|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= ncase; i++) {
 		c = order[i]
 		nat = median(vals["micro" SUBSEP "native" SUBSEP c])
 		au = median(vals["micro" SUBSEP "auto" SUBSEP c])
 		ra = median(vals["ratio" SUBSEP "micro" SUBSEP "auto" SUBSEP c])
 		rw = median(vals["ratio" SUBSEP "micro" SUBSEP "walk" SUBSEP c])
-		ratio[c] = ra; wratio[c] = rw
-		printf "| %s | %s | %s | %.2f | %.2f |\n", c, grp(nat), grp(au), ra, rw
+		rk = median(vals["ratio" SUBSEP "micro" SUBSEP "kernel" SUBSEP c])
+		ratio[c] = ra; wratio[c] = rw; kratio[c] = rk
+		printf "| %s | %s | %s | %.2f | %.2f | %s |\n", c, grp(nat), grp(au), ra, rw,
+		    rk == "" ? "" : sprintf("%.2f", rk)
 	}
 	if (("prog" SUBSEP "native" SUBSEP "cp") in vals) {
 		print ""
-		print "#### Whole programs (" clockname " seconds, medians of " prounds " runs) and start-up"
+		print "#### Whole programs (" clockname " seconds, medians) and start-up"
 		print ""
-		print "| program | native | shim | ratio | walk | walk ratio |"
+		print "| program | native | shim | ratio | walk ratio | kernel ratio |"
 		print "|---|---:|---:|---:|---:|---:|"
-		split("cp tar", progs, " ")
+		split("cp tar build", progs, " ")
 		names["cp"] = "`cp -al` of " grp(files) " files"
 		names["tar"] = "`tar -x`, " grp(entries_in_tar) " files (" grp(links_in_tar) " hard links)"
-		for (i = 1; i <= 2; i++) {
+		names["build"] = "cmake + ninja build of linkguard"
+		for (i = 1; i <= 3; i++) {
 			pg = progs[i]
+			if (!(("prog" SUBSEP "native" SUBSEP pg) in vals))
+				continue
 			prog_ratio[pg] = median(vals["ratio" SUBSEP "prog" SUBSEP "auto" SUBSEP pg])
-			printf "| %s | %.3f | %.3f | %.2f | %.3f | %.2f |\n", names[pg],
+			prog_kratio[pg] = median(vals["ratio" SUBSEP "prog" SUBSEP "kernel" SUBSEP pg])
+			wr = median(vals["ratio" SUBSEP "prog" SUBSEP "walk" SUBSEP pg])
+			printf "| %s | %.3f | %.3f | %.2f | %s | %s |\n", names[pg],
 			    median(vals["prog" SUBSEP "native" SUBSEP pg]), median(vals["prog" SUBSEP "auto" SUBSEP pg]),
-			    prog_ratio[pg], median(vals["prog" SUBSEP "walk" SUBSEP pg]),
-			    median(vals["ratio" SUBSEP "prog" SUBSEP "walk" SUBSEP pg])
+			    prog_ratio[pg], wr == "" ? "" : sprintf("%.2f", wr),
+			    prog_kratio[pg] == "" ? "" : sprintf("%.2f", prog_kratio[pg])
 		}
 		nat = median(vals["start" SUBSEP "native" SUBSEP "true"]) * 1000
-		au = median(vals["start" SUBSEP "auto" SUBSEP "true"]) * 1000
 		start_ms = median(vals["diff" SUBSEP "start" SUBSEP "auto" SUBSEP "true"]) * 1000
+		empty_ms = median(vals["diff" SUBSEP "start" SUBSEP "empty" SUBSEP "true"]) * 1000
+		kernel_ms = median(vals["diff" SUBSEP "start" SUBSEP "kernel" SUBSEP "true"]) * 1000
 		parent_ms = median(vals["diff" SUBSEP "start" SUBSEP "auto" SUBSEP "parent"]) * 1000
-		printf "| `/bin/true` start-up, ms per start (%d rounds of %d) | %.3f | %.3f | +%.3f ms | | |\n",
-		    srounds, starts, nat, au, start_ms
+		# per round: (shim - native) / (empty - native), so that both sides see the same load
+		for (k in rnd) {
+			split(k, p, SUBSEP)
+			if (p[1] != "start" || p[2] != "true")
+				continue
+			n = t["start" SUBSEP "native" SUBSEP "true" SUBSEP p[3]]
+			e = t["start" SUBSEP "empty" SUBSEP "true" SUBSEP p[3]]
+			sh = t["start" SUBSEP "auto" SUBSEP "true" SUBSEP p[3]]
+			if (e != "" && sh != "" && e - n > 0)
+				add("startratio", (sh - n) / (e - n))
+		}
+		start_ratio = median(vals["startratio"])
 		print ""
-		if (clock == "wall")
-			print "Start-up: elapsed time per `posix_spawnp` + `wait4` of `/bin/true`; +: the median difference"
-		else
-			print "Start-up: CPU time of the child plus the spawning parent per `/bin/true`; +: the median difference"
-		printf "between the two in a round; of it, %+.3f ms is spent in the parent (an exec check).\n", parent_ms
+		printf "Start-up, a parent spawning `/bin/true` (%d rounds of %d; ms per spawn, %s): native %.3f;\n",
+		    srounds, starts, clockname, nat
+		printf "an empty preload library adds %+.3f ms, linkguard %+.3f ms (%+.3f ms of it in the spawning parent: its exec\n",
+		    empty_ms, start_ms, parent_ms
+		printf "check), linkguard under its kernel layer %s ms: linkguard adds %.2f times what the loader floor adds.\n",
+		    kernel_ms == "" ? "(not measured)" : sprintf("%+.3f", kernel_ms), start_ratio
 	}
 	print ""
 	print "#### Targets"
@@ -324,12 +401,18 @@ END {
 	print "|---|---:|---:|---|"
 	split("link-rel-d3-same link-abs-d3-same rename-rel-d3-same rename-abs-d3-same", a, " ")
 	for (i = 1; i <= 4; i++)
-		if (a[i] in ratio)
+		if (a[i] in ratio) {
 			check(a[i] " ratio", sprintf("%.2f", ratio[a[i]]), "1.30", "%s")
+			if (kratio[a[i]] != "")
+				check(a[i] " ratio, kernel layer", sprintf("%.2f", kratio[a[i]]), "1.40", "%s")
+		}
 	split("link-rel-d3-diff link-abs-d3-diff rename-rel-d3-diff rename-abs-d3-diff", a, " ")
 	for (i = 1; i <= 4; i++)
-		if (a[i] in ratio)
+		if (a[i] in ratio) {
 			check(a[i] " ratio", sprintf("%.2f", ratio[a[i]]), "1.60", "%s")
+			if (kratio[a[i]] != "")
+				check(a[i] " ratio, kernel layer", sprintf("%.2f", kratio[a[i]]), "1.70", "%s")
+		}
 	worst = ""
 	for (c in wratio)
 		if (c ~ /-d3-/ && (worst == "" || wratio[c] > wratio[worst]))
@@ -337,9 +420,16 @@ END {
 	if (worst != "")
 		check("walk ratio at depth 3 (worst: " worst ")", sprintf("%.2f", wratio[worst]), "3.00", "%s")
 	if ("cp" in prog_ratio)
-		check("`cp -al` ratio", sprintf("%.2f", prog_ratio["cp"]), "1.35", "%s")
-	if (start_ms != "")
-		check("start-up overhead, ms", sprintf("%.3f", start_ms), "0.200", "%s")
+		check("`cp -al` ratio", sprintf("%.2f", prog_ratio["cp"]), "1.30", "%s")
+	if ("tar" in prog_ratio)
+		check("`tar -x` ratio", sprintf("%.2f", prog_ratio["tar"]), "1.10", "%s")
+	if ("build" in prog_ratio) {
+		check("whole build ratio", sprintf("%.2f", prog_ratio["build"]), "1.05", "%s")
+		if (prog_kratio["build"] != "")
+			check("whole build ratio, kernel layer", sprintf("%.2f", prog_kratio["build"]), "1.05", "%s")
+	}
+	if (start_ratio != "")
+		check("start-up: linkguard addition / empty preload addition", sprintf("%.2f", start_ratio), "1.50", "%s")
 	print ""
 	printf "Measured: %s (commit %s), Linux %s, %d CPUs, %s; %s time; lg_bench %d rounds x %d ops; load average %s before, %s after; %ss.\n",
 	    lib, commit, kernel, cpus, fs, clock == "wall" ? "elapsed" : "CPU", rounds, iterations, load_before, load_after, took
