@@ -16,6 +16,7 @@ static void entry_reset(struct lg_entry *out)
 	out->file_fd = -1;
 	out->root = 0;
 	out->why = LG_WHY_NONE;
+	out->by = LG_BY_FRONT;
 	out->name[0] = '\0';
 }
 
@@ -142,10 +143,12 @@ static int resolve_in_root(struct lg_scope *scope, size_t root, char *buf, char 
 	if (lg_next_component(rel, &len) == NULL)
 		return lg_deny(out, LG_WHY_ROOT_ENTRY);
 	if (scope->set->backend != LG_BACKEND_WALK) {
+		out->by = LG_BY_OPENAT2;
 		r = lg_openat2_resolve(scope, root, rel, flags, out);
 		if (r != LG_FALLBACK)
 			return r;
 	}
+	out->by = LG_BY_WALK;
 	return lg_walk_resolve(scope, root, buf, rel, flags, out);
 }
 

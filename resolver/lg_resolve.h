@@ -58,6 +58,13 @@ struct lg_rootset {
 #define LG_EMPTY_IS_FD 0x4u /* an empty path names start_fd's file (AT_EMPTY_PATH) */
 #define LG_MAGIC_FD    0x8u /* /proc/self/fd/N and kin name fd N's file (with LG_FOLLOW_FINAL) */
 
+/* Which part of the resolver gave a result; tests read it, to know which backend they test. */
+enum lg_decider {
+	LG_BY_FRONT = 0, /* the front end, before any backend (outside, root entry, bad input) */
+	LG_BY_OPENAT2,	 /* the openat2 backend */
+	LG_BY_WALK,	 /* the walk: chosen, or after the openat2 backend handed over */
+};
+
 enum lg_kind {
 	LG_ENTRY_NAME = 1, /* dir_fd + name: an entry inside a root */
 	LG_ENTRY_FD,	   /* file_fd: a descriptor whose file lives inside a root */
@@ -71,6 +78,7 @@ struct lg_entry {
 	int file_fd; /* LG_ENTRY_FD: a private duplicate of the named descriptor */
 	size_t root; /* index of the root the path entered */
 	enum lg_why why;	 /* set when the result is -LG_ERR_DENIED */
+	enum lg_decider by;	 /* who gave the result (descriptor entries: LG_BY_FRONT) */
 	char name[NAME_MAX + 2]; /* last component; a trailing '/' is kept for the kernel */
 };
 
