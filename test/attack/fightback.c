@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tap.h"
+
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #define RENAME_EXCHANGE	 (1 << 1)
@@ -166,18 +168,6 @@ static char out_secret[PATH_MAX], out_mirror[PATH_MAX], out_mirror_file[PATH_MAX
 static char out_base[NAME_MAX + 1];
 static const char *lgcall;
 
-__attribute__((format(printf, 1, 2))) static void bail(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(2);
-}
-
 /* Format a path into buf (PATH_MAX bytes); too long is a bail-out, never a silent cut. */
 __attribute__((format(printf, 2, 3))) static void pathf(char *buf, const char *fmt, ...)
 {
@@ -188,7 +178,7 @@ __attribute__((format(printf, 2, 3))) static void pathf(char *buf, const char *f
 	n = vsnprintf(buf, PATH_MAX, fmt, ap);
 	va_end(ap);
 	if (n < 0 || n >= PATH_MAX)
-		bail("path too long: %s...", buf);
+		tap_bail("path too long: %s...", buf);
 }
 
 static void join(char *buf, const char *a, const char *b)
@@ -201,7 +191,7 @@ static void paths_init(const char *root_env, const char *out_arg)
 	const char *slash;
 
 	if (root_env == NULL || root_env[0] != '/' || out_arg[0] != '/')
-		bail("LINKGUARD_ROOT and OUT must be absolute paths");
+		tap_bail("LINKGUARD_ROOT and OUT must be absolute paths");
 	snprintf(root, sizeof(root), "%s", root_env);
 	snprintf(out, sizeof(out), "%s", out_arg);
 	slash = strrchr(root, '/');
@@ -1060,7 +1050,7 @@ static void list_add(struct listing *l, const char *line)
 		l->cap = (l->cap + n + 1) * 2;
 		l->text = realloc(l->text, l->cap);
 		if (l->text == NULL)
-			bail("out of memory");
+			tap_bail("out of memory");
 	}
 	memcpy(l->text + l->len, line, n + 1);
 	l->len += n;
@@ -1153,20 +1143,6 @@ static long differences(struct listing *a, struct listing *b, const char *what)
 	return diffs;
 }
 
-static int tap_n, tap_failed;
-
-__attribute__((format(printf, 2, 3))) static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	tap_failed |= !ok;
-}
-
 struct phase {
 	const char *name, *what;
 	void (*run)(void);
@@ -1198,7 +1174,7 @@ static void run_phase(const struct phase *ph)
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
-		bail("fork: %s", strerror(errno));
+		tap_bail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		alarm(PHASE_ALARM);
 		ph->run();
@@ -1225,12 +1201,12 @@ static void run_phase(const struct phase *ph)
 	       "%ld escapes denied with EACCES, %ld failed otherwise for want of a descriptor; "
 	       "%ld failures\n",
 	       ph->name, R->legit_ok, R->legit_soft, R->denied, R->denied_soft, R->failures);
-	tap(done && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "%s (%s): no crash, no deadlock%s", ph->name, ph->what,
-	    !done		  ? " [timed out: killed]"
-	    : WIFSIGNALED(status) ? " [killed by a signal]"
-	    : WEXITSTATUS(status) ? " [non-zero exit]"
-				  : "");
+	tap_ok(done && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "%s (%s): no crash, no deadlock%s", ph->name, ph->what,
+	       !done		     ? " [timed out: killed]"
+	       : WIFSIGNALED(status) ? " [killed by a signal]"
+	       : WEXITSTATUS(status) ? " [non-zero exit]"
+				     : "");
 	if (done && WIFSIGNALED(status))
 		printf("#   signal %d (%s)%s\n", WTERMSIG(status), strsignal(WTERMSIG(status)),
 		       WTERMSIG(status) == SIGALRM ? ": its watchdog, a deadlock?" : "");
@@ -1238,12 +1214,12 @@ static void run_phase(const struct phase *ph)
 		printf("#   exit status %d%s\n", WEXITSTATUS(status),
 		       WEXITSTATUS(status) >= 98 ? " (a sanitizer report? stderr may be gone)"
 						 : "");
-	tap(R->failures == 0 && R->legit_ok > 0 && R->denied > 0,
-	    "%s: legitimate calls worked, escapes were denied", ph->name);
+	tap_ok(R->failures == 0 && R->legit_ok > 0 && R->denied > 0,
+	       "%s: legitimate calls worked, escapes were denied", ph->name);
 	outside_diffs = differences(&before.outside, &after.outside, "outside");
-	tap(outside_diffs == 0, "%s: nothing outside the root changed", ph->name);
+	tap_ok(outside_diffs == 0, "%s: nothing outside the root changed", ph->name);
 	inside_diffs = differences(&before.inside, &after.inside, "root");
-	tap(inside_diffs == 0, "%s: the root holds exactly what it held", ph->name);
+	tap_ok(inside_diffs == 0, "%s: the root holds exactly what it held", ph->name);
 	free(before.outside.text);
 	free(before.inside.text);
 	free(after.outside.text);
@@ -1287,19 +1263,19 @@ int main(int argc, char **argv)
 			if (strcmp(argv[a], "all") == 0 || strcmp(argv[a], phases[i].name) == 0)
 				todo[n++] = &phases[i];
 		if (n == before)
-			bail("no phase %s", argv[a]);
+			tap_bail("no phase %s", argv[a]);
 	}
 	paths_init(getenv("LINKGUARD_ROOT"), argv[argc - 1]);
 	lgcall = getenv("LGCALL");
 	if (lgcall == NULL || lgcall[0] != '/')
-		bail("LGCALL must name the lgcall driver by an absolute path");
+		tap_bail("LGCALL must name the lgcall driver by an absolute path");
 	if (!is_mapped("liblinkguard"))
-		bail("liblinkguard is not loaded: run lg_fightback with LD_PRELOAD");
+		tap_bail("liblinkguard is not loaded: run lg_fightback with LD_PRELOAD");
 	R = mmap(NULL, sizeof(*R), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (R == MAP_FAILED)
-		bail("mmap: %s", strerror(errno));
+		tap_bail("mmap: %s", strerror(errno));
 	printf("1..%zu\n", 4 * n);
 	for (size_t i = 0; i < n; i++)
 		run_phase(todo[i]);
-	return tap_failed;
+	return tap_status();
 }

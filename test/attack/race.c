@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tap.h"
+
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #define RENAME_EXCHANGE	 (1 << 1)
@@ -57,19 +59,6 @@
 #define WATCHDOG_SECONDS 150 /* the victim's alarm(); ctest's own timeout is longer */
 
 extern char **environ;
-
-__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("Bail out! ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	exit(2);
-}
 
 static double now(void)
 {
@@ -86,7 +75,7 @@ static int is_mapped(const char *needle)
 	int found = 0;
 
 	if (f == NULL)
-		die("cannot read /proc/self/maps: %s", strerror(errno));
+		tap_bail("cannot read /proc/self/maps: %s", strerror(errno));
 	while (!found && fgets(line, sizeof(line), f) != NULL)
 		found = strstr(line, needle) != NULL;
 	fclose(f);
@@ -98,7 +87,7 @@ static int is_mapped(const char *needle)
 static void mkdir_or_die(const char *path)
 {
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		die("mkdir %s: %s", path, strerror(errno));
+		tap_bail("mkdir %s: %s", path, strerror(errno));
 }
 
 static void file_or_die(const char *path)
@@ -106,20 +95,20 @@ static void file_or_die(const char *path)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (fd < 0 || write(fd, path, strlen(path)) < 0 || close(fd) != 0)
-		die("create %s: %s", path, strerror(errno));
+		tap_bail("create %s: %s", path, strerror(errno));
 }
 
 static void symlink_or_die(const char *target, const char *path)
 {
 	if (symlink(target, path) != 0)
-		die("symlink %s: %s", path, strerror(errno));
+		tap_bail("symlink %s: %s", path, strerror(errno));
 }
 
 /* Build DIR/<rel> into buf. */
 static const char *at(char *buf, const char *dir, const char *rel)
 {
 	if ((size_t)snprintf(buf, PATH_MAX, "%s/%s", dir, rel) >= PATH_MAX)
-		die("path too long: %s/%s", dir, rel);
+		tap_bail("path too long: %s/%s", dir, rel);
 	return buf;
 }
 
@@ -207,7 +196,7 @@ static void setup(const char *dir)
 		file_or_die(at(p, dir, files[i]));
 	symlink_or_die("../out", at(p, dir, "race/root/s"));
 	if (dir[0] != '/')
-		die("DIR must be an absolute path");
+		tap_bail("DIR must be an absolute path");
 	symlink_or_die(at(q, dir, "race/out"), at(p, dir, "race/root/n/s"));
 }
 
@@ -297,16 +286,17 @@ static void start(const char *mode, const char *dir, const char *calls, char *co
 	pid_t parent = getpid(), pid;
 
 	if (is_mapped("liblinkguard"))
-		die("start lg_race without LD_PRELOAD: it confines its victim itself, "
-		    "with LD_PRELOAD=$LG_PRELOAD");
+		tap_bail("start lg_race without LD_PRELOAD: it confines its victim itself, "
+			 "with LD_PRELOAD=$LG_PRELOAD");
 	if (preload == NULL || *preload == '\0')
-		die("LG_PRELOAD must name liblinkguard.so (and a sanitizer runtime before it)");
+		tap_bail(
+		    "LG_PRELOAD must name liblinkguard.so (and a sanitizer runtime before it)");
 	if (pipe(ctl) != 0 || pipe(rep) != 0)
-		die("pipe: %s", strerror(errno));
+		tap_bail("pipe: %s", strerror(errno));
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		tap_bail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
@@ -336,7 +326,7 @@ static void start(const char *mode, const char *dir, const char *calls, char *co
 			envp[n++] = *e;
 	envp[n] = NULL;
 	execve("/proc/self/exe", argv, envp);
-	die("exec the victim: %s", strerror(errno));
+	tap_bail("exec the victim: %s", strerror(errno));
 }
 
 /* The victim's handle on the attacker, its child since before the exec. */
@@ -357,13 +347,13 @@ static void attacker_from_args(struct attacker *a, char **args)
 	a->report[0] = '\0';
 	n = read(a->rep, line, 6);
 	if (n != 6 || memcmp(line, "ready\n", 6) != 0)
-		die("the attacker did not start");
+		tap_bail("the attacker did not start");
 }
 
 static void attacker_go(struct attacker *a)
 {
 	if (write(a->ctl, "g", 1) != 1)
-		die("cannot start the attacker: %s", strerror(errno));
+		tap_bail("cannot start the attacker: %s", strerror(errno));
 }
 
 /* Stop the attacker; returns 0 when it exited well, having restored the original layout. */
@@ -464,7 +454,7 @@ static int open_dir(const char *path)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		die("open %s: %s", path, strerror(errno));
+		tap_bail("open %s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -495,7 +485,7 @@ static void snap_take(struct snap *s)
 	struct stat st;
 
 	if (d == NULL)
-		die("list %s: %s", s->label, strerror(errno));
+		tap_bail("list %s: %s", s->label, strerror(errno));
 	rewinddir(d);
 	s->n = 0;
 	while ((de = readdir(d)) != NULL) {
@@ -556,22 +546,6 @@ static long snap_diff(const struct snap *before)
 	return diffs;
 }
 
-static int tap_n;
-static int tap_failed;
-
-__attribute__((format(printf, 2, 3))) static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		tap_failed = 1;
-}
-
 /* Before any race: the shim is loaded and denies a plain escape; nothing is created. */
 static void assert_confined(const char *root, const char *inside_file, const char *outside_dir)
 {
@@ -579,14 +553,15 @@ static void assert_confined(const char *root, const char *inside_file, const cha
 	const char *env = getenv("LINKGUARD_ROOT");
 
 	if (!is_mapped("liblinkguard"))
-		die("liblinkguard is not loaded: run lg_race with LD_PRELOAD");
+		tap_bail("liblinkguard is not loaded: run lg_race with LD_PRELOAD");
 	if (env == NULL || strcmp(env, root) != 0)
-		die("LINKGUARD_ROOT must be %s, not %s", root, env ? env : "(unset)");
+		tap_bail("LINKGUARD_ROOT must be %s, not %s", root, env ? env : "(unset)");
 	at(target, outside_dir, "lg-race-probe");
 	errno = 0;
 	if (link(inside_file, target) == 0 || errno != EACCES) {
 		unlink(target);
-		die("an escape without any race was not denied with EACCES (%s)", strerror(errno));
+		tap_bail("an escape without any race was not denied with EACCES (%s)",
+			 strerror(errno));
 	}
 }
 
@@ -642,7 +617,7 @@ static void level_init(struct level *L, const char *label, const char *root, con
 	L->src = ino_at(L->tfd, "src");
 	L->dt = ino_at(L->dfd, "dt");
 	if (!L->f || !L->g || !L->sub_f || !L->src || !L->dt)
-		die("%s: the tree is not as lg_race setup makes it", label);
+		tap_bail("%s: the tree is not as lg_race setup makes it", label);
 }
 
 /* After a successful link: dfd/name must exist and be one of the two expected inodes. */
@@ -769,7 +744,7 @@ static int run_swap(const char *dir, long calls, char **att_args)
 	level_init(&lv[0], "top level (d <-> s -> ../out)", root, "");
 	level_init(&lv[1], "nested level (n/d <-> n/s -> /abs/out)", root, "n/");
 	if (chdir(root) != 0)
-		die("chdir %s: %s", root, strerror(errno));
+		tap_bail("chdir %s: %s", root, strerror(errno));
 	attacker_go(&att);
 	t0 = now();
 	for (unsigned long i = 0; i < (unsigned long)calls; i++)
@@ -792,16 +767,16 @@ static int run_swap(const char *dir, long calls, char **att_args)
 	printf("# denials: %ld\n", 1 + lv[0].st.denied + lv[1].st.denied); /* with the probe */
 	printf("# escapes: %ld seen by the calls' effects, %ld differences outside\n", escapes,
 	       diffs);
-	tap(attacker_ok && strncmp(att.report, "swaps ", 6) == 0,
-	    "the unconfined attacker exchanged d and s throughout and restored them");
-	tap(escapes == 0 && diffs == 0,
-	    "nothing was created, moved or linked outside the root (%ld calls)",
-	    lv[0].st.calls + lv[1].st.calls);
+	tap_ok(attacker_ok && strncmp(att.report, "swaps ", 6) == 0,
+	       "the unconfined attacker exchanged d and s throughout and restored them");
+	tap_ok(escapes == 0 && diffs == 0,
+	       "nothing was created, moved or linked outside the root (%ld calls)",
+	       lv[0].st.calls + lv[1].st.calls);
 	for (int k = 0; k < 2; k++)
-		tap(lv[k].st.ok > 0 && lv[k].st.denied > 0,
-		    "%s: both outcomes seen (%ld succeeded, %ld denied)", lv[k].st.label,
-		    lv[k].st.ok, lv[k].st.denied);
-	return tap_failed;
+		tap_ok(lv[k].st.ok > 0 && lv[k].st.denied > 0,
+		       "%s: both outcomes seen (%ld succeeded, %ld denied)", lv[k].st.label,
+		       lv[k].st.ok, lv[k].st.denied);
+	return tap_status();
 }
 
 /* --- "dotdot": the openat2 selftest's rename attack ------------------------------------------ */
@@ -957,7 +932,7 @@ static int run_dotdot(const char *dir, long calls, char **att_args)
 		}
 	}
 	if (chdir(root) != 0)
-		die("chdir %s: %s", root, strerror(errno));
+		tap_bail("chdir %s: %s", root, strerror(errno));
 	attacker_go(&att);
 	t0 = now();
 	for (unsigned long i = 0; i < (unsigned long)calls; i++)
@@ -983,18 +958,18 @@ static int run_dotdot(const char *dir, long calls, char **att_args)
 		diffs += snap_diff(&snaps[i]);
 	printf("# escapes: %ld seen by the calls' effects, %ld differences outside\n", escapes,
 	       diffs);
-	tap(attacker_ok && strncmp(att.report, "swaps ", 6) == 0,
-	    "the unconfined attacker exchanged a/c and b throughout and restored them");
-	tap(escapes == 0 && diffs == 0,
-	    "nothing was created, moved or linked outside the root (%ld calls)",
-	    D.up_st.calls + D.legit.calls);
-	tap(D.up_st.ok == 0 && D.up_st.denied > 0,
-	    "paths through c/../.. never succeeded (%ld denied, %ld other errors)", D.up_st.denied,
-	    D.up_st.other);
-	tap(D.legit.ok > 0 && D.legit.denied > 0,
-	    "legitimate paths: both outcomes seen (%ld succeeded, %ld denied)", D.legit.ok,
-	    D.legit.denied);
-	return tap_failed;
+	tap_ok(attacker_ok && strncmp(att.report, "swaps ", 6) == 0,
+	       "the unconfined attacker exchanged a/c and b throughout and restored them");
+	tap_ok(escapes == 0 && diffs == 0,
+	       "nothing was created, moved or linked outside the root (%ld calls)",
+	       D.up_st.calls + D.legit.calls);
+	tap_ok(D.up_st.ok == 0 && D.up_st.denied > 0,
+	       "paths through c/../.. never succeeded (%ld denied, %ld other errors)",
+	       D.up_st.denied, D.up_st.other);
+	tap_ok(D.legit.ok > 0 && D.legit.denied > 0,
+	       "legitimate paths: both outcomes seen (%ld succeeded, %ld denied)", D.legit.ok,
+	       D.legit.denied);
+	return tap_status();
 }
 
 static long parse_calls(const char *text)
@@ -1003,7 +978,7 @@ static long parse_calls(const char *text)
 	long calls = strtol(text, &end, 10);
 
 	if (*end != '\0' || calls <= 0)
-		die("bad number of calls: %s", text);
+		tap_bail("bad number of calls: %s", text);
 	return calls;
 }
 

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../tap.h"
+
 /*
  * The executable's own malloc comes first in symbol lookup, before the preloaded shim and libc,
  * so every allocation the shim makes passes through these counters.
@@ -121,17 +123,15 @@ int main(int argc, char **argv)
 		one_round();
 	after = allocations;
 	free(strdup("the counter must see this one"));
-	if (allocations == after) {
-		printf("Bail out! the malloc counter does not count\n");
-		return 1;
-	}
-	printf("1..3\n%sok 1 - %ld heap allocations in 200 rounds of interposed calls\n",
-	       after == before ? "" : "not ", after - before);
-	printf("%sok 2 - %d legit calls failed\n", legit_failures ? "not " : "", legit_failures);
-	printf("%sok 3 - %d escapes allowed (the shim is loaded)\n", escapes_allowed ? "not " : "",
-	       escapes_allowed);
+	if (allocations == after)
+		tap_bail("the malloc counter does not count");
+	tap_plan(3);
+	tap_ok(after == before, "%ld heap allocations in 200 rounds of interposed calls",
+	       after - before);
+	tap_ok(legit_failures == 0, "%d legit calls failed", legit_failures);
+	tap_ok(escapes_allowed == 0, "%d escapes allowed (the shim is loaded)", escapes_allowed);
 	fflush(stdout);
 	if (system("rm -rf \"$LG_NOALLOC_DIR\"") != 0)
 		return 1;
-	return after == before && legit_failures == 0 && escapes_allowed == 0 ? 0 : 1;
+	return tap_status();
 }
