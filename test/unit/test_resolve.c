@@ -1,4 +1,6 @@
-/* test_resolve.c - the resolver's case table, every row run on both backends; TAP output. */
+/* test_resolve.c - the resolver's case table, every row run on both backends; TAP output.
+ * Each row also says which part of the resolver must answer it (struct lg_entry's `by`): a row
+ * that the openat2 backend hands to the walk is labelled so, and checked. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "lg_resolve.h"
+#include "../tap.h"
 
 /*
  * The tree, made fresh under a temporary directory @T:
@@ -22,7 +25,6 @@
  * Symlinks inside the root are listed in make_tree().
  */
 static char T[64]; /* short, so every path built from it fits */
-static int tests_run, tests_failed;
 
 enum start {
 	AT_ROOT = 0, /* cwd = the root */
@@ -34,113 +36,125 @@ enum start {
 	FD_FILE,     /* a descriptor of a regular file */
 };
 
+/* Who must answer a row on the openat2 backend (see expected_by for the walk backend). */
+enum by_row {
+	FE, /* the front end, before any backend */
+	RT, /* the openat2 backend, from the root's own descriptor: no openat2 call */
+	O2, /* the openat2 backend, by an openat2 call */
+	WK, /* the walk, after the openat2 backend handed the path over */
+};
+
 struct row {
+	enum by_row by;
 	const char *what;
 	enum start start;
 	const char *path; /* "@T" stands for the temporary directory */
 	unsigned flags;
 	int err;	    /* 0, or the expected errno */
-	enum lg_why why;    /* with EACCES: the reason */
+	enum lg_why why;    /* with LG_ERR_DENIED: the reason */
 	const char *parent; /* on success: the parent, relative to the root ("." = root) */
 	const char *name;   /* on success: the last component as handed to the kernel */
 };
 
-#define OK(w, s, p, f, par, nm)                                                                    \
+#define OK(b, w, s, p, f, par, nm)                                                                 \
 	{                                                                                          \
-		w, s, p, f, 0, LG_WHY_NONE, par, nm                                                \
+		b, w, s, p, f, 0, LG_WHY_NONE, par, nm                                             \
 	}
-#define ERR(w, s, p, f, e)                                                                         \
+#define ERR(b, w, s, p, f, e)                                                                      \
 	{                                                                                          \
-		w, s, p, f, e, LG_WHY_NONE, NULL, NULL                                             \
+		b, w, s, p, f, e, LG_WHY_NONE, NULL, NULL                                          \
 	}
-#define DENY(w, s, p, f, y)                                                                        \
+#define DENY(b, w, s, p, f, y)                                                                     \
 	{                                                                                          \
-		w, s, p, f, EACCES, y, NULL, NULL                                                  \
+		b, w, s, p, f, LG_ERR_DENIED, y, NULL, NULL                                        \
 	}
 
 static const struct row rows[] = {
     /* Plain walks inside the root. */
-    OK("file in root", AT_ROOT, "file", 0, ".", "file"),
-    OK("nested parent", AT_ROOT, "dir/sub/x", 0, "dir/sub", "x"),
-    OK("repeated slashes and dots", AT_ROOT, ".//dir/./sub//x", 0, "dir/sub", "x"),
-    OK("dotdot that stays inside", AT_ROOT, "dir/../file", 0, ".", "file"),
-    OK("dotdot deep then up", AT_ROOT, "dir/sub/../../dir/x", 0, "dir", "x"),
-    OK("absolute path under the root", AT_ROOT, "@T/root/dir/x", 0, "dir", "x"),
-    OK("absolute, messy spelling", AT_ROOT, "@T//root/./dir//x", 0, "dir", "x"),
-    DENY("a third spelling of the root is outside", AT_ROOT, "@T/rootlink/x", 0, LG_WHY_OUTSIDE),
+    OK(RT, "file in root", AT_ROOT, "file", 0, ".", "file"),
+    OK(O2, "nested parent", AT_ROOT, "dir/sub/x", 0, "dir/sub", "x"),
+    OK(O2, "repeated slashes and dots", AT_ROOT, ".//dir/./sub//x", 0, "dir/sub", "x"),
+    OK(O2, "dotdot that stays inside", AT_ROOT, "dir/../file", 0, ".", "file"),
+    OK(O2, "dotdot deep then up", AT_ROOT, "dir/sub/../../dir/x", 0, "dir", "x"),
+    OK(O2, "absolute path under the root", AT_ROOT, "@T/root/dir/x", 0, "dir", "x"),
+    OK(O2, "absolute, messy spelling", AT_ROOT, "@T//root/./dir//x", 0, "dir", "x"),
+    DENY(FE, "a third spelling of the root is outside", AT_ROOT, "@T/rootlink/x", 0,
+	 LG_WHY_OUTSIDE),
     /* Escapes by "..". */
-    DENY("dotdot out of the root", AT_ROOT, "../out/x", 0, LG_WHY_DOTDOT),
-    DENY("dotdot out from a subdir", AT_ROOT, "dir/../../out/x", 0, LG_WHY_DOTDOT),
-    DENY("leave and come back", AT_ROOT, "../root/file", 0, LG_WHY_DOTDOT),
-    DENY("absolute, then dotdot out", AT_ROOT, "@T/root/../out/x", 0, LG_WHY_DOTDOT),
-    DENY("absolute, out and back in", AT_ROOT, "@T/root/../root/file", 0, LG_WHY_DOTDOT),
+    DENY(WK, "dotdot out of the root", AT_ROOT, "../out/x", 0, LG_WHY_DOTDOT),
+    DENY(WK, "dotdot out from a subdir", AT_ROOT, "dir/../../out/x", 0, LG_WHY_DOTDOT),
+    DENY(WK, "leave and come back", AT_ROOT, "../root/file", 0, LG_WHY_DOTDOT),
+    DENY(WK, "absolute, then dotdot out", AT_ROOT, "@T/root/../out/x", 0, LG_WHY_DOTDOT),
+    DENY(WK, "absolute, out and back in", AT_ROOT, "@T/root/../root/file", 0, LG_WHY_DOTDOT),
     /* Absolute paths that are not under the root. */
-    DENY("absolute outside", AT_ROOT, "/etc/passwd", 0, LG_WHY_OUTSIDE),
-    DENY("name prefix is not a path prefix", AT_ROOT, "@T/rootevil/x", 0, LG_WHY_OUTSIDE),
-    DENY("the root's parent", AT_ROOT, "@T/x", 0, LG_WHY_OUTSIDE),
-    DENY("proc magic cwd", AT_ROOT, "/proc/self/cwd/file", 0, LG_WHY_OUTSIDE),
-    DENY("proc magic root", AT_ROOT, "/proc/self/root@T/root/file", 0, LG_WHY_OUTSIDE),
-    DENY("the root itself", AT_ROOT, "@T/root", 0, LG_WHY_ROOT_ENTRY),
-    DENY("the root itself, trailing slash", AT_ROOT, "@T/root/", 0, LG_WHY_ROOT_ENTRY),
+    DENY(FE, "absolute outside", AT_ROOT, "/etc/passwd", 0, LG_WHY_OUTSIDE),
+    DENY(FE, "name prefix is not a path prefix", AT_ROOT, "@T/rootevil/x", 0, LG_WHY_OUTSIDE),
+    DENY(FE, "the root's parent", AT_ROOT, "@T/x", 0, LG_WHY_OUTSIDE),
+    DENY(FE, "proc magic cwd", AT_ROOT, "/proc/self/cwd/file", 0, LG_WHY_OUTSIDE),
+    DENY(FE, "proc magic root", AT_ROOT, "/proc/self/root@T/root/file", 0, LG_WHY_OUTSIDE),
+    DENY(FE, "the root itself", AT_ROOT, "@T/root", 0, LG_WHY_ROOT_ENTRY),
+    DENY(FE, "the root itself, trailing slash", AT_ROOT, "@T/root/", 0, LG_WHY_ROOT_ENTRY),
     /* Symlinks in non-final components. */
-    OK("relative symlink inside", AT_ROOT, "rel_in/x", 0, "dir/sub", "x"),
-    OK("absolute symlink under the root", AT_ROOT, "abs_in/x", 0, "dir", "x"),
-    OK("symlink chain inside", AT_ROOT, "chain1/x", 0, "dir", "x"),
-    OK("symlink to the root's own dir", AT_ROOT, "dir/up/file", 0, ".", "file"),
-    OK("self symlink", AT_ROOT, "self/self/file", 0, ".", "file"),
-    OK("dotdot after a symlink is physical", AT_ROOT, "rel_in/../x", 0, "dir", "x"),
-    OK("chained dotdot inside (openat2 cheeky/passwd)", AT_ROOT, "cheeky_in/x", 0, "dir", "x"),
-    DENY("absolute symlink outside", AT_ROOT, "abs_out/x", 0, LG_WHY_SYMLINK),
-    DENY("relative symlink outside", AT_ROOT, "rel_out/x", 0, LG_WHY_SYMLINK),
-    DENY("symlink to ..", AT_ROOT, "rel_up/x", 0, LG_WHY_SYMLINK),
-    DENY("dir/link => ../../", AT_ROOT, "dir/dotdot_root/x", 0, LG_WHY_SYMLINK),
-    DENY("symlink that leaves and comes back", AT_ROOT, "cheeky/x", 0, LG_WHY_SYMLINK),
-    DENY("escaping chain", AT_ROOT, "chain_out1/x", 0, LG_WHY_SYMLINK),
-    DENY("garbage dotdot chain", AT_ROOT, "garbage/x", 0, LG_WHY_SYMLINK),
-    DENY("absolute symlink to the root's name prefix", AT_ROOT, "abs_evil/x", 0, LG_WHY_SYMLINK),
-    ERR("symlink loop", AT_ROOT, "loop1/x", 0, ELOOP),
-    OK("40 symlinks", AT_ROOT, "n40/x", 0, "dir", "x"),
-    ERR("41 symlinks", AT_ROOT, "n41/x", 0, ELOOP),
-    /* The final component. */
-    OK("final symlink not followed", AT_ROOT, "link_file", 0, ".", "link_file"),
-    OK("final symlink out, not followed", AT_ROOT, "link_out", 0, ".", "link_out"),
-    OK("final symlink followed", AT_ROOT, "link_file", LG_FOLLOW_FINAL, ".", "file"),
-    OK("final chain followed", AT_ROOT, "link_deep", LG_FOLLOW_FINAL, "dir/sub", "f"),
-    OK("final absolute symlink followed", AT_ROOT, "link_abs", LG_FOLLOW_FINAL, ".", "file"),
-    DENY("final symlink out, followed", AT_ROOT, "link_out", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
-    OK("final dangling symlink followed", AT_ROOT, "link_none", LG_FOLLOW_FINAL, ".", "none"),
-    OK("dot last", AT_ROOT, ".", 0, ".", "."),
-    OK("dotdot last at the root goes to the kernel", AT_ROOT, "..", 0, ".", ".."),
-    OK("dotdot last", AT_ROOT, "dir/..", 0, "dir", ".."),
-    OK("dotdot last, follow", AT_ROOT, "dir/..", LG_FOLLOW_FINAL, "dir", ".."),
-    OK("dotdot last after a middle symlink goes to the kernel", AT_ROOT, "self/..", 0, ".", ".."),
-    DENY("final symlink to .. followed", AT_ROOT, "rel_up", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
-    DENY("final symlink to ../.. followed", AT_ROOT, "dir/dotdot_root", LG_FOLLOW_FINAL,
+    OK(O2, "relative symlink inside", AT_ROOT, "rel_in/x", 0, "dir/sub", "x"),
+    OK(WK, "absolute symlink under the root", AT_ROOT, "abs_in/x", 0, "dir", "x"),
+    OK(O2, "symlink chain inside", AT_ROOT, "chain1/x", 0, "dir", "x"),
+    OK(O2, "symlink to the root's own dir", AT_ROOT, "dir/up/file", 0, ".", "file"),
+    OK(O2, "self symlink", AT_ROOT, "self/self/file", 0, ".", "file"),
+    OK(O2, "dotdot after a symlink is physical", AT_ROOT, "rel_in/../x", 0, "dir", "x"),
+    OK(O2, "chained dotdot inside (openat2 cheeky/passwd)", AT_ROOT, "cheeky_in/x", 0, "dir", "x"),
+    DENY(WK, "absolute symlink outside", AT_ROOT, "abs_out/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "relative symlink outside", AT_ROOT, "rel_out/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "symlink to ..", AT_ROOT, "rel_up/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "dir/link => ../../", AT_ROOT, "dir/dotdot_root/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "symlink that leaves and comes back", AT_ROOT, "cheeky/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "escaping chain", AT_ROOT, "chain_out1/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "garbage dotdot chain", AT_ROOT, "garbage/x", 0, LG_WHY_SYMLINK),
+    DENY(WK, "absolute symlink to the root's name prefix", AT_ROOT, "abs_evil/x", 0,
 	 LG_WHY_SYMLINK),
-    OK("trailing slash kept", AT_ROOT, "dir/sub/", 0, "dir", "sub/"),
-    OK("trailing slash on a symlink, create", AT_ROOT, "rel_out/", 0, ".", "rel_out/"),
-    OK("trailing slash follows inside", AT_ROOT, "rel_in/", LG_SLASH_FOLLOWS, "dir", "sub/"),
-    DENY("trailing slash follows out", AT_ROOT, "rel_out/", LG_SLASH_FOLLOWS, LG_WHY_SYMLINK),
+    ERR(WK, "symlink loop", AT_ROOT, "loop1/x", 0, ELOOP),
+    OK(O2, "40 symlinks", AT_ROOT, "n40/x", 0, "dir", "x"),
+    ERR(WK, "41 symlinks", AT_ROOT, "n41/x", 0, ELOOP),
+    /* The final component. */
+    OK(RT, "final symlink not followed", AT_ROOT, "link_file", 0, ".", "link_file"),
+    OK(RT, "final symlink out, not followed", AT_ROOT, "link_out", 0, ".", "link_out"),
+    OK(WK, "final symlink followed", AT_ROOT, "link_file", LG_FOLLOW_FINAL, ".", "file"),
+    OK(WK, "final chain followed", AT_ROOT, "link_deep", LG_FOLLOW_FINAL, "dir/sub", "f"),
+    OK(WK, "final absolute symlink followed", AT_ROOT, "link_abs", LG_FOLLOW_FINAL, ".", "file"),
+    DENY(WK, "final symlink out, followed", AT_ROOT, "link_out", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
+    OK(WK, "final dangling symlink followed", AT_ROOT, "link_none", LG_FOLLOW_FINAL, ".", "none"),
+    OK(RT, "dot last", AT_ROOT, ".", 0, ".", "."),
+    OK(RT, "dotdot last at the root goes to the kernel", AT_ROOT, "..", 0, ".", ".."),
+    OK(O2, "dotdot last", AT_ROOT, "dir/..", 0, "dir", ".."),
+    OK(O2, "dotdot last, follow", AT_ROOT, "dir/..", LG_FOLLOW_FINAL, "dir", ".."),
+    OK(O2, "dotdot last after a middle symlink goes to the kernel", AT_ROOT, "self/..", 0, ".",
+       ".."),
+    DENY(WK, "final symlink to .. followed", AT_ROOT, "rel_up", LG_FOLLOW_FINAL, LG_WHY_SYMLINK),
+    DENY(WK, "final symlink to ../.. followed", AT_ROOT, "dir/dotdot_root", LG_FOLLOW_FINAL,
+	 LG_WHY_SYMLINK),
+    OK(O2, "trailing slash kept", AT_ROOT, "dir/sub/", 0, "dir", "sub/"),
+    OK(RT, "trailing slash on a symlink, create", AT_ROOT, "rel_out/", 0, ".", "rel_out/"),
+    OK(WK, "trailing slash follows inside", AT_ROOT, "rel_in/", LG_SLASH_FOLLOWS, "dir", "sub/"),
+    DENY(WK, "trailing slash follows out", AT_ROOT, "rel_out/", LG_SLASH_FOLLOWS, LG_WHY_SYMLINK),
     /* Kernel errors. */
-    ERR("empty path", AT_ROOT, "", 0, ENOENT),
-    ERR("missing directory", AT_ROOT, "nope/x", 0, ENOENT),
-    ERR("file in the middle", AT_ROOT, "file/x", 0, ENOTDIR),
-    ERR("over-long component", AT_ROOT, "dir/@256", 0, ENAMETOOLONG),
-    ERR("over-long path", AT_ROOT, "@4096", 0, ENAMETOOLONG),
+    ERR(FE, "empty path", AT_ROOT, "", 0, ENOENT),
+    ERR(O2, "missing directory", AT_ROOT, "nope/x", 0, ENOENT),
+    ERR(O2, "file in the middle", AT_ROOT, "file/x", 0, ENOTDIR),
+    ERR(O2, "over-long component", AT_ROOT, "dir/@256", 0, ENAMETOOLONG),
+    ERR(FE, "over-long path", AT_ROOT, "@4096", 0, ENAMETOOLONG),
     /* Relative paths from other starting points. */
-    OK("cwd outside, path enters the root", AT_TMP, "root/dir/x", 0, "dir", "x"),
-    OK("cwd outside, leading dotdot enters", AT_OUT, "../root/dir/x", 0, "dir", "x"),
-    DENY("cwd outside, enters then leaves", AT_TMP, "root/../root/file", 0, LG_WHY_DOTDOT),
-    DENY("cwd outside, never enters", AT_TMP, "out/x", 0, LG_WHY_OUTSIDE),
-    DENY("cwd outside, the root by name", AT_TMP, "root", 0, LG_WHY_ROOT_ENTRY),
-    OK("dirfd inside", FD_DIR, "x", 0, "dir", "x"),
-    OK("dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
-    DENY("dirfd inside, dotdot out", FD_DIR, "../../out/x", 0, LG_WHY_DOTDOT),
-    DENY("dirfd outside", FD_OUT, "secret", 0, LG_WHY_OUTSIDE),
-    OK("dirfd outside, absolute path inside", FD_OUT, "@T/root/file", 0, ".", "file"),
-    ERR("closed dirfd", FD_CLOSED, "x", 0, EBADF),
-    OK("closed dirfd, absolute path", FD_CLOSED, "@T/root/file", 0, ".", "file"),
-    ERR("file as dirfd", FD_FILE, "x", 0, ENOTDIR),
+    OK(O2, "cwd outside, path enters the root", AT_TMP, "root/dir/x", 0, "dir", "x"),
+    OK(O2, "cwd outside, leading dotdot enters", AT_OUT, "../root/dir/x", 0, "dir", "x"),
+    DENY(WK, "cwd outside, enters then leaves", AT_TMP, "root/../root/file", 0, LG_WHY_DOTDOT),
+    DENY(FE, "cwd outside, never enters", AT_TMP, "out/x", 0, LG_WHY_OUTSIDE),
+    DENY(FE, "cwd outside, the root by name", AT_TMP, "root", 0, LG_WHY_ROOT_ENTRY),
+    OK(O2, "dirfd inside", FD_DIR, "x", 0, "dir", "x"),
+    OK(O2, "dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
+    DENY(WK, "dirfd inside, dotdot out", FD_DIR, "../../out/x", 0, LG_WHY_DOTDOT),
+    DENY(FE, "dirfd outside", FD_OUT, "secret", 0, LG_WHY_OUTSIDE),
+    OK(RT, "dirfd outside, absolute path inside", FD_OUT, "@T/root/file", 0, ".", "file"),
+    ERR(FE, "closed dirfd", FD_CLOSED, "x", 0, EBADF),
+    OK(RT, "closed dirfd, absolute path", FD_CLOSED, "@T/root/file", 0, ".", "file"),
+    ERR(FE, "file as dirfd", FD_FILE, "x", 0, ENOTDIR),
 };
 
 /* Expand @T, @256 (a 256-byte name) and @4096 (a 4096-byte path). */
@@ -174,10 +188,8 @@ __attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	if (system(cmd) != 0) {
-		printf("Bail out! setup failed: %s\n", cmd);
-		exit(1);
-	}
+	if (system(cmd) != 0)
+		tap_bail("setup failed: %s", cmd);
 }
 
 static void make_tree(void)
@@ -185,19 +197,21 @@ static void make_tree(void)
 	char chain[64 * 8];
 
 	strcpy(T, "/tmp/lg-unit-XXXXXX");
-	if (mkdtemp(T) == NULL) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
-		exit(1);
-	}
+	if (mkdtemp(T) == NULL)
+		tap_bail("mkdtemp: %s", strerror(errno));
 	sh("cd %s && mkdir -p root/dir/sub rootevil out other && echo s > out/secret", T);
 	sh("cd %s && ln -s root rootlink && cd root && echo d > file && echo f > dir/sub/f", T);
-	sh("cd %s/root && ln -s dir/sub rel_in && ln -s %s/root/dir abs_in && ln -s /etc abs_out"
-	   " && ln -s ../out rel_out && ln -s .. rel_up && ln -s chain2 chain1 && ln -s dir chain2"
+	sh("cd %s/root && ln -s dir/sub rel_in && ln -s %s/root/dir abs_in && ln -s /etc "
+	   "abs_out"
+	   " && ln -s ../out rel_out && ln -s .. rel_up && ln -s chain2 chain1 && ln -s "
+	   "dir chain2"
 	   " && ln -s loop2 loop1 && ln -s loop1 loop2 && ln -s dir/../../root/dir cheeky"
-	   " && ln -s dir/sub/../../dir cheeky_in && ln -s ../.. dir/dotdot_root && ln -s .. dir/up"
+	   " && ln -s dir/sub/../../dir cheeky_in && ln -s ../.. dir/dotdot_root && ln -s "
+	   ".. dir/up"
 	   " && ln -s . self && ln -s chain_out2 chain_out1 && ln -s rel_out chain_out2"
 	   " && ln -s dir/sub/../../../out garbage && ln -s %s/rootevil abs_evil"
-	   " && ln -s file link_file && ln -s ../out/secret link_out && ln -s rel_in/f link_deep"
+	   " && ln -s file link_file && ln -s ../out/secret link_out && ln -s rel_in/f "
+	   "link_deep"
 	   " && ln -s %s/root/file link_abs && ln -s none link_none",
 	   T, T, T, T);
 	/* n40 -> n39 -> ... -> n1 -> dir: 40 links; n41 one more. */
@@ -249,18 +263,64 @@ static int same_dir(int fd, const char *root_relative)
 	       a.st_ino == b.st_ino;
 }
 
+static const char *by_name(enum lg_decider by)
+{
+	return by == LG_BY_FRONT ? "front end" : by == LG_BY_OPENAT2 ? "openat2 backend" : "walk";
+}
+
+/* report: one check; on failure, why (a table row's expectation, or what came back). */
 static void report(int ok, const char *backend, const char *what, const char *why)
 {
-	tests_run++;
-	if (!ok)
-		tests_failed++;
-	printf("%sok %d - %s: %s%s%s\n", ok ? "" : "not ", tests_run, backend, what,
-	       ok ? "" : " # ", ok ? "" : why);
+	if (!tap_ok(ok, "%s: %s", backend, what))
+		tap_diag("%s", why);
+}
+
+/* check: one non-table check of lg_resolve's result r and entry e; a failure says what came
+ * back. */
+static void check(int ok, const char *backend, const char *what, int r, const struct lg_entry *e)
+{
+	if (!tap_ok(ok, "%s: %s", backend, what))
+		tap_diag("got %d (%s), why %d, kind %d, root %zu, by %s", r,
+			 r < 0 ? strerrorname_np(-r) : "success", e->why, e->kind, e->root,
+			 by_name(e->by));
+}
+
+/* Whether the kernel (or valgrind) has openat2: without it the openat2 backend is the walk.
+ */
+static int have_openat2(void)
+{
+	static int known = -1;
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	long fd;
+
+	if (known < 0) {
+		fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
+		if (fd >= 0)
+			close((int)fd);
+		known = fd >= 0;
+	}
+	return known;
+}
+
+/* Whether a missing openat2 is expected here (valgrind 3.19 does not know the call): then the
+ * openat2 backend's rows are checked as the fallback answers them, and nothing is skipped. */
+static int no_openat2_expected;
+
+/* Who must answer row on this backend: the front end's rows never reach one; the walk backend
+ * answers every other row; without openat2 the openat2 backend hands over all but RT rows. */
+static enum lg_decider expected_by(enum lg_backend backend, const struct row *row)
+{
+	if (row->by == FE)
+		return LG_BY_FRONT;
+	if (backend == LG_BACKEND_WALK || row->by == WK || (row->by == O2 && !have_openat2()))
+		return LG_BY_WALK;
+	return LG_BY_OPENAT2;
 }
 
 static void check_row(struct lg_rootset *set, const char *backend, const struct row *row)
 {
 	char path[PATH_MAX * 2], why[PATH_MAX];
+	enum lg_decider by = expected_by(set->backend, row);
 	struct lg_entry e;
 	int start = open_start(row->start);
 	int r, ok;
@@ -273,7 +333,7 @@ static void check_row(struct lg_rootset *set, const char *backend, const struct 
 		goto out;
 	}
 	if (row->err) {
-		ok = r == -row->err && (row->err != EACCES || e.why == row->why);
+		ok = r == -row->err && (row->err != LG_ERR_DENIED || e.why == row->why);
 		snprintf(why, sizeof(why), "want -%d (why %d), got %d (why %d)", row->err, row->why,
 			 r, e.why);
 	} else {
@@ -283,6 +343,11 @@ static void check_row(struct lg_rootset *set, const char *backend, const struct 
 			 row->parent, row->name, r, r == 0 ? 0 : e.why, r == 0 ? e.name : "");
 		if (r == 0)
 			lg_entry_close(&e);
+	}
+	if (ok && e.by != by) {
+		ok = 0;
+		snprintf(why, sizeof(why), "the right answer, but from the %s, not the %s",
+			 by_name(e.by), by_name(by));
 	}
 	report(ok, backend, row->what, why);
 out:
@@ -295,10 +360,8 @@ static void add_root(struct lg_rootset *set, const char *sub)
 	char p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/%s", T, sub);
-	if (lg_rootset_add(set, p) != 0) {
-		printf("Bail out! cannot add root %s\n", p);
-		exit(1);
-	}
+	if (lg_rootset_add(set, p) != 0)
+		tap_bail("cannot add root %s", p);
 }
 
 /* Descriptor entries: AT_EMPTY_PATH and /proc/self/fd/N name a file by descriptor. */
@@ -316,35 +379,38 @@ static void check_fd_entries(struct lg_rootset *set, const char *backend)
 	tmp_in = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	snprintf(p, sizeof(p), "%s/out", T);
 	tmp_out = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0 || tmp_in < 0 || tmp_out < 0)
+		tap_bail("descriptor entries: open: %s", strerror(errno));
 
 	r = lg_resolve(set, in, "", LG_EMPTY_IS_FD, &e);
-	report(r == 0 && e.kind == LG_ENTRY_FD, backend, "empty path: fd of a file inside", "");
+	check(r == 0 && e.kind == LG_ENTRY_FD, backend, "empty path: fd of a file inside", r, &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	r = lg_resolve(set, out, "", LG_EMPTY_IS_FD, &e);
-	report(r == -EACCES && e.why == LG_WHY_FD_OUTSIDE, backend,
-	       "empty path: fd of a file outside", "");
+	check(r == -LG_ERR_DENIED && e.why == LG_WHY_FD_OUTSIDE, backend,
+	      "empty path: fd of a file outside", r, &e);
 	r = lg_resolve(set, tmp_in, "", LG_EMPTY_IS_FD, &e);
-	report(r == 0 && e.kind == LG_ENTRY_FD, backend, "empty path: O_TMPFILE inside", "");
+	check(r == 0 && e.kind == LG_ENTRY_FD, backend, "empty path: O_TMPFILE inside", r, &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	r = lg_resolve(set, tmp_out, "", LG_EMPTY_IS_FD, &e);
-	report(r == -EACCES, backend, "empty path: O_TMPFILE outside", "");
+	check(r == -LG_ERR_DENIED, backend, "empty path: O_TMPFILE outside", r, &e);
 	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", tmp_in);
 	r = lg_resolve(set, AT_FDCWD, magic, LG_MAGIC_FD | LG_FOLLOW_FINAL, &e);
-	report(r == 0 && e.kind == LG_ENTRY_FD, backend, "/proc/self/fd/N of O_TMPFILE inside", "");
+	check(r == 0 && e.kind == LG_ENTRY_FD, backend, "/proc/self/fd/N of O_TMPFILE inside", r,
+	      &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	snprintf(magic, sizeof(magic), "/dev/fd/%d", out);
 	r = lg_resolve(set, AT_FDCWD, magic, LG_MAGIC_FD | LG_FOLLOW_FINAL, &e);
-	report(r == -EACCES, backend, "/dev/fd/N of a file outside", "");
+	check(r == -LG_ERR_DENIED, backend, "/dev/fd/N of a file outside", r, &e);
 	r = lg_resolve(set, AT_FDCWD, magic, LG_MAGIC_FD, &e);
-	report(r == -EACCES && e.why == LG_WHY_OUTSIDE, backend,
-	       "/dev/fd/N without follow is just a path outside", "");
+	check(r == -LG_ERR_DENIED && e.why == LG_WHY_OUTSIDE, backend,
+	      "/dev/fd/N without follow is just a path outside", r, &e);
 	r = lg_resolve(set, 9999, "", LG_EMPTY_IS_FD, &e);
-	report(r == -EBADF, backend, "empty path: closed fd", "");
+	check(r == -EBADF, backend, "empty path: closed fd", r, &e);
 	r = lg_resolve(set, AT_FDCWD, NULL, 0, &e);
-	report(r == -EFAULT, backend, "NULL path", "");
+	check(r == -EFAULT, backend, "NULL path", r, &e);
 	close(in);
 	close(out);
 	close(tmp_in);
@@ -364,36 +430,33 @@ static void check_multi_root(enum lg_backend backend, const char *name)
 	add_root(&set, "other");
 	snprintf(p, sizeof(p), "%s/other/x", T);
 	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
-	report(r == 0 && e.root == 1, name, "second root, absolute", "");
+	check(r == 0 && e.root == 1, name, "second root, absolute", r, &e);
 	if (r == 0)
 		lg_entry_close(&e);
-	if (chdir(T) == 0 && chdir("root") == 0) {
+	snprintf(p, sizeof(p), "%s/root", T);
+	if (chdir(p) == 0) {
 		r = lg_resolve(&set, AT_FDCWD, "../other/x", 0, &e);
-		report(r == -EACCES && e.why == LG_WHY_DOTDOT, name,
-		       "dotdot into a sibling root is an escape", "");
+		check(r == -LG_ERR_DENIED && e.why == LG_WHY_DOTDOT, name,
+		      "dotdot into a sibling root is an escape", r, &e);
+	} else {
+		tap_skip(strerror(errno), "%s: dotdot into a sibling root is an escape", name);
 	}
 	snprintf(other, sizeof(other), "%s/other", T);
 	snprintf(p, sizeof(p), "%s/root/to_other", T);
 	unlink(p);
 	if (symlink(other, p) == 0) {
 		r = lg_resolve(&set, AT_FDCWD, "to_other/x", 0, &e);
-		report(r == 0 && e.root == 1 && same_dir(e.dir_fd, "../other"), name,
-		       "absolute symlink into another root continues there", "");
+		check(r == 0 && e.root == 1 && same_dir(e.dir_fd, "../other"), name,
+		      "absolute symlink into another root continues there", r, &e);
 		if (r == 0)
 			lg_entry_close(&e);
 		unlink(p);
+	} else {
+		tap_skip(strerror(errno), "%s: absolute symlink into another root continues there",
+			 name);
 	}
-}
-
-/* Whether the kernel (or valgrind) has openat2: without it the openat2 backend is the walk. */
-static int have_openat2(void)
-{
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
-	long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
-
-	if (fd >= 0)
-		close((int)fd);
-	return fd >= 0;
+	for (size_t i = 0; i < set.count; i++)
+		close(set.root[i].fd);
 }
 
 /* One call's two paths: a shared parent is opened once, the root's own fd is lent, and the
@@ -409,23 +472,28 @@ static void check_scope(enum lg_backend backend, const char *name)
 	lg_rootset_init(&set, backend);
 	add_root(&set, "root");
 	snprintf(p, sizeof(p), "%s/root", T);
-	if (chdir(p) != 0)
+	if (chdir(p) != 0) {
+		tap_skip(strerror(errno), "%s: scope checks (cannot enter %s)", name, p);
+		close(set.root[0].fd);
 		return;
+	}
 	lg_scope_init(&scope, &set);
 	ra = lg_resolve_in(&scope, AT_FDCWD, "dir/sub/x", 0, &a);
 	rb = lg_resolve_in(&scope, AT_FDCWD, "dir/sub//y", 0, &b);
 	rc = lg_resolve_in(&scope, AT_FDCWD, "z", 0, &c);
-	report(ra == 0 && rb == 0 && same_dir(a.dir_fd, "dir/sub") &&
-		   same_dir(b.dir_fd, "dir/sub") && strcmp(b.name, "y") == 0,
-	       name, "scope: two paths in one directory", "");
-	if (backend != LG_BACKEND_WALK && have_openat2())
-		report(ra == 0 && rb == 0 && a.own_dir && !b.own_dir && b.dir_fd == a.dir_fd, name,
-		       "scope: the shared parent is opened once", "");
-	else if (backend != LG_BACKEND_WALK)
-		printf("ok %d - %s: scope: the shared parent is opened once # SKIP no openat2 "
-		       "(valgrind, old kernel)\n",
-		       ++tests_run, name);
-	report(rc == 0 && same_dir(c.dir_fd, "."), name, "scope: a path in the root itself", "");
+	if (!tap_ok(ra == 0 && rb == 0 && same_dir(a.dir_fd, "dir/sub") &&
+			same_dir(b.dir_fd, "dir/sub") && strcmp(b.name, "y") == 0,
+		    "%s: scope: two paths in one directory", name))
+		tap_diag("got %d and %d, names \"%s\" and \"%s\"", ra, rb, a.name, b.name);
+	if (backend == LG_BACKEND_WALK)
+		; /* the walk shares no parent: nothing to check */
+	else if (have_openat2())
+		check(ra == 0 && rb == 0 && a.own_dir && !b.own_dir && b.dir_fd == a.dir_fd, name,
+		      "scope: the shared parent is opened once", rb, &b);
+	else if (!no_openat2_expected)
+		tap_skip("no openat2 here (kernel before 5.6?)",
+			 "%s: scope: the shared parent is opened once", name);
+	check(rc == 0 && same_dir(c.dir_fd, "."), name, "scope: a path in the root itself", rc, &c);
 	if (rc == 0)
 		lg_entry_close(&c);
 	if (rb == 0)
@@ -433,7 +501,8 @@ static void check_scope(enum lg_backend backend, const char *name)
 	if (ra == 0)
 		lg_entry_close(&a);
 	rb = lg_resolve_in(&scope, AT_FDCWD, "../out/x", 0, &b);
-	report(rb == -EACCES && b.why == LG_WHY_DOTDOT, name, "scope: an escape after sharing", "");
+	check(rb == -LG_ERR_DENIED && b.why == LG_WHY_DOTDOT, name,
+	      "scope: an escape after sharing", rb, &b);
 	close(set.root[0].fd);
 }
 
@@ -449,12 +518,13 @@ static void check_spellings(enum lg_backend backend, const char *name)
 	add_root(&set, "rootlink");
 	snprintf(p, sizeof(p), "%s/rootlink/dir/x", T);
 	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
-	report(r == 0 && same_dir(e.dir_fd, "dir"), name, "root's given (symlinked) spelling", "");
+	check(r == 0 && same_dir(e.dir_fd, "dir"), name, "root's given (symlinked) spelling", r,
+	      &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	snprintf(p, sizeof(p), "%s/root/dir/x", T);
 	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
-	report(r == 0 && same_dir(e.dir_fd, "dir"), name, "root's canonical spelling", "");
+	check(r == 0 && same_dir(e.dir_fd, "dir"), name, "root's canonical spelling", r, &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	close(set.root[0].fd);
@@ -472,15 +542,16 @@ static void check_root_fd(enum lg_backend backend, const char *name)
 	add_root(&set, "root");
 	snprintf(p, sizeof(p), "%s/out", T);
 	out_fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	dup2(out_fd, set.root[0].fd);
+	if (out_fd < 0 || dup2(out_fd, set.root[0].fd) < 0)
+		tap_bail("root fd: cannot put %s in its place: %s", p, strerror(errno));
 	snprintf(p, sizeof(p), "%s/root/file", T);
 	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
-	report(r == 0 && same_dir(e.dir_fd, "."), name, "root fd dup2()ed over: reopened", "");
+	check(r == 0 && same_dir(e.dir_fd, "."), name, "root fd dup2()ed over: reopened", r, &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	close(set.root[0].fd);
 	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
-	report(r == 0, name, "root fd closed: reopened", "");
+	check(r == 0, name, "root fd closed: reopened", r, &e);
 	if (r == 0)
 		lg_entry_close(&e);
 	snprintf(p, sizeof(p), "%s/root", T);
@@ -489,18 +560,22 @@ static void check_root_fd(enum lg_backend backend, const char *name)
 		close(set.root[0].fd);
 		snprintf(p, sizeof(p), "%s/root/file", T);
 		r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
-		report(r == -EACCES && e.why == LG_WHY_ROOT_CHANGED, name,
-		       "root replaced by another directory: refused", "");
+		check(r == -LG_ERR_DENIED && e.why == LG_WHY_ROOT_CHANGED, name,
+		      "root replaced by another directory: refused", r, &e);
 		snprintf(p, sizeof(p), "%s/root", T);
 		rmdir(p);
-		rename(q, p);
+		if (rename(q, p) != 0)
+			tap_bail("cannot put the root back: %s", strerror(errno));
+	} else {
+		tap_skip(strerror(errno), "%s: root replaced by another directory: refused", name);
 	}
 	close(out_fd);
 	for (size_t i = 0; i < set.count; i++)
 		close(set.root[i].fd);
 }
 
-int main(void)
+/* test_resolve [no-openat2]: no-openat2 says that a missing openat2 is expected here. */
+int main(int argc, char **argv)
 {
 	static const struct {
 		enum lg_backend backend;
@@ -508,8 +583,13 @@ int main(void)
 	} backends[] = {{LG_BACKEND_AUTO, "openat2"}, {LG_BACKEND_WALK, "walk"}};
 	struct lg_rootset set;
 
+	no_openat2_expected = argc > 1 && strcmp(argv[1], "no-openat2") == 0;
 	make_tree();
 	for (size_t b = 0; b < 2; b++) {
+		if (backends[b].backend == LG_BACKEND_AUTO && !have_openat2() &&
+		    !no_openat2_expected)
+			tap_skip("no openat2 here (kernel before 5.6?): its rows are the walk's",
+				 "openat2: the openat2 backend answers its rows");
 		lg_rootset_init(&set, backends[b].backend);
 		add_root(&set, "root");
 		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -521,7 +601,7 @@ int main(void)
 		check_scope(backends[b].backend, backends[b].name);
 		check_root_fd(backends[b].backend, backends[b].name);
 	}
-	printf("1..%d\n", tests_run);
+	tap_plan(-1);
 	sh("rm -rf %s", T);
-	return tests_failed ? 1 : 0;
+	return tap_status();
 }
