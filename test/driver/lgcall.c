@@ -9,98 +9,22 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#define RENAME_EXCHANGE	 (1 << 1)
-#define RENAME_WHITEOUT	 (1 << 2)
-#endif
+#define CALLARGS_PROG "lgcall"
+#include "lg_callargs.h"
 
 #define SENTINEL_ERRNO 4242 /* no call sets it: a success that changes errno is a bug */
 
 static const char usage[] =
-    "usage: lgcall [-C DIR] OP ARGS...\n"
-    "  link OLD NEW | rename OLD NEW\n"
-    "  linkat OLDFD OLD NEWFD NEW FLAGS | renameat OLDFD OLD NEWFD NEW\n"
-    "  renameat2 OLDFD OLD NEWFD NEW FLAGS\n"
-    "  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through syscall()\n"
-    "FD: cwd | closed | N | dir:PATH | path:PATH (O_PATH) | file:PATH | tmpfile:DIR (O_TMPFILE)\n"
+    "usage: lgcall [-C DIR] OP ARGS...\n" CALLARGS_USAGE_CALLS
+    "  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through "
+    "syscall()\n" CALLARGS_USAGE_ARGS
     "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers\n"
-    "FLAGS: 0, a number, or names joined by '|' (AT_SYMLINK_FOLLOW, AT_EMPTY_PATH,\n"
-    "       RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT)\n"
     "prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
 
 static void fail_usage(const char *why)
 {
 	fprintf(stderr, "lgcall: %s\n%s", why, usage);
 	exit(2);
-}
-
-static int open_or_die(const char *path, int flags)
-{
-	int fd = open(path, flags, 0600);
-
-	if (fd < 0) {
-		fprintf(stderr, "lgcall: cannot open %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	return fd;
-}
-
-static int parse_fd(const char *spec)
-{
-	char *end;
-	long n;
-
-	if (strcmp(spec, "cwd") == 0)
-		return AT_FDCWD;
-	if (strcmp(spec, "closed") == 0) {
-		int fd = open_or_die("/", O_RDONLY | O_DIRECTORY);
-		close(fd);
-		return fd;
-	}
-	if (strncmp(spec, "dir:", 4) == 0)
-		return open_or_die(spec + 4, O_RDONLY | O_DIRECTORY);
-	if (strncmp(spec, "path:", 5) == 0)
-		return open_or_die(spec + 5, O_PATH);
-	if (strncmp(spec, "file:", 5) == 0)
-		return open_or_die(spec + 5, O_RDONLY);
-	if (strncmp(spec, "tmpfile:", 8) == 0)
-		return open_or_die(spec + 8, O_TMPFILE | O_RDWR);
-	n = strtol(spec, &end, 0);
-	if (*spec == '\0' || *end != '\0')
-		fail_usage("bad descriptor");
-	return (int)n;
-}
-
-static unsigned parse_flags(const char *spec)
-{
-	static const struct {
-		const char *name;
-		unsigned value;
-	} names[] = {
-	    {"AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW}, {"AT_EMPTY_PATH", AT_EMPTY_PATH},
-	    {"RENAME_NOREPLACE", RENAME_NOREPLACE},   {"RENAME_EXCHANGE", RENAME_EXCHANGE},
-	    {"RENAME_WHITEOUT", RENAME_WHITEOUT},
-	};
-	unsigned flags = 0;
-	char copy[256], *tok, *save = NULL, *end;
-
-	snprintf(copy, sizeof(copy), "%s", spec);
-	for (tok = strtok_r(copy, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcmp(tok, names[i].name) == 0)
-				break;
-		if (i < sizeof(names) / sizeof(names[0])) {
-			flags |= names[i].value;
-			continue;
-		}
-		flags |= (unsigned)strtoul(tok, &end, 0);
-		if (*end != '\0')
-			fail_usage("bad flag");
-	}
-	return flags;
 }
 
 /* NULL for "NULL"; %o and %n replaced by the descriptor numbers (for /proc/self/fd/N). */
@@ -128,11 +52,11 @@ static const char *parse_path(const char *spec, int old_fd, int new_fd)
 static long call(const char *op, char **a, int argc)
 {
 	int two = argc == 2, four = argc == 4, five = argc == 5;
-	int ofd = (four || five) ? parse_fd(a[0]) : AT_FDCWD;
-	int nfd = (four || five) ? parse_fd(a[2]) : AT_FDCWD;
+	int ofd = (four || five) ? callargs_fd(a[0]) : AT_FDCWD;
+	int nfd = (four || five) ? callargs_fd(a[2]) : AT_FDCWD;
 	const char *old = parse_path(two ? a[0] : (four || five) ? a[1] : "", ofd, nfd);
 	const char *new = parse_path(two ? a[1] : (four || five) ? a[3] : "", ofd, nfd);
-	unsigned flags = five ? parse_flags(a[4]) : 0;
+	unsigned flags = five ? callargs_flags(a[4]) : 0;
 
 	errno = SENTINEL_ERRNO;
 	if (two && strcmp(op, "link") == 0)
@@ -164,17 +88,11 @@ static long call(const char *op, char **a, int argc)
 int main(int argc, char **argv)
 {
 	long r;
-	int err;
+	int err, skip;
 
-	if (argc >= 3 && strcmp(argv[1], "-C") == 0) {
-		if (chdir(argv[2]) != 0) {
-			fprintf(stderr, "lgcall: cannot chdir to %s: %s\n", argv[2],
-				strerror(errno));
-			return 2;
-		}
-		argc -= 2;
-		argv += 2;
-	}
+	skip = callargs_chdir(argv + 1, argc - 1);
+	argc -= skip;
+	argv += skip;
 	if (argc < 2)
 		fail_usage("no operation");
 	r = call(argv[1], argv + 2, argc - 2);

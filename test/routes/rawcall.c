@@ -37,12 +37,6 @@
 #endif
 #define LANDLOCK_CREATE_RULESET_VERSION_FLAG (1U << 0)
 
-#ifndef RENAME_NOREPLACE
-#define RENAME_NOREPLACE (1 << 0)
-#define RENAME_EXCHANGE	 (1 << 1)
-#define RENAME_WHITEOUT	 (1 << 2)
-#endif
-
 #if RAWCALL_ROUTE == RAWCALL_LIBC
 #define ROUTE_NAME "libc"
 #elif RAWCALL_ROUTE == RAWCALL_ASM
@@ -53,20 +47,17 @@
 #error "unknown RAWCALL_ROUTE"
 #endif
 
+#define CALLARGS_PROG "rawcall"
+#include "../driver/lg_callargs.h"
+
 static const char usage[] =
     "usage: rawcall [--via-libc] [--inherited] [-C DIR] OP ARGS...   (this build: route " ROUTE_NAME
-    ")\n"
-    "  link OLD NEW | rename OLD NEW\n"
-    "  linkat OLDFD OLD NEWFD NEW FLAGS | renameat OLDFD OLD NEWFD NEW\n"
-    "  renameat2 OLDFD OLD NEWFD NEW FLAGS\n"
+    ")\n" CALLARGS_USAGE_CALLS
     "  route          print the route of this build (libc, asm or uring)\n"
     "  kind           print \"static\" (no program interpreter) or \"dynamic\"\n"
     "  landlock-abi   print the kernel's Landlock ABI version, or \"err ENAME\"\n"
-    "  uring-probe    (uring build) set up a ring and print \"ok\", or \"err ENAME\" of the setup\n"
-    "FD: cwd | N | dir:PATH | file:PATH\n"
-    "FLAGS: 0, a number, or names joined by '|' (AT_SYMLINK_FOLLOW, AT_EMPTY_PATH,\n"
-    "       RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT)\n"
-    "uring build only:\n"
+    "  uring-probe    (uring build) set up a ring and print \"ok\", or \"err ENAME\" of the "
+    "setup\n" CALLARGS_USAGE_ARGS "uring build only:\n"
     "  hold-ring [--personality] CMD [ARG...]\n"
     "                 set up a ring (with --personality, register this process's credentials\n"
     "                 on it), keep it open across exec, run CMD with RAW_URING_RING set\n"
@@ -392,60 +383,6 @@ static long route_call(const struct req *r)
 
 /* --- the command line ------------------------------------------------------------------------ */
 
-static int parse_fd(const char *spec)
-{
-	char *end;
-	long n;
-
-	if (strcmp(spec, "cwd") == 0)
-		return AT_FDCWD;
-	if (strncmp(spec, "dir:", 4) == 0 || strncmp(spec, "file:", 5) == 0) {
-		const char *path = strchr(spec, ':') + 1;
-		int fd = open(path, spec[0] == 'd' ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-
-		if (fd < 0) {
-			fprintf(stderr, "rawcall: cannot open %s: %s\n", path, strerror(errno));
-			exit(2);
-		}
-		return fd;
-	}
-	n = strtol(spec, &end, 0);
-	if (*spec == '\0' || *end != '\0')
-		fail_usage("bad descriptor");
-	return (int)n;
-}
-
-static unsigned parse_flags(const char *spec)
-{
-	static const struct {
-		const char *name;
-		unsigned value;
-	} names[] = {
-	    {"AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW}, {"AT_EMPTY_PATH", AT_EMPTY_PATH},
-	    {"RENAME_NOREPLACE", RENAME_NOREPLACE},   {"RENAME_EXCHANGE", RENAME_EXCHANGE},
-	    {"RENAME_WHITEOUT", RENAME_WHITEOUT},
-	};
-	unsigned flags = 0;
-	char copy[256], *tok, *save = NULL, *end;
-
-	snprintf(copy, sizeof(copy), "%s", spec);
-	for (tok = strtok_r(copy, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strcmp(tok, names[i].name) == 0)
-				break;
-		if (i < sizeof(names) / sizeof(names[0])) {
-			flags |= names[i].value;
-			continue;
-		}
-		flags |= (unsigned)strtoul(tok, &end, 0);
-		if (*end != '\0')
-			fail_usage("bad flag");
-	}
-	return flags;
-}
-
 static int report(long ret)
 {
 	if (ret >= 0) {
@@ -522,15 +459,9 @@ int main(int argc, char **argv)
 	if (argc >= 1 && strcmp(argv[0], "hold-ring") == 0)
 		return hold_ring(argc - 1, argv + 1);
 #endif
-	if (argc >= 2 && strcmp(argv[0], "-C") == 0) {
-		if (chdir(argv[1]) != 0) {
-			fprintf(stderr, "rawcall: cannot chdir to %s: %s\n", argv[1],
-				strerror(errno));
-			return 2;
-		}
-		argc -= 2;
-		argv += 2;
-	}
+	n = callargs_chdir(argv, argc);
+	argc -= n;
+	argv += n;
 	if (argc < 1)
 		fail_usage("no operation");
 	op = argv[0];
@@ -545,11 +476,11 @@ int main(int argc, char **argv)
 	} else if ((n == 5 && (strcmp(op, "linkat") == 0 || strcmp(op, "renameat2") == 0)) ||
 		   (n == 4 && strcmp(op, "renameat") == 0)) {
 		r.op = strcmp(op, "linkat") == 0 ? OP_LINK : OP_RENAME;
-		r.old_fd = parse_fd(a[0]);
+		r.old_fd = callargs_fd(a[0]);
 		r.old = a[1];
-		r.new_fd = parse_fd(a[2]);
+		r.new_fd = callargs_fd(a[2]);
 		r.new = a[3];
-		r.flags = n == 5 ? parse_flags(a[4]) : 0;
+		r.flags = n == 5 ? callargs_flags(a[4]) : 0;
 	} else {
 		fail_usage("unknown operation or wrong number of arguments");
 	}
