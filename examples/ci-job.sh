@@ -18,21 +18,10 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -n "${LINKGUARD:-}" ]; then
-	lg=$LINKGUARD
-elif command -v linkguard >/dev/null 2>&1; then
-	lg=linkguard
-elif [ -x "$here/../build/shim/linkguard" ]; then
-	lg=$here/../build/shim/linkguard
-else
-	echo "ci-job.sh: no linkguard launcher: build it (cmake -S . -B build && cmake --build build)" \
-		"or set LINKGUARD=/path/to/linkguard" >&2
-	exit 2
-fi
+. "$here/launcher.sh"
+find_launcher ci-job.sh "$here/.."
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/ci-job.XXXXXX") || exit 2
-trap 'rm -rf "$scratch"' EXIT
-trap 'exit 130' INT TERM
+make_scratch ci-job
 
 # A sample workspace: "all" builds and installs inside it; "cache" tries to hard-link the
 # artefact into a shared cache outside, and shrugs off the failure as CI scripts often do.

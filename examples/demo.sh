@@ -14,21 +14,10 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -n "${LINKGUARD:-}" ]; then
-	lg=$LINKGUARD
-elif command -v linkguard >/dev/null 2>&1; then
-	lg=linkguard
-elif [ -x "$here/../build/shim/linkguard" ]; then
-	lg=$here/../build/shim/linkguard
-else
-	echo "demo.sh: no linkguard launcher: build it (cmake -S . -B build && cmake --build build)" \
-		"or set LINKGUARD=/path/to/linkguard" >&2
-	exit 2
-fi
+. "$here/launcher.sh"
+find_launcher demo.sh "$here/.."
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/linkguard-demo.XXXXXX") || exit 2
-trap 'rm -rf "$scratch"' EXIT
-trap 'exit 130' INT TERM
+make_scratch linkguard-demo
 ws=$scratch/workspace   # the root: links and renames may only happen in here
 outside=$scratch/outside
 mkdir -p "$ws/sub" "$outside"

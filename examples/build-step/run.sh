@@ -13,17 +13,8 @@
 set -u
 
 project=$(cd "$(dirname "$0")" && pwd)
-if [ -n "${LINKGUARD:-}" ]; then
-	lg=$LINKGUARD
-elif command -v linkguard >/dev/null 2>&1; then
-	lg=linkguard
-elif [ -x "$project/../../build/shim/linkguard" ]; then
-	lg=$project/../../build/shim/linkguard
-else
-	echo "run.sh: no linkguard launcher: build it (cmake -S . -B build && cmake --build build)" \
-		"or set LINKGUARD=/path/to/linkguard" >&2
-	exit 2
-fi
+. "$project/../launcher.sh"
+find_launcher run.sh "$project/../.."
 command -v make >/dev/null 2>&1 || { echo "run.sh: needs make" >&2; exit 2; }
 
 cd "$project" || exit 2
