@@ -191,3 +191,39 @@ denied() {
 	assert_nothing_changed
 }
 
+
+# --- i14t: the attack suites' helpers, and skips that can not hide a regression ----------------
+
+# as_comments LINE...: show lines (a program's TAP) as comments of this suite's TAP.
+as_comments() {
+	printf '%s\n' "$@" | awk '{ print (substr($0, 1, 1) == "#" ? $0 : "# " $0) }' >&3
+}
+
+# use_backend default|walk: LINKGUARD_RESOLVER unset (openat2 where the kernel has it), or walk.
+use_backend() {
+	if [ "$1" = default ]; then
+		unset LINKGUARD_RESOLVER
+	else
+		export LINKGUARD_RESOLVER=$1
+	fi
+}
+
+# bats's own skip, kept for require_root before LG_TESTS_MUST_WORK may replace skip below.
+eval "lg_bats_skip() $(declare -f skip | tail -n +2)"
+
+# LG_TESTS_MUST_WORK=1 (CI sets it): every skip is a failure, so that a test that stopped
+# running (a tool missing, a probe that no longer matches) can not pass unnoticed.
+if [ "${LG_TESTS_MUST_WORK:-}" = 1 ]; then
+	skip() {
+		fail "skipped (${1:-no reason given}), and LG_TESTS_MUST_WORK=1 allows no skip"
+	}
+fi
+
+# require_root: skip with "needs root" unless the suite runs as root. The one skip that
+# LG_TESTS_MUST_WORK leaves alone: CI runs the whole suite as root, where it never skips, and
+# again as an unprivileged user, where such a test can not run.
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		lg_bats_skip "needs root"
+	fi
+}

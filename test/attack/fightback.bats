@@ -22,27 +22,11 @@ setup() {
 	fi
 }
 
-# outside_state (helpers.bash) without the files of the test machinery itself: the snapshot
-# files and the stderr files of `run --separate-stderr`.
-outside_now() {
-	outside_state | awk -v p="$BATS_TEST_TMPDIR/" \
-		'index($0, p ".outside.") != 1 && index($0, p "separate-stderr-") != 1'
-}
-
-# Show lines as comments of this suite's TAP.
-as_comments() {
-	printf '%s\n' "$@" | awk '{ print (substr($0, 1, 1) == "#" ? $0 : "# " $0) }' >&3
-}
-
 # fightback BACKEND PHASE: run one phase confined (through the shim helper) and check it all.
 # BACKEND: default (LINKGUARD_RESOLVER unset: openat2 where the kernel has it) or walk.
 fightback() {
 	local before
-	if [ "$1" = default ]; then
-		unset LINKGUARD_RESOLVER
-	else
-		export LINKGUARD_RESOLVER=$1
-	fi
+	use_backend "$1"
 	before=$(outside_now)
 	run --separate-stderr shim "$LG_FIGHTBACK" "$2" "$OUT"
 	as_comments "$output"

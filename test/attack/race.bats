@@ -22,27 +22,6 @@ setup() {
 	"$LG_RACE" setup "$DIR"
 }
 
-# Show a program's TAP as comments of this suite's TAP.
-as_comments() {
-	printf '%s\n' "$@" | awk '{ print (substr($0, 1, 1) == "#" ? $0 : "# " $0) }' >&3
-}
-
-# outside_state (helpers.bash) without the files of the test machinery itself: the snapshot
-# files and the stderr files of `run --separate-stderr`.
-outside_now() {
-	outside_state | awk -v p="$BATS_TEST_TMPDIR/" \
-		'index($0, p ".outside.") != 1 && index($0, p "separate-stderr-") != 1'
-}
-
-# use_backend default|walk: LINKGUARD_RESOLVER unset (openat2 where the kernel has it), or walk.
-use_backend() {
-	if [ "$1" = default ]; then
-		unset LINKGUARD_RESOLVER
-	else
-		export LINKGUARD_RESOLVER=$1
-	fi
-}
-
 # race MODE ROOT CALLS BACKEND [LOG]: lg_race starts unconfined, forks its attacker and confines
 # its own victim with LD_PRELOAD=$LG_PRELOAD. Every test of its TAP plan must pass, and the
 # outside (everything in the test's directory but ROOT) must be as before, inode by inode.
