@@ -81,7 +81,7 @@ static void reexec_confined(char **argv)
 }
 
 /* One round of every entry point: legit, denied, and bad input. */
-static int legit_failures, escapes_allowed;
+static int legit_failures, escapes_allowed, bad_input_accepted;
 static const char *volatile no_path; /* NULL, hidden from the compiler's nonnull check */
 
 static void one_round(void)
@@ -93,15 +93,16 @@ static void one_round(void)
 	    unlink("root/h") != 0)
 		legit_failures++;
 	/* Each escape must be refused: that also proves the shim is loaded at all. */
-	if (link("root/f", "out/x") == 0 || rename("root/f", "out/x") == 0)
+	if (link("root/f", "out/x") == 0 || rename("root/f", "out/x") == 0 ||
+	    linkat(AT_FDCWD, "root/f", AT_FDCWD, "root/../out/x", 0) == 0 ||
+	    renameat2(AT_FDCWD, "root/f", AT_FDCWD, "/etc/x", RENAME_NOREPLACE) == 0 ||
+	    syscall(SYS_renameat2, AT_FDCWD, "root/f", AT_FDCWD, "out/y", 0) == 0)
 		escapes_allowed++;
-	linkat(AT_FDCWD, "root/f", AT_FDCWD, "root/../out/x", 0);
-	renameat2(AT_FDCWD, "root/f", AT_FDCWD, "/etc/x", RENAME_NOREPLACE);
-	syscall(SYS_renameat2, AT_FDCWD, "root/f", AT_FDCWD, "out/y", 0);
-	link(no_path, "root/x");
-	link(over, "root/x");
-	linkat(12345, "f", AT_FDCWD, "root/x", 0);
-	linkat(AT_FDCWD, "root/f", AT_FDCWD, "root/x", 0x4000000);
+	/* Bad input: each call fails (EFAULT, ENAMETOOLONG, EBADF, EINVAL). */
+	if (link(no_path, "root/x") == 0 || link(over, "root/x") == 0 ||
+	    linkat(12345, "f", AT_FDCWD, "root/x", 0) == 0 ||
+	    linkat(AT_FDCWD, "root/f", AT_FDCWD, "root/x", 0x4000000) == 0)
+		bad_input_accepted++;
 	syscall(SYS_getpid);
 }
 
@@ -125,11 +126,12 @@ int main(int argc, char **argv)
 	free(strdup("the counter must see this one"));
 	if (allocations == after)
 		tap_bail("the malloc counter does not count");
-	tap_plan(3);
+	tap_plan(4);
 	tap_ok(after == before, "%ld heap allocations in 200 rounds of interposed calls",
 	       after - before);
 	tap_ok(legit_failures == 0, "%d legit calls failed", legit_failures);
 	tap_ok(escapes_allowed == 0, "%d escapes allowed (the shim is loaded)", escapes_allowed);
+	tap_ok(bad_input_accepted == 0, "%d rounds accepted bad input", bad_input_accepted);
 	fflush(stdout);
 	if (system("rm -rf \"$LG_NOALLOC_DIR\"") != 0)
 		return 1;
