@@ -818,32 +818,48 @@ static void ph_spawn(void)
 	}
 }
 
-/* A legitimate link by a program exec'd through syscall() with an empty environment. */
-static void sysexec_legit(void)
+/*
+ * Run "lgcall link ROOT/file TARGET" by exec through libc's syscall(nr) (SYS_execve or
+ * SYS_execveat) with an empty environment; its output goes to buf. Returns the exit code: 100
+ * when the exec itself was refused with EACCES, 101 when it failed otherwise, -1 with no child.
+ */
+static int lgcall_by_syscall(long nr, char *target, char *buf, size_t size)
 {
-	char legit[PATH_MAX], buf[256];
-	char *argv[] = {"lgcall", "link", root_file, legit, NULL};
+	char *argv[] = {"lgcall", "link", root_file, target, NULL};
 	char *empty_env[] = {NULL};
-	int p[2], code;
+	int p[2];
 	ssize_t n;
 	pid_t pid;
 
-	join(legit, root_dir, "sysexec");
+	buf[0] = '\0';
 	if (pipe(p) != 0) {
 		fail("pipe: %s", ename(errno));
-		return;
+		return -1;
 	}
 	pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
-		syscall(SYS_execve, lgcall, argv, empty_env);
-		_exit(101);
+		if (nr == SYS_execve)
+			syscall(SYS_execve, lgcall, argv, empty_env);
+		else
+			syscall(SYS_execveat, AT_FDCWD, lgcall, argv, empty_env, 0);
+		_exit(errno == EACCES ? 100 : 101);
 	}
 	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
+	n = read(p[0], buf, size - 1);
 	buf[n > 0 ? n : 0] = '\0';
 	close(p[0]);
-	code = pid < 0 ? -1 : wait_child(pid, "a child exec'ing through syscall()");
+	return pid < 0 ? -1 : wait_child(pid, "a child exec'ing through syscall()");
+}
+
+/* A legitimate link by a program exec'd through syscall() with an empty environment. */
+static void sysexec_legit(void)
+{
+	char legit[PATH_MAX], buf[256];
+	int code;
+
+	join(legit, root_dir, "sysexec");
+	code = lgcall_by_syscall(SYS_execve, legit, buf, sizeof(buf));
 	if (code == 0 && strncmp(buf, "ok", 2) == 0 && access(legit, F_OK) == 0)
 		add(&R->legit_ok);
 	else
@@ -859,34 +875,12 @@ static void sysexec_legit(void)
 static void ph_sysexec(void)
 {
 	char esc[PATH_MAX], buf[256];
-	char *argv[] = {"lgcall", "link", root_file, esc, NULL};
-	char *empty_env[] = {NULL};
 	long nrs[] = {SYS_execve, SYS_execveat};
-	int p[2], code;
-	ssize_t n;
+	int code;
 
 	join(esc, out, "sysexec");
 	for (size_t k = 0; k < sizeof(nrs) / sizeof(nrs[0]); k++) {
-		pid_t pid;
-
-		if (pipe(p) != 0) {
-			fail("pipe: %s", ename(errno));
-			return;
-		}
-		pid = fork();
-		if (pid == 0) {
-			dup2(p[1], 1);
-			if (nrs[k] == SYS_execve)
-				syscall(SYS_execve, lgcall, argv, empty_env);
-			else
-				syscall(SYS_execveat, AT_FDCWD, lgcall, argv, empty_env, 0);
-			_exit(errno == EACCES ? 100 : 101); /* the exec itself was refused */
-		}
-		close(p[1]);
-		n = read(p[0], buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		close(p[0]);
-		code = pid < 0 ? -1 : wait_child(pid, "a child exec'ing through syscall()");
+		code = lgcall_by_syscall(nrs[k], esc, buf, sizeof(buf));
 		if (code == 0 || access(esc, F_OK) == 0)
 			fail(
 			    "ESCAPE: syscall(%s) of lgcall with an empty environment: exit %d, "

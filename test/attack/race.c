@@ -565,6 +565,19 @@ static void assert_confined(const char *root, const char *inside_file, const cha
 	}
 }
 
+/* The verdicts of every race: the attacker exchanged `swapped` throughout (its report starts
+ * "swaps "), and no call escaped, by what the calls saw or by the snapshots' differences. */
+static void race_verdict(const struct attacker *att, int attacker_ok, const char *swapped,
+			 long escapes, long diffs, long calls)
+{
+	printf("# escapes: %ld seen by the calls' effects, %ld differences outside\n", escapes,
+	       diffs);
+	tap_ok(attacker_ok && strncmp(att->report, "swaps ", 6) == 0,
+	       "the unconfined attacker exchanged %s throughout and restored them", swapped);
+	tap_ok(escapes == 0 && diffs == 0,
+	       "nothing was created, moved or linked outside the root (%ld calls)", calls);
+}
+
 /* --- "swap": d <-> s (a symlink out), at the top and nested ----------------------------------- */
 
 struct level {
@@ -765,13 +778,7 @@ static int run_swap(const char *dir, long calls, char **att_args)
 		diffs += snap_diff(&snaps[i]);
 	escapes = lv[0].st.escapes + lv[1].st.escapes;
 	printf("# denials: %ld\n", 1 + lv[0].st.denied + lv[1].st.denied); /* with the probe */
-	printf("# escapes: %ld seen by the calls' effects, %ld differences outside\n", escapes,
-	       diffs);
-	tap_ok(attacker_ok && strncmp(att.report, "swaps ", 6) == 0,
-	       "the unconfined attacker exchanged d and s throughout and restored them");
-	tap_ok(escapes == 0 && diffs == 0,
-	       "nothing was created, moved or linked outside the root (%ld calls)",
-	       lv[0].st.calls + lv[1].st.calls);
+	race_verdict(&att, attacker_ok, "d and s", escapes, diffs, lv[0].st.calls + lv[1].st.calls);
 	for (int k = 0; k < 2; k++)
 		tap_ok(lv[k].st.ok > 0 && lv[k].st.denied > 0,
 		       "%s: both outcomes seen (%ld succeeded, %ld denied)", lv[k].st.label,
@@ -956,13 +963,7 @@ static int run_dotdot(const char *dir, long calls, char **att_args)
 	printf("# denials: %ld\n", 1 + D.up_st.denied + D.legit.denied); /* with the probe */
 	for (int i = 0; i < 6; i++)
 		diffs += snap_diff(&snaps[i]);
-	printf("# escapes: %ld seen by the calls' effects, %ld differences outside\n", escapes,
-	       diffs);
-	tap_ok(attacker_ok && strncmp(att.report, "swaps ", 6) == 0,
-	       "the unconfined attacker exchanged a/c and b throughout and restored them");
-	tap_ok(escapes == 0 && diffs == 0,
-	       "nothing was created, moved or linked outside the root (%ld calls)",
-	       D.up_st.calls + D.legit.calls);
+	race_verdict(&att, attacker_ok, "a/c and b", escapes, diffs, D.up_st.calls + D.legit.calls);
 	tap_ok(D.up_st.ok == 0 && D.up_st.denied > 0,
 	       "paths through c/../.. never succeeded (%ld denied, %ld other errors)",
 	       D.up_st.denied, D.up_st.other);
