@@ -315,23 +315,24 @@ name_of() {
 	same_as_native "err ELOOP" linkat cwd loop cwd new AT_SYMLINK_FOLLOW
 }
 
-@test "link: 40 symlinks in a path work, the 41st gives ELOOP (as Linux)" {
-	local i prev=dir
+# symlink_chain PREFIX TARGET: $ROOT/PREFIX1 -> TARGET, PREFIX2 -> PREFIX1, ... up to PREFIX41.
+symlink_chain() {
+	local i prev=$2
 	for ((i = 1; i <= 41; i++)); do
-		ln -s "$prev" "$ROOT/l$i"
-		prev=l$i
+		ln -s "$prev" "$ROOT/$1$i"
+		prev=$1$i
 	done
+}
+
+@test "link: 40 symlinks in a path work, the 41st gives ELOOP (as Linux)" {
+	symlink_chain l dir
 	same_as_native "ok" link file l40/new
 	assert_same_inode "$ROOT/file" "$ROOT/dir/new"
 	same_as_native "err ELOOP" link file l41/new
 }
 
 @test "linkat AT_SYMLINK_FOLLOW: 40 symlinks to the final file work, 41 give ELOOP" {
-	local i prev=file
-	for ((i = 1; i <= 41; i++)); do
-		ln -s "$prev" "$ROOT/f$i"
-		prev=f$i
-	done
+	symlink_chain f file
 	same_as_native "ok" linkat cwd f40 cwd new AT_SYMLINK_FOLLOW
 	assert_same_inode "$ROOT/file" "$ROOT/new"
 	same_as_native "err ELOOP" linkat cwd f41 cwd new2 AT_SYMLINK_FOLLOW

@@ -12,12 +12,17 @@ setup() {
 	lg_tree
 }
 
-teardown() {
-	# a racing helper started by a test that failed half-way
+# stop_racer: stop race_exchange's helper, if one runs.
+stop_racer() {
 	if [ -n "${RACER_PID:-}" ]; then
 		kill "$RACER_PID" 2>/dev/null || true
 		wait "$RACER_PID" 2>/dev/null || true
+		RACER_PID=
 	fi
+}
+
+teardown() {
+	stop_racer # a racing helper started by a test that failed half-way
 }
 
 # linked NEW -- LGCALL-ARGS...: the confined link call succeeds and NEW is $ROOT/file.
@@ -226,14 +231,8 @@ linked() {
 @test "a final symlink out is not followed by link, rename or linkat(0)" {
 	ln -s "$OUT/secret" "$ROOT/osl"
 	OUTSIDE_BEFORE=$(outside_now)
-	run lgcall -C "$ROOT" link osl osl2
-	assert_ok
-	[ -L "$ROOT/osl2" ]
-	assert_same_inode "$ROOT/osl" "$ROOT/osl2"
-	run lgcall -C "$ROOT" rename osl2 dir/osl3
-	assert_ok
-	[ -L "$ROOT/dir/osl3" ]
-	assert_same_inode "$ROOT/osl" "$ROOT/dir/osl3"
+	symlink_as_itself osl link osl osl2
+	symlink_as_itself osl rename osl2 dir/osl3
 	assert_outside_same
 }
 
@@ -441,6 +440,20 @@ while True:
 	RACER_PID=$!
 }
 
+# victim_contained NAME VICTIM-ARGS...: race_victim VICTIM-ARGS from the root, while the racer
+# runs, never escapes: it succeeds, and no NAME appears anywhere outside the root.
+victim_contained() {
+	local name=$1
+	shift
+	cd "$ROOT"
+	run race_victim "$@"
+	kill "$RACER_PID" # fails when the racer died early, and then nothing raced
+	stop_racer
+	assert_success
+	run find "$BATS_TEST_TMPDIR" -path "$ROOT" -prune -o -name "$name" -print
+	assert_output ""
+}
+
 @test "race: a directory swapped out of the root during .. never lets the link escape" {
 	# As the kernel's rename_attack_test: c/.. again and again widens the window in which c
 	# sits outside ($OUT/c lets an escaped walk go on), so that without the shim links escape.
@@ -448,28 +461,14 @@ while True:
 	local path="a/" i
 	for ((i = 0; i < 200; i++)); do path+="c/../"; done
 	race_exchange "$ROOT/a/c" "$OUT/b"
-	cd "$ROOT"
-	run race_victim 3 file "${path}../lgx" "$ROOT" "$BATS_TEST_TMPDIR/lgx"
-	kill "$RACER_PID"
-	wait "$RACER_PID" || true
-	RACER_PID=
-	assert_success
-	run find "$BATS_TEST_TMPDIR" -path "$ROOT" -prune -o -name lgx -print
-	assert_output ""
+	victim_contained lgx 3 file "${path}../lgx" "$ROOT" "$BATS_TEST_TMPDIR/lgx"
 }
 
 @test "race: a directory swapped with a symlink out never lets the link escape" {
 	mkdir "$ROOT/s"
 	ln -s ../out/dir "$ROOT/s_alt"
 	race_exchange "$ROOT/s" "$ROOT/s_alt"
-	cd "$ROOT"
-	run race_victim 3 file s/lgy "$ROOT/s" "$OUT/dir/lgy"
-	kill "$RACER_PID"
-	wait "$RACER_PID" || true
-	RACER_PID=
-	assert_success
-	run find "$BATS_TEST_TMPDIR" -path "$ROOT" -prune -o -name lgy -print
-	assert_output ""
+	victim_contained lgy 3 file s/lgy "$ROOT/s" "$OUT/dir/lgy"
 }
 
 # --- Go os.Root: rootTestCases, adapted -----------------------------------------------------

@@ -208,6 +208,15 @@ use_backend() {
 	fi
 }
 
+# symlink_as_itself SYMLINK CALL OLD NEW: `lgcall -C $ROOT CALL OLD NEW` succeeds and leaves
+# NEW a symlink, the very one $ROOT/SYMLINK is: linked or moved as itself, not followed.
+symlink_as_itself() {
+	run lgcall -C "$ROOT" "$2" "$3" "$4"
+	assert_ok
+	[ -L "$ROOT/$4" ]
+	assert_same_inode "$ROOT/$1" "$ROOT/$4"
+}
+
 # bats's own skip, kept for require_root before LG_TESTS_MUST_WORK may replace skip below.
 eval "lg_bats_skip() $(declare -f skip | tail -n +2)"
 

@@ -20,10 +20,24 @@ setup() {
 	assert_equal "$(inode_of "$ROOT/dir/f")" "$ino"
 }
 
-@test "three roots: link between the first and the third" {
-	LG_ROOT="$ROOT:$TMPROOT:$CACHE" run lgcall link "$ROOT/file" "$CACHE/c/file"
+# linked_in ROOTS OLD NEW: with LINKGUARD_ROOT=ROOTS, link OLD NEW succeeds and NEW is OLD.
+linked_in() {
+	LG_ROOT="$1" run lgcall link "$2" "$3"
 	assert_output ok
-	assert_same_inode "$ROOT/file" "$CACHE/c/file"
+	assert_same_inode "$2" "$3"
+}
+
+# fails_closed_with ROOTS MESSAGE: with LINKGUARD_ROOT=ROOTS, a link inside $ROOT fails with
+# EACCES and a diagnostic that contains MESSAGE, and makes nothing.
+fails_closed_with() {
+	LG_ROOT="$1" run lgcall link "$ROOT/file" "$ROOT/x"
+	assert_line "err EACCES"
+	assert_line --partial "$2"
+	assert_file_not_exists "$ROOT/x"
+}
+
+@test "three roots: link between the first and the third" {
+	linked_in "$ROOT:$TMPROOT:$CACHE" "$ROOT/file" "$CACHE/c/file"
 }
 
 @test "two roots: a third directory is outside both, and the message names both" {
@@ -75,36 +89,24 @@ setup() {
 
 @test "a root given through a symlinked spelling: both spellings work" {
 	ln -s "$ROOT" "$BATS_TEST_TMPDIR/rootlink"
-	LG_ROOT="$BATS_TEST_TMPDIR/rootlink:$TMPROOT" run lgcall link "$BATS_TEST_TMPDIR/rootlink/file" "$TMPROOT/t/a"
-	assert_output ok
-	LG_ROOT="$BATS_TEST_TMPDIR/rootlink:$TMPROOT" run lgcall link "$ROOT/file" "$TMPROOT/t/b"
-	assert_output ok
-	assert_same_inode "$ROOT/file" "$TMPROOT/t/b"
+	linked_in "$BATS_TEST_TMPDIR/rootlink:$TMPROOT" "$BATS_TEST_TMPDIR/rootlink/file" "$TMPROOT/t/a"
+	linked_in "$BATS_TEST_TMPDIR/rootlink:$TMPROOT" "$ROOT/file" "$TMPROOT/t/b"
 }
 
 @test "a list with an empty element fails closed and says which" {
 	snapshot_outside
-	LG_ROOT="$ROOT::$TMPROOT" run lgcall link "$ROOT/file" "$ROOT/x"
-	assert_line "err EACCES"
-	assert_line --partial "LINKGUARD_ROOT=\"$ROOT::$TMPROOT\" has an empty entry"
-	assert_file_not_exists "$ROOT/x"
+	fails_closed_with "$ROOT::$TMPROOT" "LINKGUARD_ROOT=\"$ROOT::$TMPROOT\" has an empty entry"
 	LG_ROOT="$ROOT:" run lgcall link "$ROOT/file" "$ROOT/x"
 	assert_line "err EACCES"
 	assert_outside_unchanged
 }
 
 @test "a list with a relative element fails closed and says which" {
-	LG_ROOT="$ROOT:tmproot" run lgcall link "$ROOT/file" "$ROOT/x"
-	assert_line "err EACCES"
-	assert_line --partial 'LINKGUARD_ROOT entry "tmproot" is not an absolute path'
-	assert_file_not_exists "$ROOT/x"
+	fails_closed_with "$ROOT:tmproot" 'LINKGUARD_ROOT entry "tmproot" is not an absolute path'
 }
 
 @test "a list with a missing element fails closed" {
-	LG_ROOT="$ROOT:$BATS_TEST_TMPDIR/nope" run lgcall link "$ROOT/file" "$ROOT/x"
-	assert_line "err EACCES"
-	assert_line --partial "does not exist"
-	assert_file_not_exists "$ROOT/x"
+	fails_closed_with "$ROOT:$BATS_TEST_TMPDIR/nope" "does not exist"
 }
 
 @test "mktemp in a second root, then mv into the workspace (the launcher, --root twice)" {

@@ -60,10 +60,7 @@ err = ctypes.get_errno
 	sysno link >/dev/null
 	ln -s "$OUT/secret" "$ROOT/osl"
 	OUTSIDE_BEFORE=$(outside_now)
-	run lgcall -C "$ROOT" sys_link osl osl2
-	assert_ok
-	[ -L "$ROOT/osl2" ]
-	assert_same_inode "$ROOT/osl" "$ROOT/osl2"
+	symlink_as_itself osl sys_link osl osl2
 	assert_outside_same
 }
 

@@ -308,6 +308,15 @@ inherited_ring() {
 		"$LINKGUARD_BIN" "${LAUNCHER_ARGS[@]}" -- "$LG_RAW_URING" --inherited "${CALL[@]}"
 }
 
+# inherited_ring_closed MODE [--personality]: inherited_ring's submission fails with ENOSYS (the
+# filter on io_uring_enter), and nothing changed outside.
+inherited_ring_closed() {
+	inherited_ring "$@"
+	assert_failure 1
+	assert_line "err ENOSYS"
+	assert_outside_unchanged
+}
+
 # --- the shim alone -------------------------------------------------------------------------------
 
 @test "shim | libc | link an outside file in: EACCES" {
@@ -457,16 +466,10 @@ inherited_ring() {
 # A ring set up before the launcher ran: Landlock checks the credentials a request runs with,
 # which are the submitter's unless the request names a registered personality.
 @test "--kernel | io_uring on an inherited ring | link an outside file in: ENOSYS (io_uring_enter filtered)" {
-	inherited_ring refer
-	assert_failure 1
-	assert_line "err ENOSYS"
-	assert_outside_unchanged
+	inherited_ring_closed refer
 }
 @test "--kernel | io_uring on an inherited ring, parent's personality | link in: ENOSYS (io_uring_enter filtered)" {
-	inherited_ring refer --personality
-	assert_failure 1
-	assert_line "err ENOSYS"
-	assert_outside_unchanged
+	inherited_ring_closed refer --personality
 }
 
 @test "--kernel | raw asm | same-directory rename outside: not confined (documented limit)" {
@@ -570,16 +573,10 @@ inherited_ring() {
 }
 
 @test "--kernel=strict | io_uring on an inherited ring | link an outside file in: ENOSYS (io_uring_enter filtered)" {
-	inherited_ring strict
-	assert_failure 1
-	assert_line "err ENOSYS"
-	assert_outside_unchanged
+	inherited_ring_closed strict
 }
 @test "--kernel=strict | io_uring on an inherited ring, parent's personality | link in: ENOSYS (io_uring_enter filtered)" {
-	inherited_ring strict --personality
-	assert_failure 1
-	assert_line "err ENOSYS"
-	assert_outside_unchanged
+	inherited_ring_closed strict --personality
 }
 
 @test "--kernel=strict | libc | mv OUT/a OUT/b (same directory, outside): EACCES" {
