@@ -218,7 +218,9 @@ symlink_as_itself() {
 }
 
 # bats's own skip, kept for require_root before LG_TESTS_MUST_WORK may replace skip below.
-eval "lg_bats_skip() $(declare -f skip | tail -n +2)"
+if declare -F skip >/dev/null; then
+	eval "lg_bats_skip() $(declare -f skip | tail -n +2)"
+fi
 
 # LG_TESTS_MUST_WORK=1 (CI sets it): every skip is a failure, so that a test that stopped
 # running (a tool missing, a probe that no longer matches) can not pass unnoticed.
