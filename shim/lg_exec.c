@@ -75,6 +75,13 @@ static char *repaired_preload(const struct lg_config *cfg, const char *value, ch
 	return entry;
 }
 
+/* LD_AUDIT modules get a libc of their own, out of the library's reach: the child runs without. */
+static void drop_audit(const struct lg_config *cfg)
+{
+	lg_note(cfg, "LD_AUDIT removed from a child's environment: an auditor module runs with a "
+		     "libc of its own, out of linkguard's reach");
+}
+
 static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
 {
 	size_t n = count(envp), k = 0, text_room = PATH_MAX + 16;
@@ -94,6 +101,10 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(envp[i], "LINKGUARD_", 10) == 0)
 			continue;
+		if (strncmp(envp[i], "LD_AUDIT=", 9) == 0) {
+			drop_audit(cfg);
+			continue;
+		}
 		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
 			preload_seen = 1;
 			if (!preload_has_us(cfg, envp[i] + 11)) {
@@ -525,6 +536,10 @@ static void repair_environ(void)
 	}
 	for (size_t i = 0; i < cfg->startup_count; i++)
 		putenv((char *)cfg->startup_vars[i]);
+	if (getenv("LD_AUDIT") != NULL) {
+		drop_audit(cfg);
+		unsetenv("LD_AUDIT");
+	}
 	if (old == NULL || !preload_has_us(cfg, old)) {
 		const char *value = old && *old
 					? preload_with_us(cfg, old, preload, sizeof(preload))
@@ -545,4 +560,59 @@ LG_EXPORT FILE *popen(const char *command, const char *mode)
 {
 	repair_environ();
 	return lg_config()->real_popen(command, mode);
+}
+
+/* glibc's other names for popen and system (_IO_popen, GLIBC_PRIVATE __libc_system): the same
+ * functions, so the same wrappers. */
+LG_EXPORT FILE *_IO_popen(const char *command, const char *mode)
+{
+	return popen(command, mode);
+}
+
+LG_EXPORT int __libc_system(const char *command)
+{
+	return system(command);
+}
+
+/*
+ * glibc 2.39's pidfd_spawn and pidfd_spawnp: posix_spawn and posix_spawnp that hand back a
+ * pidfd, behind the same gate. Without them in libc (before 2.39) the call fails with ENOSYS.
+ */
+typedef int (*lg_pidfd_spawn_fn)(int *, const char *, const posix_spawn_file_actions_t *,
+				 const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int guarded_pidfd_spawn(const char *call, int search, int *pidfd, const char *path,
+			       const posix_spawn_file_actions_t *actions,
+			       const posix_spawnattr_t *attr, char *const argv[],
+			       char *const envp[])
+{
+	lg_pidfd_spawn_fn real_spawn = (lg_pidfd_spawn_fn)dlsym(RTLD_NEXT, call);
+	char found[PATH_MAX];
+	struct fixed_env env;
+	const char *checked = search ? search_path(path, found, sizeof(found)) : path;
+	int r;
+
+	if (real_spawn == NULL)
+		return ENOSYS;
+	r = checked && checked[0] != '/' && may_chdir(actions) ? refuse_after_chdir(call, checked)
+							       : 0;
+	if (r == 0)
+		r = prepare(call, AT_FDCWD, checked, 0, envp, &env);
+	if (r != 0)
+		return -r;
+	r = real_spawn(pidfd, path, actions, attr, argv, env.envp);
+	release_env(&env);
+	return r;
+}
+
+LG_EXPORT int pidfd_spawn(int *pidfd, const char *path, const posix_spawn_file_actions_t *actions,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return guarded_pidfd_spawn("pidfd_spawn", 0, pidfd, path, actions, attr, argv, envp);
+}
+
+LG_EXPORT int pidfd_spawnp(int *pidfd, const char *file, const posix_spawn_file_actions_t *actions,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return guarded_pidfd_spawn("pidfd_spawnp", 1, pidfd, file, actions, attr, argv, envp);
 }
