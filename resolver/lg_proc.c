@@ -212,3 +212,17 @@ int lg_proc_self_open(const char *name, int flags)
 	errno = saved;
 	return r;
 }
+
+int lg_proc_self_stat(const char *sub, const char *name, struct stat *st)
+{
+	int saved = errno;
+	int dir = proc_dir(sub);
+	int r;
+
+	if (dir < 0)
+		return dir;
+	r = fstatat(dir, name, st, 0) == 0 ? 0 : -errno;
+	close(dir);
+	errno = saved;
+	return r;
+}

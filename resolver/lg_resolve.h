@@ -174,5 +174,8 @@ int lg_proc_fd_open(int fd, int flags);
 int lg_proc_fd_dir(char *name, int fd);
 /* lg_proc_self_open: open /proc/self/<name> (a plain file, not followed) with flags. */
 int lg_proc_self_open(const char *name, int flags);
+/* lg_proc_self_stat: stat (following) the entry name of the directory sub ("self/ns"); 0. */
+struct stat;
+int lg_proc_self_stat(const char *sub, const char *name, struct stat *st);
 
 #endif

@@ -296,6 +296,7 @@ static void read_config(void)
 	find_real_symbols(cfg);
 	read_roots(cfg, startup_value(cfg, "LINKGUARD_ROOT"));
 	read_exec_policy(cfg);
+	lg_userns_record(cfg);
 	find_self(cfg);
 	errno = saved;
 }

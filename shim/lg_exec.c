@@ -175,8 +175,10 @@ int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags)
 static int prepare(const char *call, int dir_fd, const char *checked, int at_flags,
 		   char *const envp[], struct fixed_env *env)
 {
-	int r = lg_refuse_exec(call, dir_fd, checked, at_flags);
+	int r = lg_refuse_userns(call, checked);
 
+	if (r == 0)
+		r = lg_refuse_exec(call, dir_fd, checked, at_flags);
 	return r != 0 ? r : fix_env(lg_config(), envp, env);
 }
 
@@ -551,6 +553,10 @@ static void repair_environ(void)
 
 LG_EXPORT int system(const char *command)
 {
+	if (command != NULL && lg_refuse_userns("system", "/bin/sh") != 0) {
+		errno = EACCES;
+		return -1;
+	}
 	if (command != NULL)
 		repair_environ();
 	return lg_config()->real_system(command);
@@ -558,6 +564,10 @@ LG_EXPORT int system(const char *command)
 
 LG_EXPORT FILE *popen(const char *command, const char *mode)
 {
+	if (lg_refuse_userns("popen", "/bin/sh") != 0) {
+		errno = EACCES;
+		return NULL;
+	}
 	repair_environ();
 	return lg_config()->real_popen(command, mode);
 }

@@ -171,6 +171,36 @@ fake_proc() {
 	fake_proc lgtest bind
 }
 
+# --- binfmt_misc of a user namespace (Linux 6.7) --------------------------------------------------
+
+# binfmt WHO: as WHO, lg_bypass creates a user namespace, registers a binfmt_misc handler there
+# whose interpreter is a static program that links OUT/secret to ROOT/stolen, and runs a file
+# that handler takes. The exec is refused; nothing outside (OUT) changes.
+binfmt() {
+	local who=$1 before
+	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the interpreter with"
+	user_tree "$who"
+	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
+	run --separate-stderr as_user "$who" env LG_AUDIT_SRC="$OUT/secret" \
+		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		"$LG_BYPASS" binfmt "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
+	[ "$status" -ne 77 ] || skip "${output#skip: }"
+	assert_success
+	assert_output "refused EACCES"
+	[[ $stderr == *"denied execl("*"binfmt_misc handler"* ]] || fail "$stderr"
+	assert_file_not_exists "$ROOT/stolen"
+	assert_equal "$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)" "$before"
+	rm -rf "$USER_BASE"
+}
+
+@test "a binfmt_misc handler of the program's own user namespace does not run: exec refused" {
+	binfmt self
+}
+
+@test "a binfmt_misc handler of the program's own user namespace, as lgtest" {
+	binfmt lgtest
+}
+
 # --- what the wrappers must keep: the loader judges by the caller ------------------------------
 
 @test "dlsym(RTLD_NEXT) still finds what follows the program, not what follows the library" {

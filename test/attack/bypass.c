@@ -16,6 +16,9 @@
  *   libc-system   __libc_system("ln SRC DST"), the same
  *   ld-audit      run `true` with LD_AUDIT=EXTRA (an auditor that links SRC to DST)
  *   pidfd-spawn   glibc 2.39's pidfd_spawn("/bin/ln", SRC, DST) with the settings unset first
+ *   binfmt        in a user and mount namespace of its own, register a binfmt_misc handler
+ *                 whose interpreter is EXTRA (a static program that links LG_AUDIT_SRC to
+ *                 LG_AUDIT_DST), then exec DST.prog, a file with that handler's magic
  *   plain         link(SRC, DST): the library's ordinary answer, for comparison
  *   next-caller   (not an attack) dlsym(RTLD_NEXT, "lg_probe") from the program finds the
  *                 definition of a preload ahead of the library: prints "ok" or "wrong"
@@ -27,6 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -187,6 +194,63 @@ static int by_pidfd_spawn(const char *src, const char *dst)
 	return verdict(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : (errno = EPERM, -1));
 }
 
+/* Write text to file; 0 or -1. */
+static int put(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Become root of a user and mount namespace of our own, as `unshare -Urm` does. */
+static int own_namespace(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (put("/proc/self/uid_map", map) != 0 || put("/proc/self/setgroups", "deny") != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return put("/proc/self/gid_map", map);
+}
+
+static int by_binfmt(const char *dst, const char *interpreter)
+{
+	char mnt[4096], file[4096], entry[4096 + 64];
+	int fd;
+
+	snprintf(mnt, sizeof(mnt), "%s.binfmt", dst);
+
+	if (own_namespace() != 0) {
+		printf("skip: no user namespace (%s)\n", strerror(errno));
+		return 77;
+	}
+	if (mkdir(mnt, 0755) != 0 || mount("binfmt_misc", mnt, "binfmt_misc", 0, NULL) != 0) {
+		printf("skip: no binfmt_misc of a user namespace (Linux 6.7) (%s)\n",
+		       strerror(errno));
+		return 77;
+	}
+	snprintf(entry, sizeof(entry), ":lgbypass:M::LGBYPASS::%s:", interpreter);
+	if (put(strcat(strcpy(file, mnt), "/register"), entry) != 0) {
+		printf("skip: binfmt_misc registration failed (%s)\n", strerror(errno));
+		return 77;
+	}
+	snprintf(file, sizeof(file), "%s.prog", dst);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0 || write(fd, "LGBYPASS\n", 9) != 9)
+		return 3;
+	close(fd);
+	execl(file, file, (char *)NULL);
+	return verdict(-1);
+}
+
 static int next_caller(void)
 {
 	typedef const char *(*probe_fn)(void);
@@ -246,6 +310,21 @@ int main(int argc, char **argv)
 		return by_shell(route[0] == 'i', src, dst);
 	if (strcmp(route, "pidfd-spawn") == 0)
 		return by_pidfd_spawn(src, dst);
+	if (strcmp(route, "binfmt") == 0) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int r = by_binfmt(dst, extra);
+
+			fflush(stdout);
+			_exit(r);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			return 3;
+		/* The interpreter's exit status, or ours: only the file system tells. */
+		return WEXITSTATUS(status) == 77 ? 77 : 0;
+	}
 	if (strcmp(route, "ld-audit") == 0)
 		return by_audit(extra);
 	fprintf(stderr, "lg_bypass: unknown route %s\n", route);
