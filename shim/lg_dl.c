@@ -18,18 +18,9 @@
 
 #define LG_EXPORT __attribute__((visibility("default")))
 
-/* Every exported name (lg_exports.def), by its assembler name: no prototype to agree with. */
-#define LG_SYMBOL(name) extern void lg_export_##name(void) __asm__(#name);
-#include "lg_exports.def"
-#undef LG_SYMBOL
-
-struct guarded {
-	const char *name;
-	void (*ours)(void);
-};
-
-static const struct guarded guarded[] = {
-#define LG_SYMBOL(name) {#name, lg_export_##name},
+/* Every name the library exports (lg_exports.def). */
+static const char *const guarded[] = {
+#define LG_SYMBOL(name) #name,
 #include "lg_exports.def"
 #undef LG_SYMBOL
 };
@@ -42,11 +33,23 @@ typedef void *(*lg_dlvsym_fn)(void *, const char *, const char *);
 typedef void *(*lg_dlopen_fn)(const char *, int);
 typedef void *(*lg_dlmopen_fn)(Lmid_t, const char *, int);
 
+/* The tables of one loaded object that a lookup by name needs. */
+struct symtab {
+	const ElfW(Sym) * sym;
+	const char *str;
+	const uint32_t *hash; /* DT_GNU_HASH */
+	const ElfW(Half) * versym;
+};
+
 struct real_dl {
 	lg_dlsym_fn dlsym;
 	lg_dlvsym_fn dlvsym;
 	lg_dlopen_fn dlopen;
 	lg_dlmopen_fn dlmopen;
+	/* This library's own symbol table: our definitions, not the first in the global scope (a
+	 * preload ahead of us, a sanitizer runtime, may define the same names and call ours). */
+	const struct link_map *self;
+	struct symtab self_tab;
 };
 
 static struct real_dl real;
@@ -77,14 +80,6 @@ static uint32_t gnu_hash(const char *s)
 		h = h * 33 + (unsigned char)*s;
 	return h;
 }
-
-/* The tables of one loaded object that a lookup by name needs. */
-struct symtab {
-	const ElfW(Sym) * sym;
-	const char *str;
-	const uint32_t *hash; /* DT_GNU_HASH */
-	const ElfW(Half) * versym;
-};
 
 static int read_symtab(const struct link_map *lm, struct symtab *t)
 {
@@ -152,6 +147,11 @@ static void find_real_dl(void)
 		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
 		return;
 	}
+	if (dladdr1((void *)&real, &info, (void **)&found.self, RTLD_DL_LINKMAP) == 0 ||
+	    found.self == NULL || read_symtab(found.self, &found.self_tab) != 0) {
+		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
+		return;
+	}
 	real = found; /* the same values whichever thread writes them */
 	__atomic_store_n(&real_state, 1, __ATOMIC_RELEASE);
 }
@@ -176,12 +176,12 @@ static const void *object_of(const void *addr)
 	return addr && dladdr(addr, &info) != 0 ? info.dli_fbase : NULL;
 }
 
-/* Our definition of a guarded name, or NULL. */
-static void *ours_for(const char *name)
+/* Our own definition of a guarded name, or NULL. */
+static void *ours_for(const struct real_dl *r, const char *name)
 {
 	for (size_t i = 0; name && i < sizeof(guarded) / sizeof(guarded[0]); i++)
-		if (same_name(guarded[i].name, name))
-			return (void *)guarded[i].ours;
+		if (same_name(guarded[i], name))
+			return lookup(r->self, &r->self_tab, name);
 	return NULL;
 }
 
@@ -194,7 +194,7 @@ static void *ours_for(const char *name)
 static void *substitute(const struct real_dl *r, void *handle, const char *name,
 			const char *version, const void *caller)
 {
-	void *ours = ours_for(name);
+	void *ours = ours_for(r, name);
 	const void *found;
 
 	if (ours == NULL || object_of(caller) == (const void *)&__ehdr_start)

@@ -210,6 +210,17 @@ binfmt() {
 	assert_output "ok"
 }
 
+@test "a preload ahead of the library that wraps rename() by RTLD_NEXT reaches the library's" {
+	snapshot_outside
+	run --separate-stderr env \
+		LD_PRELOAD="${LG_ASAN_RUNTIME:+$LG_ASAN_RUNTIME:}$LG_BYPASS_ENV:$LINKGUARD_LIB" \
+		LINKGUARD_ROOT="$ROOT" "$LG_BYPASS" rename "$OUT/secret" "$ROOT/stolen"
+	assert_success
+	assert_output "refused EACCES"
+	[[ $stderr == *'linkguard: denied rename('* ]] || fail "$stderr"
+	assert_outside_unchanged
+}
+
 @test "dlopen by a bare name still searches the program's RUNPATH" {
 	run shim "$LG_BYPASS" runpath "$(basename "$LG_BYPASS_PLUGIN")"
 	assert_success

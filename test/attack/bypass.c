@@ -20,6 +20,7 @@
  *                 whose interpreter is EXTRA (a static program that links LG_AUDIT_SRC to
  *                 LG_AUDIT_DST), then exec DST.prog, a file with that handler's magic
  *   plain         link(SRC, DST): the library's ordinary answer, for comparison
+ *   rename        rename(SRC, DST), the same (through whatever preload wraps it)
  *   next-caller   (not an attack) dlsym(RTLD_NEXT, "lg_probe") from the program finds the
  *                 definition of a preload ahead of the library: prints "ok" or "wrong"
  *   runpath NAME  (not an attack) dlopen(NAME) finds the plugin by the program's RUNPATH
@@ -280,6 +281,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(route, "plain") == 0)
 		return verdict(link(src, dst));
+	if (strcmp(route, "rename") == 0)
+		return verdict(rename(src, dst));
 	if (strcmp(route, "dlsym-handle") == 0)
 		return by_symbol((link_fn)dlsym(libc_handle(), "link"), src, dst);
 	if (strcmp(route, "dlsym-default") == 0)
