@@ -72,9 +72,10 @@ struct lg_config {
 };
 
 /*
- * lg_config: the configuration, read once from the environment (thread-safe; done by the
- * constructor so that vfork children never initialise). Never fails: a bad setting leaves
- * ->broken set. Never touches errno.
+ * lg_config: the configuration, read once from the environment the process started with
+ * (/proc/self/environ: thread-safe; done by the constructor so that vfork children never
+ * initialise). Never fails: a bad setting, or no trusted /proc, leaves ->broken set. Never
+ * touches errno.
  */
 struct lg_config *lg_config(void);
 
