@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "lg_shim.h"
@@ -54,6 +55,7 @@ struct real_dl {
 
 static struct real_dl real;
 static int real_state; /* 0: not looked up; 1: found; -1: missing */
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
 /* A dynamic-section address: glibc relocates most in place, some loaders do not. */
 static const void *dyn_ptr(const struct link_map *lm, ElfW(Addr) p)
@@ -152,20 +154,15 @@ static void find_real_dl(void)
 		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
 		return;
 	}
-	real = found; /* the same values whichever thread writes them */
+	real = found;
 	__atomic_store_n(&real_state, 1, __ATOMIC_RELEASE);
 }
 
 /* The real functions, or NULL when they can not be found (then every wrapper fails). */
 static const struct real_dl *real_dl(void)
 {
-	int state = __atomic_load_n(&real_state, __ATOMIC_ACQUIRE);
-
-	if (state == 0) {
-		find_real_dl();
-		state = __atomic_load_n(&real_state, __ATOMIC_ACQUIRE);
-	}
-	return state == 1 ? &real : NULL;
+	pthread_once(&real_once, find_real_dl);
+	return __atomic_load_n(&real_state, __ATOMIC_ACQUIRE) == 1 ? &real : NULL;
 }
 
 /* The load address of the object that holds addr, or NULL. */
