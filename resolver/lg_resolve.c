@@ -41,9 +41,8 @@ void lg_entry_close(struct lg_entry *entry)
  */
 static long locate_dir(struct lg_scope *scope, int fd, char *buf, size_t size, struct lg_entry *out)
 {
-	char link[LG_PROC_FD_PATH_MAX];
 	struct stat st;
-	ssize_t n;
+	long n;
 
 	if (fd == AT_FDCWD) {
 		if (scope->cwd_len < 0) {
@@ -62,8 +61,7 @@ static long locate_dir(struct lg_scope *scope, int fd, char *buf, size_t size, s
 		return -ENOTDIR;
 	if (st.st_nlink == 0)
 		return -ENOENT;
-	lg_proc_fd_path(link, 0, fd);
-	n = readlink(link, buf, size);
+	n = lg_proc_fd_readlink(fd, buf, size);
 	if (n < 0 || (size_t)n >= size || buf[0] != '/')
 		return lg_deny(out, LG_WHY_UNLOCATABLE);
 	buf[n] = '\0';
@@ -180,11 +178,10 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 		r = -errno;
 		goto out_close_dup;
 	}
-	/* buf: the /proc link's name, then its target, then the target moved where the walk
-	 * has room in front of it. */
-	lg_proc_fd_path(buf, 0, dup_fd);
+	/* buf: the descriptor's target, then the target moved where the walk has room in front of
+	 * it. */
 	target = buf + LG_PROC_FD_PATH_MAX;
-	n = readlink(buf, target, PATH_MAX);
+	n = lg_proc_fd_readlink(dup_fd, target, PATH_MAX);
 	r = lg_deny(out, LG_WHY_FD_OUTSIDE);
 	if (n <= 0 || n >= PATH_MAX || target[0] != '/')
 		goto out_close_dup;

@@ -13,6 +13,9 @@
  */
 #define LG_ERR_DENIED EACCES /* an escape, or a misconfiguration (fail closed) */
 
+/* No trusted /proc: missing, or not the root of a procfs mount (see lg_proc_root). */
+#define LG_ERR_NO_PROC ENOMEDIUM
+
 #define LG_MAX_ROOTS   16 /* entries in LINKGUARD_ROOT */
 #define LG_SYMLINK_MAX 40 /* symlinks followed per path, as Linux's MAXSYMLINKS */
 #define LG_EAGAIN_MAX  16 /* openat2 retries while renames race with a ".." step; then the walk */
@@ -90,13 +93,14 @@ void lg_rootset_init(struct lg_rootset *set, enum lg_backend backend);
 /*
  * lg_rootset_add: open `path` (absolute, an existing directory) and add it as a root.
  * Returns 0, -EINVAL (relative or empty), -ENOTDIR, -ENOENT, -ENAMETOOLONG, -ENOSPC
- * (LG_MAX_ROOTS reached) or another -errno from open/fstat. Not for the call path: it may
- * allocate (realpath) when /proc is missing.
+ * (LG_MAX_ROOTS reached), -LG_ERR_NO_PROC (no trusted /proc to read its canonical spelling
+ * from: fail closed) or another -errno from open/fstat.
  */
 int lg_rootset_add(struct lg_rootset *set, const char *path);
 
 /*
- * lg_rootset_is_everything: true when a root is "/", which confines nothing.
+ * lg_rootset_is_everything: true when a root is the directory "/" (the same device and inode,
+ * whatever its spelling), which confines nothing.
  */
 int lg_rootset_is_everything(const struct lg_rootset *set);
 
@@ -158,5 +162,28 @@ size_t lg_proc_fd_path(char *buf, long pid, int fd);
  * canonical path is no longer the root recorded at start-up. Never touches errno.
  */
 int lg_root_fd(struct lg_rootset *set, size_t i);
+
+/*
+ * The trusted /proc (lg_proc.c). Opened once per process by the first call, proven to be the
+ * root of a procfs mount, re-validated on every use (a program may close or dup2() over it), and
+ * never walked across a mount. Every function returns -LG_ERR_NO_PROC when /proc is missing or
+ * fake, another -errno on failure; none touches errno, allocates, or is unsafe in a handler.
+ */
+/* lg_proc_root: the descriptor of the trusted /proc. */
+int lg_proc_root(void);
+/* lg_proc_fd_readlink: readlink of /proc/self/fd/<fd> into buf (not terminated); the length. */
+long lg_proc_fd_readlink(int fd, char *buf, size_t size);
+/* lg_proc_fd_open: open /proc/self/fd/<fd> (following the magic link) with flags | O_CLOEXEC. */
+int lg_proc_fd_open(int fd, int flags);
+/*
+ * lg_proc_fd_dir: the directory /proc/self/fd (an O_PATH descriptor, the caller's to close), and
+ * fd's entry name in it into name (12 bytes), for *at calls that follow the magic link.
+ */
+int lg_proc_fd_dir(char *name, int fd);
+/* lg_proc_self_open: open /proc/self/<name> (a plain file, not followed) with flags. */
+int lg_proc_self_open(const char *name, int flags);
+/* lg_proc_self_stat: stat (following) the entry name of the directory sub ("self/ns"); 0. */
+struct stat;
+int lg_proc_self_stat(const char *sub, const char *name, struct stat *st);
 
 #endif

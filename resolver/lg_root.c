@@ -35,20 +35,16 @@ static size_t tidy_spelling(char *dst, const char *src)
 	return n;
 }
 
-/* The canonical path of an open directory; realpath() only where /proc is missing. */
-static int canonical_path(int fd, const char *given, char *out)
+/* The canonical path of an open directory, as the trusted /proc spells it; 0 or -errno. */
+static int canonical_path(int fd, char *out)
 {
-	char link[64];
-	ssize_t n;
+	long n = lg_proc_fd_readlink(fd, out, PATH_MAX - 1);
 
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, out, PATH_MAX - 1);
-	if (n > 0 && n < PATH_MAX - 1 && out[0] == '/') {
-		out[n] = '\0';
-		return 0;
-	}
-	if (realpath(given, out) == NULL)
-		return -errno;
+	if (n < 0)
+		return (int)n;
+	if (n == 0 || n >= PATH_MAX - 1 || out[0] != '/')
+		return -ENAMETOOLONG; /* unreachable from our root, or too long to use */
+	out[n] = '\0';
 	return 0;
 }
 
@@ -68,7 +64,7 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 	if (fd < 0)
 		return -errno;
 	r = &set->root[set->count];
-	err = fstat(fd, &st) != 0 ? -errno : canonical_path(fd, path, r->canon);
+	err = fstat(fd, &st) != 0 ? -errno : canonical_path(fd, r->canon);
 	if (err != 0)
 		goto out_close_fd;
 	r->fd = fd;
@@ -83,10 +79,16 @@ out_close_fd:
 	return err;
 }
 
+/* By identity: whatever /proc spells, a root that is the directory at "/" confines nothing. */
 int lg_rootset_is_everything(const struct lg_rootset *set)
 {
-	for (size_t i = 0; i < set->count; i++)
-		if (set->root[i].canon_len == 1)
+	struct stat slash;
+	int saved = errno;
+	int r = stat("/", &slash) == 0;
+
+	errno = saved;
+	for (size_t i = 0; r && i < set->count; i++)
+		if (set->root[i].dev == slash.st_dev && set->root[i].ino == slash.st_ino)
 			return 1;
 	return 0;
 }

@@ -126,7 +126,8 @@ static int link_as_given(const struct call *c)
 static int link_resolved(struct lg_config *cfg, const struct call *c, const struct lg_entry *src,
 			 const struct lg_entry *dst)
 {
-	char magic[LG_PROC_FD_PATH_MAX];
+	char name[12];
+	int proc_fd_dir, r;
 
 	if (src->kind == LG_ENTRY_NAME)
 		return from_libc(cfg->real_linkat(src->dir_fd, src->name, dst->dir_fd, dst->name,
@@ -134,8 +135,13 @@ static int link_resolved(struct lg_config *cfg, const struct call *c, const stru
 	if (c->old_path[0] == '\0')
 		return from_libc(
 		    cfg->real_linkat(src->file_fd, "", dst->dir_fd, dst->name, (int)c->flags));
-	lg_proc_fd_path(magic, 0, src->file_fd);
-	return from_libc(cfg->real_linkat(AT_FDCWD, magic, dst->dir_fd, dst->name, (int)c->flags));
+	/* Through the trusted /proc: a fake one would name another file. */
+	proc_fd_dir = lg_proc_fd_dir(name, src->file_fd);
+	if (proc_fd_dir < 0)
+		return proc_fd_dir == -LG_ERR_NO_PROC ? -LG_ERR_DENIED : proc_fd_dir;
+	r = from_libc(cfg->real_linkat(proc_fd_dir, name, dst->dir_fd, dst->name, (int)c->flags));
+	close(proc_fd_dir);
+	return r;
 }
 
 static int guarded_linkat(const struct call *c, unsigned follow)

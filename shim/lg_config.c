@@ -1,14 +1,14 @@
-/* lg_config.c - read LINKGUARD_* once, open the roots, find the real libc symbols; fail closed. */
+/* lg_config.c - read LINKGUARD_* once, as the process started; open the roots, find the real libc
+ * symbols; fail closed. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #include "lg_shim.h"
 
@@ -32,6 +32,18 @@ static void set_broken(struct lg_config *cfg, const char *what, const char *valu
 	cfg->policy.broken = cfg->broken_buf;
 }
 
+/* The value of setting name as the process started, or NULL. */
+static const char *startup_value(const struct lg_config *cfg, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < cfg->startup_count; i++)
+		if (strncmp(cfg->startup_vars[i], name, len) == 0 &&
+		    cfg->startup_vars[i][len] == '=')
+			return cfg->startup_vars[i] + len + 1;
+	return NULL;
+}
+
 static const char *root_error(int err)
 {
 	switch (err) {
@@ -43,6 +55,8 @@ static const char *root_error(int err)
 		return "does not exist";
 	case -ENOSPC:
 		return "has more than " LG_STRINGIFY(LG_MAX_ROOTS) " roots";
+	case -LG_ERR_NO_PROC:
+		return "can not be checked: /proc is missing or not procfs";
 	default:
 		return "can not be opened";
 	}
@@ -113,7 +127,7 @@ static void read_log(struct lg_config *cfg, const char *log)
 /* LINKGUARD_STATIC and kin: unset, or LG_ALLOW_VALUE. */
 static int read_allow(struct lg_config *cfg, const char *name)
 {
-	const char *value = getenv(name);
+	const char *value = startup_value(cfg, name);
 	char what[64];
 
 	if (value == NULL || *value == '\0')
@@ -127,8 +141,8 @@ static int read_allow(struct lg_config *cfg, const char *name)
 
 static void read_exec_policy(struct lg_config *cfg)
 {
-	const char *kernel = getenv(LG_ENV_KERNEL);
-	const char *counter = getenv(LG_ENV_AUDIT_COUNTER);
+	const char *kernel = startup_value(cfg, LG_ENV_KERNEL);
+	const char *counter = startup_value(cfg, LG_ENV_AUDIT_COUNTER);
 
 	cfg->policy.allow_static = read_allow(cfg, LG_ENV_STATIC);
 	cfg->policy.allow_setuid = read_allow(cfg, LG_ENV_SETUID);
@@ -142,41 +156,87 @@ static void read_exec_policy(struct lg_config *cfg)
 		strcpy(cfg->audit_counter, counter);
 }
 
-/* Copy s into the start-up pool; NULL when it is full. */
-static const char *keep(struct lg_config *cfg, size_t *used, const char *s)
+/* The entries read_original_env keeps: the settings, and what every exec must pass on. */
+static int kept_entry(const char *entry, size_t len)
 {
-	size_t len = strlen(s) + 1;
-	char *at = cfg->startup_pool + *used;
-
-	if (*used + len > sizeof(cfg->startup_pool))
-		return NULL;
-	memcpy(at, s, len);
-	*used += len;
-	return at;
+	return (len >= LG_ENV_PREFIX_LEN && memcmp(entry, LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) == 0) ||
+	       (len >= LG_PRELOAD_ENTRY_LEN &&
+		memcmp(entry, LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0);
 }
 
-/* Every LINKGUARD_* variable and LD_PRELOAD as they are now, for every exec to pass on. */
-static void keep_startup_env(struct lg_config *cfg)
+/* File one complete kept entry (pool[at..]) as a setting or as the start-up LD_PRELOAD. */
+static int file_entry(struct lg_config *cfg, const char *entry)
 {
-	size_t used = 0;
-	const char *kept;
+	if (entry[0] == 'L' && entry[1] == 'D') {
+		if (cfg->startup_preload == NULL) /* the first wins, as for getenv() */
+			cfg->startup_preload = entry;
+		return 0;
+	}
+	if (cfg->startup_count == LG_MAX_STARTUP_VARS)
+		return -1;
+	cfg->startup_vars[cfg->startup_count++] = entry;
+	return 0;
+}
+
+/*
+ * The environment the process started with, as the kernel keeps it (/proc/self/environ, through
+ * the trusted /proc): a constructor that ran before ours (a library the program links against,
+ * a later preload) may have changed environ with setenv() or putenv(), or replaced its pointers,
+ * none of which shows there. Keeps every LINKGUARD_* entry and the first LD_PRELOAD in the pool.
+ */
+static void read_original_env(struct lg_config *cfg)
+{
+	char chunk[4096];
+	size_t used = 0, len = 0; /* the entry being read lies at pool[used], len bytes so far */
+	int skipping = 0, fd = lg_proc_self_open("environ", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0) {
+		set_broken(cfg, "/proc/self/environ", NULL,
+			   fd == -LG_ERR_NO_PROC ? "can not be read: /proc is missing or not procfs"
+						 : "can not be read");
+		return;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			char c = chunk[i];
+
+			if (!skipping) {
+				if (used + len + 1 >= sizeof(cfg->startup_pool))
+					goto out_too_many;
+				cfg->startup_pool[used + len++] = c;
+			}
+			if (c != '\0') {
+				/* This many bytes tell whether it is kept (LD_PRELOAD= is the
+				 * longest prefix). */
+				if (!skipping && len == LG_PRELOAD_ENTRY_LEN &&
+				    !kept_entry(cfg->startup_pool + used, len))
+					skipping = 1;
+				continue;
+			}
+			if (!skipping && kept_entry(cfg->startup_pool + used, len - 1)) {
+				if (file_entry(cfg, cfg->startup_pool + used) != 0)
+					goto out_too_many;
+				used += len;
+			}
+			len = 0;
+			skipping = 0;
+		}
+	}
+	if (n < 0)
+		set_broken(cfg, "/proc/self/environ", NULL, "can not be read");
+	close(fd);
+	return;
+out_too_many:
+	close(fd);
+	set_broken(cfg, "the environment", NULL, "has too many or too long LINKGUARD_ settings");
+}
+
+/* This library's own path, for every exec to keep in LD_PRELOAD. */
+static void find_self(struct lg_config *cfg)
+{
 	Dl_info self;
 
-	for (char **e = environ; e && *e; e++) {
-		if (strncmp(*e, LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0) {
-			cfg->startup_preload = keep(cfg, &used, *e);
-			continue;
-		}
-		if (strncmp(*e, LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) != 0)
-			continue;
-		kept = keep(cfg, &used, *e);
-		if (kept == NULL || cfg->startup_count == LG_MAX_STARTUP_VARS) {
-			set_broken(cfg, "the environment", NULL,
-				   "has too many " LG_ENV_PREFIX " settings");
-			return;
-		}
-		cfg->startup_vars[cfg->startup_count++] = kept;
-	}
 	/* The loader's own spelling when absolute; realpath() (a readlink a component) only for a
 	 * relative one, which would break in a child that runs elsewhere. */
 	if (dladdr((void *)lg_config, &self) == 0 || self.dli_fname == NULL)
@@ -229,13 +289,15 @@ static void read_config(void)
 	struct lg_config *cfg = &config;
 	int saved = errno;
 
-	read_log(cfg, getenv(LG_ENV_LOG));
-	read_mode(cfg, getenv(LG_ENV_MODE));
-	lg_rootset_init(&cfg->roots, read_backend(cfg, getenv(LG_ENV_RESOLVER)));
+	read_original_env(cfg);
+	read_log(cfg, startup_value(cfg, LG_ENV_LOG));
+	read_mode(cfg, startup_value(cfg, LG_ENV_MODE));
+	lg_rootset_init(&cfg->roots, read_backend(cfg, startup_value(cfg, LG_ENV_RESOLVER)));
 	find_real_symbols(cfg);
-	read_roots(cfg, getenv(LG_ENV_ROOT));
+	read_roots(cfg, startup_value(cfg, LG_ENV_ROOT));
 	read_exec_policy(cfg);
-	keep_startup_env(cfg);
+	lg_userns_record(cfg);
+	find_self(cfg);
 	errno = saved;
 }
 

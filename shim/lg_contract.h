@@ -31,6 +31,11 @@
 #define LG_PRELOAD_ENTRY     "LD_PRELOAD="
 #define LG_PRELOAD_ENTRY_LEN (sizeof(LG_PRELOAD_ENTRY) - 1)
 
+/* Auditor modules get a libc of their own, out of the library's reach: never passed on. */
+#define LG_ENV_AUDIT	   "LD_AUDIT"
+#define LG_AUDIT_ENTRY	   "LD_AUDIT="
+#define LG_AUDIT_ENTRY_LEN (sizeof(LG_AUDIT_ENTRY) - 1)
+
 /* execvp()'s search path when PATH is unset (glibc's default). */
 #define LG_DEFAULT_PATH "/bin:/usr/bin"
 

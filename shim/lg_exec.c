@@ -76,6 +76,13 @@ static char *repaired_preload(const struct lg_config *cfg, const char *value, ch
 	return entry;
 }
 
+/* LD_AUDIT modules get a libc of their own, out of the library's reach: the child runs without. */
+static void drop_audit(const struct lg_config *cfg)
+{
+	lg_note(cfg, "LD_AUDIT removed from a child's environment: an auditor module runs with a "
+		     "libc of its own, out of linkguard's reach");
+}
+
 static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
 {
 	size_t n = count(envp), k = 0, text_room = PATH_MAX + 16;
@@ -95,6 +102,10 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(envp[i], LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) == 0)
 			continue;
+		if (strncmp(envp[i], LG_AUDIT_ENTRY, LG_AUDIT_ENTRY_LEN) == 0) {
+			drop_audit(cfg);
+			continue;
+		}
 		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0) {
 			preload_seen = 1;
 			if (!preload_has_us(cfg, envp[i] + LG_PRELOAD_ENTRY_LEN)) {
@@ -176,8 +187,10 @@ int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags)
 static int prepare(const char *call, int dir_fd, const char *checked, int at_flags,
 		   char *const envp[], struct fixed_env *env)
 {
-	int r = lg_refuse_exec(call, dir_fd, checked, at_flags);
+	int r = lg_refuse_userns(call, checked);
 
+	if (r == 0)
+		r = lg_refuse_exec(call, dir_fd, checked, at_flags);
 	return r != 0 ? r : fix_env(lg_config(), envp, env);
 }
 
@@ -455,12 +468,11 @@ static int refuse_after_chdir(const char *call, const char *program)
 	return refuse_exec(call, AT_FDCWD, program, d, reason);
 }
 
-/* posix_spawn answers with an error number, not errno. */
-static int guarded_spawn(const char *call, int search, pid_t *pid, const char *path,
-			 const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr,
-			 char *const argv[], char *const envp[])
+/* posix_spawn and kin answer with an error number, not errno. */
+static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, pid_t *pid,
+			 const char *path, const posix_spawn_file_actions_t *actions,
+			 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	struct lg_config *cfg = lg_config();
 	char found[PATH_MAX];
 	struct fixed_env env;
 	const char *checked = search ? lg_find_program(path, found, sizeof(found)) : path;
@@ -470,11 +482,9 @@ static int guarded_spawn(const char *call, int search, pid_t *pid, const char *p
 
 	if (r == 0)
 		r = prepare(call, AT_FDCWD, checked, 0, envp, &env);
-
 	if (r != 0)
 		return -r;
-	r = (search ? cfg->real_posix_spawnp : cfg->real_posix_spawn)(pid, path, actions, attr,
-								      argv, env.envp);
+	r = real_spawn(pid, path, actions, attr, argv, env.envp);
 	release_env(&env);
 	return r;
 }
@@ -482,13 +492,15 @@ static int guarded_spawn(const char *call, int search, pid_t *pid, const char *p
 LG_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	return guarded_spawn("posix_spawn", 0, pid, path, actions, attr, argv, envp);
+	return guarded_spawn("posix_spawn", lg_config()->real_posix_spawn, 0, pid, path, actions,
+			     attr, argv, envp);
 }
 
 LG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	return guarded_spawn("posix_spawnp", 1, pid, file, actions, attr, argv, envp);
+	return guarded_spawn("posix_spawnp", lg_config()->real_posix_spawnp, 1, pid, file, actions,
+			     attr, argv, envp);
 }
 
 /*
@@ -516,6 +528,10 @@ static void repair_environ(void)
 	}
 	for (size_t i = 0; i < cfg->startup_count; i++)
 		putenv((char *)cfg->startup_vars[i]);
+	if (getenv(LG_ENV_AUDIT) != NULL) {
+		drop_audit(cfg);
+		unsetenv(LG_ENV_AUDIT);
+	}
 	if (old == NULL || !preload_has_us(cfg, old)) {
 		const char *value = old && *old
 					? preload_with_us(cfg, old, preload, sizeof(preload))
@@ -527,6 +543,10 @@ static void repair_environ(void)
 
 LG_EXPORT int system(const char *command)
 {
+	if (command != NULL && lg_refuse_userns("system", "/bin/sh") != 0) {
+		errno = EACCES;
+		return -1;
+	}
 	if (command != NULL)
 		repair_environ();
 	return lg_config()->real_system(command);
@@ -534,6 +554,50 @@ LG_EXPORT int system(const char *command)
 
 LG_EXPORT FILE *popen(const char *command, const char *mode)
 {
+	if (lg_refuse_userns("popen", "/bin/sh") != 0) {
+		errno = EACCES;
+		return NULL;
+	}
 	repair_environ();
 	return lg_config()->real_popen(command, mode);
+}
+
+/* glibc's other names for popen and system (_IO_popen, GLIBC_PRIVATE __libc_system): the same
+ * functions, so the same wrappers. */
+LG_EXPORT FILE *_IO_popen(const char *command, const char *mode)
+{
+	return popen(command, mode);
+}
+
+LG_EXPORT int __libc_system(const char *command)
+{
+	return system(command);
+}
+
+/*
+ * glibc 2.39's pidfd_spawn and pidfd_spawnp: posix_spawn and posix_spawnp that hand back a
+ * pidfd, behind the same gate. Without them in libc (before 2.39) the call fails with ENOSYS.
+ */
+/* The real pidfd_spawn or pidfd_spawnp (an int * for a pid_t *: the same call), or NULL. */
+static lg_spawn_fn real_pidfd_spawn(const char *name)
+{
+	return (lg_spawn_fn)dlsym(RTLD_NEXT, name);
+}
+
+LG_EXPORT int pidfd_spawn(int *pidfd, const char *path, const posix_spawn_file_actions_t *actions,
+			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	lg_spawn_fn real = real_pidfd_spawn("pidfd_spawn");
+
+	return real ? guarded_spawn("pidfd_spawn", real, 0, pidfd, path, actions, attr, argv, envp)
+		    : ENOSYS;
+}
+
+LG_EXPORT int pidfd_spawnp(int *pidfd, const char *file, const posix_spawn_file_actions_t *actions,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	lg_spawn_fn real = real_pidfd_spawn("pidfd_spawnp");
+
+	return real ? guarded_spawn("pidfd_spawnp", real, 1, pidfd, file, actions, attr, argv, envp)
+		    : ENOSYS;
 }

@@ -150,23 +150,19 @@ static int script_interpreter(const unsigned char *head, size_t len, char *out, 
 	return 0;
 }
 
-/* fexecve's descriptor may be O_PATH: reopen it for reading through /proc. */
+/* fexecve's descriptor may be O_PATH: reopen it for reading through the trusted /proc. */
 static int open_descriptor(int fd)
 {
-	char proc[LG_PROC_FD_PATH_MAX];
+	int r = lg_proc_fd_open(fd, O_RDONLY | O_NOCTTY);
 
-	lg_proc_fd_path(proc, 0, fd);
-	return open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return r < 0 ? -1 : r;
 }
 
 /* A descriptor's file as the kernel spells it, for diagnostics of fexecve(). */
 static void name_descriptor(int fd, char *out, size_t size)
 {
-	char proc[LG_PROC_FD_PATH_MAX];
-	ssize_t n;
+	long n = lg_proc_fd_readlink(fd, out, size - 1);
 
-	lg_proc_fd_path(proc, 0, fd);
-	n = readlink(proc, out, size - 1);
 	out[n > 0 ? n : 0] = '\0';
 }
 

@@ -94,11 +94,9 @@ static void put_roots(struct line *l, const struct lg_rootset *set)
 /* Where a descriptor points, as the kernel spells it; "?" when it can not be read. */
 static void put_fd_place(struct line *l, int fd)
 {
-	char proc[LG_PROC_FD_PATH_MAX], place[PATH_MAX];
-	ssize_t n;
+	char place[PATH_MAX];
+	long n = lg_proc_fd_readlink(fd, place, sizeof(place) - 1);
 
-	lg_proc_fd_path(proc, 0, fd);
-	n = readlink(proc, place, sizeof(place) - 1);
 	place[n > 0 ? n : 0] = '\0';
 	put_quoted(l, n > 0 ? place : "?");
 }

@@ -54,12 +54,16 @@ struct lg_config {
 	const char *startup_preload;		       /* "LD_PRELOAD=...", or NULL */
 	char self_path[PATH_MAX];		       /* this library, absolute; "" if unknown */
 	char startup_pool[LG_STARTUP_POOL];
+
+	/* The user namespace this process started in, "dev:ino" (lg_userns.c). */
+	char userns[48];
 };
 
 /*
- * lg_config: the configuration, read once from the environment (thread-safe; done by the
- * constructor so that vfork children never initialise). Never fails: a bad setting leaves
- * ->policy.broken set. Never touches errno.
+ * lg_config: the configuration, read once from the environment the process started with
+ * (/proc/self/environ: thread-safe; done by the constructor so that vfork children never
+ * initialise). Never fails: a bad setting, or no trusted /proc, leaves ->policy.broken set. Never
+ * touches errno.
  */
 struct lg_config *lg_config(void);
 
@@ -104,5 +108,18 @@ int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags)
 int lg_guarded_execve(const char *call, const char *path, char *const argv[], char *const envp[]);
 int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *const argv[],
 			char *const envp[], int flags);
+
+/* lg_userns_record: note the user namespace this process started in. For read_config. */
+void lg_userns_record(struct lg_config *cfg);
+
+/*
+ * lg_refuse_userns: in a user namespace other than the one this process started in (every exec
+ * from a namespace created under the confinement is refused, so no confined process starts in
+ * one), on a kernel with a
+ * binfmt_misc of each user namespace (Linux 6.7), a handler the exec gate can not see may run
+ * any program with an interpreter of its choice: refuse the exec (reported; 0 when allowed, in
+ * audit mode, or under the kernel layer; else -LG_ERR_DENIED). Never touches errno.
+ */
+int lg_refuse_userns(const char *call, const char *path);
 
 #endif

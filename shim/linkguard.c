@@ -225,6 +225,17 @@ static void set_roots(const struct options *o)
 	setenv(LG_ENV_ROOT, list, 1);
 }
 
+/* LD_AUDIT modules run with a libc of their own, out of the library's reach: not for the command.
+ */
+static void drop_audit_modules(void)
+{
+	if (getenv(LG_ENV_AUDIT) == NULL)
+		return;
+	fprintf(stderr, "linkguard: note: LD_AUDIT removed: an auditor module runs with a libc of "
+			"its own, out of linkguard's reach\n");
+	unsetenv(LG_ENV_AUDIT);
+}
+
 /* LD_PRELOAD with the library first (after a sanitizer runtime), once. */
 static void preload_first(const char *lib)
 {
@@ -355,6 +366,7 @@ int main(int argc, char **argv)
 	check_library_loads(lib);
 	refused = check_command(&o, argv[i]);
 	preload_first(lib);
+	drop_audit_modules();
 	if (o.audit)
 		return run_audited(argv + i, refused);
 	exec_command(argv + i);

@@ -1,0 +1,228 @@
+/* lg_proc.c - the one trusted /proc: opened once, proven to be procfs's root, used by descriptor.
+ *
+ * A program in a user and mount namespace can mount anything at /proc, so the spelling "/proc"
+ * proves nothing: every read of /proc by the resolver and the library goes through the
+ * descriptor opened here, which is re-validated (procfs, inode 1, the same superblock) on each
+ * use, and never crosses a mount below it.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lg_internal.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+#define LG_PROC_ROOT_INO 1 /* procfs's root directory (PROC_ROOT_INO) */
+
+static int proc_fd = -1;
+static dev_t proc_dev; /* the superblock seen at start-up; written once, before proc_fd */
+static int proc_err;   /* why there is none: 0 until the first look */
+
+/* Whether fd is the root of a procfs mount (and, once known, of the one seen at start-up). */
+static int is_proc_root(int fd, int check_dev)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	return fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC &&
+	       fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == LG_PROC_ROOT_INO &&
+	       (!check_dev || st.st_dev == proc_dev);
+}
+
+/* O_NOFOLLOW: a /proc replaced by a symlink is not procfs either. Returns an fd or -1. */
+static int open_proc(int check_dev)
+{
+	int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int errsv;
+
+	if (fd >= 0 && !is_proc_root(fd, check_dev)) {
+		errsv = errno;
+		close(fd);
+		errno = errsv;
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The first look: record the superblock, or why there is no trusted /proc. */
+static int first_open(void)
+{
+	struct stat st;
+	int fd = open_proc(0), expected = -1;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		__atomic_store_n(&proc_err, -LG_ERR_NO_PROC, __ATOMIC_RELEASE);
+		return -LG_ERR_NO_PROC;
+	}
+	proc_dev = st.st_dev;
+	if (!__atomic_compare_exchange_n(&proc_fd, &expected, fd, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		close(fd); /* another thread was first; same /proc or not, use what it proved */
+		return expected;
+	}
+	return fd;
+}
+
+int lg_proc_root(void)
+{
+	int saved = errno;
+	int fd = __atomic_load_n(&proc_fd, __ATOMIC_ACQUIRE);
+	int fresh;
+
+	if (fd < 0) {
+		fd = __atomic_load_n(&proc_err, __ATOMIC_ACQUIRE);
+		if (fd == 0)
+			fd = first_open();
+		goto out;
+	}
+	if (is_proc_root(fd, 1))
+		goto out;
+	/* The program closed or dup2()ed over our descriptor: reopen, same superblock only. */
+	fresh = open_proc(1);
+	if (fresh < 0) {
+		fd = -LG_ERR_NO_PROC;
+		goto out;
+	}
+	if (__atomic_compare_exchange_n(&proc_fd, &fd, fresh, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
+		fd = fresh;
+		goto out;
+	}
+	close(fresh);
+	if (!is_proc_root(fd, 1))
+		fd = -LG_ERR_NO_PROC;
+out:
+	errno = saved;
+	return fd;
+}
+
+/*
+ * The directory sub ("self", "self/fd") of the trusted /proc, reached without crossing a mount
+ * (something mounted over /proc/self/fd would answer for the kernel). Returns an fd or -errno.
+ */
+static int proc_dir(const char *sub)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	struct statfs sfs;
+	int root = lg_proc_root(), errsv;
+	long fd;
+
+	if (root < 0)
+		return root;
+	fd = syscall(SYS_openat2, root, sub, &how, sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
+		return fd >= 0 ? (int)fd : -errno;
+	/* No openat2 (before 5.6): a mount over it must at least be procfs. */
+	fd = openat(root, sub, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstatfs((int)fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+		errsv = errno;
+		close((int)fd);
+		errno = errsv;
+		return -LG_ERR_NO_PROC;
+	}
+	return (int)fd;
+}
+
+/* fd in decimal into buf (room for 12 bytes). */
+static void fd_name(char *buf, int fd)
+{
+	char digits[12];
+	size_t len = 0, i;
+	unsigned n = (unsigned)fd;
+
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	for (i = 0; i < len; i++)
+		buf[i] = digits[len - 1 - i];
+	buf[len] = '\0';
+}
+
+long lg_proc_fd_readlink(int fd, char *buf, size_t size)
+{
+	char name[12];
+	int saved = errno;
+	int dir = proc_dir("self/fd");
+	long n;
+
+	if (dir < 0)
+		return dir;
+	fd_name(name, fd);
+	n = readlinkat(dir, name, buf, size);
+	n = n < 0 ? -errno : n;
+	close(dir);
+	errno = saved;
+	return n;
+}
+
+int lg_proc_fd_open(int fd, int flags)
+{
+	char name[12];
+	int saved = errno;
+	int dir = proc_dir("self/fd");
+	int r;
+
+	if (dir < 0)
+		return dir;
+	fd_name(name, fd);
+	r = openat(dir, name, flags | O_CLOEXEC);
+	r = r < 0 ? -errno : r;
+	close(dir);
+	errno = saved;
+	return r;
+}
+
+int lg_proc_fd_dir(char *name, int fd)
+{
+	int saved = errno;
+	int dir = proc_dir("self/fd");
+
+	fd_name(name, fd);
+	errno = saved;
+	return dir;
+}
+
+int lg_proc_self_open(const char *name, int flags)
+{
+	int saved = errno;
+	int dir = proc_dir("self");
+	int r;
+
+	if (dir < 0)
+		return dir;
+	r = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW);
+	r = r < 0 ? -errno : r;
+	close(dir);
+	errno = saved;
+	return r;
+}
+
+int lg_proc_self_stat(const char *sub, const char *name, struct stat *st)
+{
+	int saved = errno;
+	int dir = proc_dir(sub);
+	int r;
+
+	if (dir < 0)
+		return dir;
+	r = fstatat(dir, name, st, 0) == 0 ? 0 : -errno;
+	close(dir);
+	errno = saved;
+	return r;
+}

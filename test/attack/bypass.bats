@@ -1,0 +1,247 @@
+#!/usr/bin/env bats
+# bypass.bats - a hostile program that uses only libc and the dynamic loader reaches for libc's
+# own link() by the loader's other doors (lg_bypass, see bypass.c), starts children that lose the
+# library with an environment that looks intact, changes the settings before the library reads
+# them, or fakes /proc. Each route must end refused (EACCES and a "linkguard:" line) or confined,
+# with nothing outside the root changed.
+
+bats_require_minimum_version 1.5.0
+load ../helpers
+
+: "${LG_BYPASS:?LG_BYPASS must name the lg_bypass program (run the suite through ctest)}"
+: "${LG_BYPASS_PLUGIN:?}" "${LG_BYPASS_AUDIT:?}" "${LG_BYPASS_ENV:?}"
+
+FAKEPROC="$BATS_TEST_DIRNAME/fakeproc.sh"
+
+setup() {
+	lg_tree
+}
+
+# skip_under_sanitizer WHY: the sanitizer runtime itself can not run this case. A legitimate skip
+# that LG_TESTS_MUST_WORK leaves alone: the same case runs, and must pass, in the plain build.
+skip_under_sanitizer() {
+	[ -z "${LG_ASAN_RUNTIME:-}" ] || lg_bats_skip "the sanitizer runtime $1"
+}
+
+# bypass ROUTE [EXTRA]: lg_bypass, confined, tries to link OUT/secret to ROOT/stolen by ROUTE.
+# It must be refused, with a linkguard line, and leave the outside as it was. Its output and
+# stderr stay in BYPASS_OUTPUT and BYPASS_STDERR.
+bypass() {
+	local route=$1
+	shift
+	snapshot_outside
+	run --separate-stderr shim "$LG_BYPASS" "$route" "$OUT/secret" "$ROOT/stolen" "$@"
+	[ "$status" -ne 77 ] || skip "${output#skip: }"
+	assert_success
+	assert_output --regexp '^refused'
+	[[ $stderr == *"linkguard: denied "* ]] || fail "no denial line: $stderr"
+	BYPASS_OUTPUT=$output BYPASS_STDERR=$stderr
+	assert_file_not_exists "$ROOT/stolen"
+	assert_outside_unchanged
+}
+
+@test "dlsym of a libc handle hands back the library's link()" {
+	bypass dlsym-handle
+}
+
+@test "dlsym(RTLD_DEFAULT) and dlsym(RTLD_NEXT) hand back the library's link()" {
+	bypass dlsym-default
+	bypass dlsym-next
+}
+
+@test "dlvsym of link's glibc version hands back the library's link(), on every handle" {
+	bypass dlvsym-handle
+	bypass dlvsym-default
+	bypass dlvsym-next
+}
+
+@test "libc's own dlsym, looked up by dlsym or dlvsym, is the library's too" {
+	bypass dlsym-dlsym
+	bypass dlvsym-dlsym
+}
+
+@test "dlmopen into a new link-map namespace is refused, with a dlerror() message" {
+	bypass dlmopen
+	[[ $BYPASS_OUTPUT == *"linkguard refused a new link-map namespace"* ]] || fail "$BYPASS_OUTPUT"
+	[[ $BYPASS_STDERR == *'denied dlmopen("libc.so.6")'* ]] || fail "$BYPASS_STDERR"
+}
+
+@test "a plugin opened with RTLD_DEEPBIND calls the library's link()" {
+	skip_under_sanitizer "refuses RTLD_DEEPBIND itself (google/sanitizers#611)"
+	bypass deepbind "$LG_BYPASS_PLUGIN"
+}
+
+@test "_IO_popen and __libc_system put the settings back before the shell starts" {
+	bypass io-popen
+	bypass libc-system
+}
+
+@test "pidfd_spawn (glibc 2.39) puts the settings back before the child starts" {
+	snapshot_outside
+	run --separate-stderr shim "$LG_BYPASS" pidfd-spawn "$OUT/secret" "$ROOT/stolen"
+	if [[ $output == absent:* ]]; then
+		# An older glibc: the exported wrapper must behave as the missing function.
+		assert_success
+		assert_file_not_exists "$ROOT/stolen"
+		assert_outside_unchanged
+		return
+	fi
+	bypass pidfd-spawn
+}
+
+@test "LD_AUDIT is not passed on to a child: its auditor would have a libc of its own" {
+	export LG_AUDIT_SRC="$OUT/secret" LG_AUDIT_DST="$ROOT/stolen"
+	snapshot_outside
+	run --separate-stderr shim "$LG_BYPASS" ld-audit - - "$LG_BYPASS_AUDIT"
+	assert_success
+	assert_file_not_exists "$ROOT/stolen"
+	assert_outside_unchanged
+	[[ $stderr == *"linkguard: note: LD_AUDIT removed"* ]] || fail "$stderr"
+}
+
+@test "the launcher does not pass LD_AUDIT on to its command" {
+	skip_under_sanitizer "does not start with an auditor loaded in the launcher"
+	export LG_AUDIT_SRC="$OUT/secret" LG_AUDIT_DST="$ROOT/stolen"
+	snapshot_outside
+	run --separate-stderr env LD_AUDIT="$LG_BYPASS_AUDIT" "$LINKGUARD_BIN" --root "$ROOT" -- true
+	assert_success
+	assert_file_not_exists "$ROOT/stolen"
+	assert_outside_unchanged
+	[[ $stderr == *"linkguard: note: LD_AUDIT removed"* ]] || fail "$stderr"
+}
+
+@test "a later preload's constructor that sets LINKGUARD_ROOT=/ first changes nothing" {
+	snapshot_outside
+	run --separate-stderr env LG_WIDEN_ROOT=1 LD_PRELOAD="$LG_PRELOAD:$LG_BYPASS_ENV" \
+		LINKGUARD_ROOT="$ROOT" "$LG_BYPASS" plain "$OUT/secret" "$ROOT/stolen"
+	assert_success
+	assert_output "refused EACCES"
+	# Nor in a child: the settings passed on are the ones the process started with.
+	run --separate-stderr env LG_WIDEN_ROOT=1 LD_PRELOAD="$LG_PRELOAD:$LG_BYPASS_ENV" \
+		LINKGUARD_ROOT="$ROOT" sh -c 'ln "$1" "$2"' sh "$OUT/secret" "$ROOT/stolen"
+	assert_failure
+	[[ $stderr == *"linkguard: denied "* ]] || fail "$stderr"
+	assert_file_not_exists "$ROOT/stolen"
+	assert_outside_unchanged
+}
+
+# --- a fake /proc: a user and mount namespace of the program's own ------------------------------
+
+# The user to run as: the current one, or lgtest (uid 1001) switched to from root.
+as_user() {
+	local who=$1
+	shift
+	if [ "$who" = self ]; then
+		"$@"
+	else
+		setpriv --reuid="$who" --regid="$who" --clear-groups "$@"
+	fi
+}
+
+# A tree that user WHO can use: under a directory of its own in /tmp (BATS_TEST_TMPDIR may lie
+# below directories only root can search).
+user_tree() {
+	local who=$1 base
+	if [ "$who" != self ]; then
+		[ "$(id -u)" -eq 0 ] || skip "needs root to switch to $who"
+		id "$who" >/dev/null 2>&1 || skip "needs the user $who"
+	fi
+	base=$(mktemp -d /tmp/lg-bypass.XXXXXX)
+	chmod 755 "$base"
+	ROOT="$base/root" OUT="$base/out"
+	mkdir -p "$ROOT" "$OUT"
+	echo secret >"$OUT/secret"
+	[ "$who" = self ] || chown -R "$who" "$base"
+	USER_BASE=$base
+}
+
+# fake_proc WHO KIND: as WHO, in a fresh user and mount namespace with /proc faked as KIND (see
+# fakeproc.sh), a confined link from outside into the root is refused and changes nothing; the
+# library says why (no trusted /proc), and fails closed for every call.
+fake_proc() {
+	local who=$1 kind=$2 before
+	skip_under_sanitizer "reads /proc/self/maps as it starts"
+	unshare -Urm true 2>/dev/null || skip "no unprivileged user namespaces here"
+	user_tree "$who"
+	before=$(find "$USER_BASE" -printf '%p %i %n %y %l\n' | sort)
+	run --separate-stderr as_user "$who" unshare -Urm "$FAKEPROC" "$kind" \
+		env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" "$LGCALL" \
+		link "$OUT/secret" "$ROOT/stolen"
+	assert_output "err EACCES"
+	[[ $stderr == *"/proc is missing or not procfs"* ]] || fail "$stderr"
+	assert_equal "$(find "$USER_BASE" -printf '%p %i %n %y %l\n' | sort)" "$before"
+	rm -rf "$USER_BASE"
+}
+
+@test "a tmpfs at /proc that spells every root \"/\" fails closed" {
+	fake_proc self tmpfs
+}
+
+@test "a tmpfs at /proc fails closed, as lgtest" {
+	fake_proc lgtest tmpfs
+}
+
+@test "procfs that is not its mount's root (/proc/sys bound at /proc) fails closed" {
+	fake_proc self bind
+}
+
+@test "procfs that is not its mount's root fails closed, as lgtest" {
+	fake_proc lgtest bind
+}
+
+# --- binfmt_misc of a user namespace (Linux 6.7) --------------------------------------------------
+
+# binfmt WHO: as WHO, lg_bypass creates a user namespace, registers a binfmt_misc handler there
+# whose interpreter is a static program that links OUT/secret to ROOT/stolen, and runs a file
+# that handler takes. The exec is refused; nothing outside (OUT) changes.
+binfmt() {
+	local who=$1 before
+	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the interpreter with"
+	user_tree "$who"
+	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
+	run --separate-stderr as_user "$who" env LG_AUDIT_SRC="$OUT/secret" \
+		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		"$LG_BYPASS" binfmt "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
+	[ "$status" -ne 77 ] || skip "${output#skip: }"
+	assert_success
+	assert_output "refused EACCES"
+	[[ $stderr == *"denied execl("*"binfmt_misc handler"* ]] || fail "$stderr"
+	assert_file_not_exists "$ROOT/stolen"
+	assert_equal "$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)" "$before"
+	rm -rf "$USER_BASE"
+}
+
+@test "a binfmt_misc handler of the program's own user namespace does not run: exec refused" {
+	binfmt self
+}
+
+@test "a binfmt_misc handler of the program's own user namespace, as lgtest" {
+	binfmt lgtest
+}
+
+# --- what the wrappers must keep: the loader judges by the caller ------------------------------
+
+@test "dlsym(RTLD_NEXT) still finds what follows the program, not what follows the library" {
+	run env LD_PRELOAD="${LG_ASAN_RUNTIME:+$LG_ASAN_RUNTIME:}$LG_BYPASS_ENV:$LINKGUARD_LIB" \
+		LINKGUARD_ROOT="$ROOT" "$LG_BYPASS" next-caller
+	assert_success
+	assert_output "ok"
+}
+
+@test "a preload ahead of the library that wraps rename() by RTLD_NEXT reaches the library's" {
+	snapshot_outside
+	run --separate-stderr env \
+		LD_PRELOAD="${LG_ASAN_RUNTIME:+$LG_ASAN_RUNTIME:}$LG_BYPASS_ENV:$LINKGUARD_LIB" \
+		LINKGUARD_ROOT="$ROOT" "$LG_BYPASS" rename "$OUT/secret" "$ROOT/stolen"
+	assert_success
+	assert_output "refused EACCES"
+	[[ $stderr == *'linkguard: denied rename('* ]] || fail "$stderr"
+	assert_outside_unchanged
+}
+
+@test "dlopen by a bare name still searches the program's RUNPATH" {
+	skip_under_sanitizer "wraps dlopen without a tail call: the caller is the runtime"
+	run shim "$LG_BYPASS" runpath "$(basename "$LG_BYPASS_PLUGIN")"
+	assert_success
+	assert_output "ok"
+}

@@ -1,0 +1,341 @@
+/* bypass.c - lg_bypass: a confined program that reaches for libc's link() through the loader.
+ *
+ * usage: lg_bypass ROUTE SRC DST [EXTRA]
+ * Each ROUTE tries to hard-link SRC (outside the root) to DST (inside) by one door of the
+ * dynamic loader or of libc that is not link()'s own name. Prints "refused ERRNO-NAME" (the
+ * link failed) or "escaped" (it succeeded) and exits 0 or 1; "skip: WHY" and exit 77 when this
+ * platform has no such door. The suite checks that nothing outside the root changed.
+ *
+ *   dlsym-handle  dlsym(dlopen("libc.so.6"), "link")        dlvsym-handle  the same, dlvsym
+ *   dlsym-default dlsym(RTLD_DEFAULT, "link")                dlvsym-default
+ *   dlsym-next    dlsym(RTLD_NEXT, "link")                   dlvsym-next
+ *   dlsym-dlsym   libc's own dlsym, itself found by dlsym    dlvsym-dlsym   ... by dlvsym
+ *   dlmopen       link() of libc loaded in a new link-map namespace
+ *   deepbind      a plugin (EXTRA) opened RTLD_DEEPBIND calls link()
+ *   io-popen      _IO_popen("ln SRC DST") with LD_PRELOAD and LINKGUARD_ROOT unset first
+ *   libc-system   __libc_system("ln SRC DST"), the same
+ *   ld-audit      run `true` with LD_AUDIT=EXTRA (an auditor that links SRC to DST)
+ *   pidfd-spawn   glibc 2.39's pidfd_spawn("/bin/ln", SRC, DST) with the settings unset first
+ *   binfmt        in a user and mount namespace of its own, register a binfmt_misc handler
+ *                 whose interpreter is EXTRA (a static program that links LG_AUDIT_SRC to
+ *                 LG_AUDIT_DST), then exec DST.prog, a file with that handler's magic
+ *   plain         link(SRC, DST): the library's ordinary answer, for comparison
+ *   rename        rename(SRC, DST), the same (through whatever preload wraps it)
+ *   next-caller   (not an attack) dlsym(RTLD_NEXT, "lg_probe") from the program finds the
+ *                 definition of a preload ahead of the library: prints "ok" or "wrong"
+ *   runpath NAME  (not an attack) dlopen(NAME) finds the plugin by the program's RUNPATH
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The version link() had in glibc's first release for this architecture. */
+#if defined(__x86_64__)
+#define LINK_VERSION "GLIBC_2.2.5"
+#elif defined(__aarch64__)
+#define LINK_VERSION "GLIBC_2.17"
+#endif
+#define DL_VERSION "GLIBC_2.34" /* dlsym's, since it moved into libc */
+
+typedef int (*link_fn)(const char *, const char *);
+typedef void *(*dlsym_fn)(void *, const char *);
+typedef void *(*dlvsym_fn)(void *, const char *, const char *);
+
+extern FILE *_IO_popen(const char *command, const char *mode);
+extern int __libc_system(const char *command);
+
+static int verdict(int r)
+{
+	if (r == 0) {
+		puts("escaped");
+		return 1;
+	}
+	printf("refused %s\n", strerrorname_np(errno));
+	return 0;
+}
+
+#ifndef LINK_VERSION
+static int skip(const char *why)
+{
+	printf("skip: %s\n", why);
+	return 77;
+}
+#endif
+
+static void *libc_handle(void)
+{
+	void *h = dlopen("libc.so.6", RTLD_NOW);
+
+	if (h == NULL) {
+		fprintf(stderr, "dlopen libc.so.6: %s\n", dlerror());
+		exit(3);
+	}
+	return h;
+}
+
+/* link() as found by lookup in handle; NULL lookups are a refusal too. */
+static int by_symbol(link_fn f, const char *src, const char *dst)
+{
+	if (f == NULL) {
+		printf("refused (no symbol: %s)\n", dlerror());
+		return 0;
+	}
+	return verdict(f(src, dst));
+}
+
+static int by_version(void *handle, const char *src, const char *dst)
+{
+#ifdef LINK_VERSION
+	return by_symbol((link_fn)dlvsym(handle, "link", LINK_VERSION), src, dst);
+#else
+	(void)handle, (void)src, (void)dst;
+	return skip("no known version of link() on this architecture");
+#endif
+}
+
+static int by_namespace(const char *src, const char *dst)
+{
+	void *h = dlmopen(LM_ID_NEWLM, "libc.so.6", RTLD_NOW);
+
+	if (h == NULL) {
+		printf("refused (dlmopen: %s)\n", dlerror());
+		return 0;
+	}
+	return by_symbol((link_fn)dlsym(h, "link"), src, dst);
+}
+
+static int by_deepbind(const char *plugin, const char *src, const char *dst)
+{
+	void *h = dlopen(plugin, RTLD_NOW | RTLD_DEEPBIND);
+	link_fn f;
+
+	if (h == NULL) {
+		fprintf(stderr, "dlopen %s: %s\n", plugin, dlerror());
+		return 3;
+	}
+	f = (link_fn)dlsym(h, "lg_plugin_link");
+	if (f == NULL)
+		return 3;
+	return verdict(f(src, dst));
+}
+
+/* A shell command run by the alias after the settings are gone from the environment. */
+static int by_shell(int use_popen, const char *src, const char *dst)
+{
+	char command[8192];
+	FILE *p;
+	int status;
+
+	snprintf(command, sizeof(command), "ln '%s' '%s'", src, dst);
+	unsetenv("LD_PRELOAD");
+	unsetenv("LINKGUARD_ROOT");
+	if (use_popen) {
+		p = _IO_popen(command, "r");
+		if (p == NULL)
+			return 3;
+		status = pclose(p);
+	} else {
+		status = __libc_system(command);
+	}
+	return verdict(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : (errno = EPERM, -1));
+}
+
+static int by_audit(const char *auditor)
+{
+	char value[4096];
+	int status;
+	pid_t pid;
+
+	snprintf(value, sizeof(value), "LD_AUDIT=%s", auditor);
+	putenv(value);
+	pid = fork();
+	if (pid == 0) {
+		execlp("true", "true", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 3;
+	/* The auditor leaves its verdict in the file system: the suite looks at DST. */
+	puts(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ran" : "refused");
+	return 0;
+}
+
+typedef int (*pidfd_spawn_fn)(int *, const char *, const void *, const void *, char *const[],
+			      char *const[]);
+
+static int by_pidfd_spawn(const char *src, const char *dst)
+{
+	pidfd_spawn_fn f = (pidfd_spawn_fn)dlsym(libc_handle(), "pidfd_spawn");
+	char *argv[] = {"ln", (char *)src, (char *)dst, NULL};
+	extern char **environ;
+	int pidfd, r, status;
+
+	if (f == NULL) {
+		/* Before glibc 2.39 only the library's wrapper has the name: it must answer ENOSYS
+		 * and start nothing, as a libc without the function would. */
+		f = (pidfd_spawn_fn)dlsym(RTLD_DEFAULT, "pidfd_spawn");
+		r = f ? f(&pidfd, "/bin/ln", NULL, NULL, argv, environ) : -1;
+		if (r != ENOSYS)
+			return 3;
+		puts("absent: this libc has no pidfd_spawn; the library's answers ENOSYS");
+		return 0;
+	}
+	unsetenv("LD_PRELOAD");
+	unsetenv("LINKGUARD_ROOT");
+	r = f(&pidfd, "/bin/ln", NULL, NULL, argv, environ);
+	if (r != 0) {
+		errno = r;
+		return verdict(-1);
+	}
+	if (wait(&status) < 0)
+		return 3;
+	return verdict(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : (errno = EPERM, -1));
+}
+
+/* Write text to file; 0 or -1. */
+static int put(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Become root of a user and mount namespace of our own, as `unshare -Urm` does. */
+static int own_namespace(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (put("/proc/self/uid_map", map) != 0 || put("/proc/self/setgroups", "deny") != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return put("/proc/self/gid_map", map);
+}
+
+static int by_binfmt(const char *dst, const char *interpreter)
+{
+	char mnt[4096], file[4096], entry[4096 + 64];
+	int fd;
+
+	snprintf(mnt, sizeof(mnt), "%s.binfmt", dst);
+
+	if (own_namespace() != 0) {
+		printf("skip: no user namespace (%s)\n", strerror(errno));
+		return 77;
+	}
+	if (mkdir(mnt, 0755) != 0 || mount("binfmt_misc", mnt, "binfmt_misc", 0, NULL) != 0) {
+		printf("skip: no binfmt_misc of a user namespace (Linux 6.7) (%s)\n",
+		       strerror(errno));
+		return 77;
+	}
+	snprintf(entry, sizeof(entry), ":lgbypass:M::LGBYPASS::%s:", interpreter);
+	if (put(strcat(strcpy(file, mnt), "/register"), entry) != 0) {
+		printf("skip: binfmt_misc registration failed (%s)\n", strerror(errno));
+		return 77;
+	}
+	snprintf(file, sizeof(file), "%s.prog", dst);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0 || write(fd, "LGBYPASS\n", 9) != 9)
+		return 3;
+	close(fd);
+	execl(file, file, (char *)NULL);
+	return verdict(-1);
+}
+
+static int next_caller(void)
+{
+	typedef const char *(*probe_fn)(void);
+	probe_fn f = (probe_fn)dlsym(RTLD_NEXT, "lg_probe");
+	const char *who = f ? f() : "nothing";
+
+	puts(strcmp(who, "preload") == 0 ? "ok" : "wrong");
+	return strcmp(who, "preload") == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *route = argc > 1 ? argv[1] : "", *src = argc > 3 ? argv[2] : "";
+	const char *dst = argc > 3 ? argv[3] : "", *extra = argc > 4 ? argv[4] : "";
+
+	if (strcmp(route, "next-caller") == 0)
+		return next_caller();
+	if (strcmp(route, "runpath") == 0 && argc > 2) {
+		void *h = dlopen(argv[2], RTLD_NOW);
+
+		puts(h ? "ok" : dlerror());
+		return h ? 0 : 1;
+	}
+	if (argc < 4) {
+		fprintf(stderr, "usage: lg_bypass ROUTE SRC DST [EXTRA]\n");
+		return 2;
+	}
+	if (strcmp(route, "plain") == 0)
+		return verdict(link(src, dst));
+	if (strcmp(route, "rename") == 0)
+		return verdict(rename(src, dst));
+	if (strcmp(route, "dlsym-handle") == 0)
+		return by_symbol((link_fn)dlsym(libc_handle(), "link"), src, dst);
+	if (strcmp(route, "dlsym-default") == 0)
+		return by_symbol((link_fn)dlsym(RTLD_DEFAULT, "link"), src, dst);
+	if (strcmp(route, "dlsym-next") == 0)
+		return by_symbol((link_fn)dlsym(RTLD_NEXT, "link"), src, dst);
+	if (strcmp(route, "dlsym-dlsym") == 0) {
+		dlsym_fn f = (dlsym_fn)dlsym(libc_handle(), "dlsym");
+
+		return by_symbol(f ? (link_fn)f(libc_handle(), "link") : NULL, src, dst);
+	}
+	if (strcmp(route, "dlvsym-handle") == 0)
+		return by_version(libc_handle(), src, dst);
+	if (strcmp(route, "dlvsym-default") == 0)
+		return by_version(RTLD_DEFAULT, src, dst);
+	if (strcmp(route, "dlvsym-next") == 0)
+		return by_version(RTLD_NEXT, src, dst);
+	if (strcmp(route, "dlvsym-dlsym") == 0) {
+		dlsym_fn f = (dlsym_fn)dlvsym(libc_handle(), "dlsym", DL_VERSION);
+
+		return by_symbol(f ? (link_fn)f(libc_handle(), "link") : NULL, src, dst);
+	}
+	if (strcmp(route, "dlmopen") == 0)
+		return by_namespace(src, dst);
+	if (strcmp(route, "deepbind") == 0)
+		return by_deepbind(extra, src, dst);
+	if (strcmp(route, "io-popen") == 0 || strcmp(route, "libc-system") == 0)
+		return by_shell(route[0] == 'i', src, dst);
+	if (strcmp(route, "pidfd-spawn") == 0)
+		return by_pidfd_spawn(src, dst);
+	if (strcmp(route, "binfmt") == 0) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int r = by_binfmt(dst, extra);
+
+			fflush(stdout);
+			_exit(r);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			return 3;
+		/* The interpreter's exit status, or ours: only the file system tells. */
+		return WEXITSTATUS(status) == 77 ? 77 : 0;
+	}
+	if (strcmp(route, "ld-audit") == 0)
+		return by_audit(extra);
+	fprintf(stderr, "lg_bypass: unknown route %s\n", route);
+	return 2;
+}
