@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lg_child.h"
 #include "lg_contract.h"
 #include "lg_kernel.h"
 #include "lg_policy.h"
@@ -47,12 +48,14 @@ static const char usage[] =
     "  --allow-static     let static (and foreign-architecture) binaries run unconfined\n"
     "  --allow-setuid     let set-user-ID programs run (the loader drops the preload)\n"
     "  --no-new-privs     run set-user-ID programs without privilege, and so confined\n"
-    "  --kernel[=MODE]    add a Landlock layer for what LD_PRELOAD can not reach (static\n"
-    "                     binaries, raw system calls, io_uring); MODE: refer (default): links\n"
+    "  --kernel[=MODE]    the kernel layer (Landlock, seccomp), for what LD_PRELOAD can not\n"
+    "                     reach (static binaries, raw system calls, io_uring, root); on by\n"
+    "                     default as refer where the kernel has Landlock. MODE: refer: links\n"
     "                     and renames between directories must stay beneath the roots;\n"
     "                     strict: creating, removing and replacing entries too, beneath the\n"
     "                     roots and --allow-write dirs only; best-effort: refer, or a warning\n"
-    "                     where the kernel has no Landlock\n"
+    "                     where the kernel has no Landlock. Plain --kernel fails without it\n"
+    "  --no-kernel        the library alone (static and set-user-ID programs are refused)\n"
     "  --allow-write DIR  with --kernel=strict: DIR is writable too (repeatable; e.g. /tmp)\n"
     "  --help, --version\n"
     "\n"
@@ -194,6 +197,8 @@ static int parse_option(struct options *o, int argc, char **argv, int *i)
 		o->no_new_privs = 1;
 	else if (strcmp(a, "--kernel") == 0)
 		o->kernel = LG_KERNEL_REFER;
+	else if (strcmp(a, "--no-kernel") == 0)
+		o->kernel = LG_KERNEL_NONE;
 	else if (strncmp(a, "--kernel=", 9) == 0 && lg_kernel_mode_parse(a + 9, &o->kernel) == 0)
 		;
 	else if (strcmp(a, "--root") == 0 && value && o->root_count < LG_MAX_ROOTS)
@@ -305,37 +310,24 @@ static void exec_command(char **argv)
 static int run_audited(char **argv, long refused_here)
 {
 	char counter[] = "/tmp/linkguard-audit-XXXXXX";
-	int fd = mkstemp(counter), status;
+	int fd = mkostemp(counter, O_CLOEXEC), status;
 	struct stat st;
-	pid_t pid;
 
 	if (fd < 0)
 		die(EXIT_OWN_ERROR, "cannot create the audit counter: %s", strerror(errno));
 	setenv(LG_ENV_AUDIT_COUNTER, counter, 1);
-	pid = fork();
-	if (pid < 0)
-		die(EXIT_OWN_ERROR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(fd);
-		exec_command(argv);
-	}
-	signal(SIGINT, SIG_IGN); /* the child gets them from the terminal and decides */
-	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	status = lg_child_run(argv, lg_kernel_in_force(), exec_command);
 	fstat(fd, &st);
 	unlink(counter);
 	st.st_size += refused_here;
 	fprintf(stderr, "linkguard: audit: %lld call%s would have been denied\n",
 		(long long)st.st_size, st.st_size == 1 ? "" : "s");
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return lg_child_exit_status(status);
 }
 
 int main(int argc, char **argv)
 {
-	static struct options o;
+	static struct options o = {.kernel = LG_KERNEL_AUTO};
 	char lib[PATH_MAX], log_buf[PATH_MAX];
 	int i = 1, refused;
 
@@ -345,6 +337,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "linkguard: no command given\n\n%s", usage);
 		return EXIT_OWN_ERROR;
 	}
+	/* Audit (--audit, or LINKGUARD_MODE=audit for the library) lets escapes through to report
+	 * them; the default kernel layer would refuse them. */
+	if (o.kernel == LG_KERNEL_AUTO &&
+	    (o.audit || (getenv(LG_ENV_MODE) && strcmp(getenv(LG_ENV_MODE), "audit") == 0)))
+		o.kernel = LG_KERNEL_NONE;
 	if (o.writable_count > 0 && o.kernel != LG_KERNEL_STRICT)
 		die(EXIT_OWN_ERROR, "--allow-write only means something with --kernel=strict");
 	if (o.root_count == 0)
@@ -369,6 +366,10 @@ int main(int argc, char **argv)
 	drop_audit_modules();
 	if (o.audit)
 		return run_audited(argv + i, refused);
+	/* Under the kernel layer the command gets a session of its own (no terminal to type into);
+	 * the launcher stays its parent, for the signals the terminal now sends to it alone. */
+	if (lg_kernel_in_force())
+		return lg_child_exit_status(lg_child_run(argv + i, 1, exec_command));
 	exec_command(argv + i);
 	return EXIT_CANNOT_RUN;
 }

@@ -143,6 +143,14 @@ prepare() {
 		need_kernel --kernel
 		LAUNCHER_ARGS=(--kernel --root "$ROOT")
 		;;
+	default)
+		need_kernel
+		LAUNCHER_ARGS=(--root "$ROOT")
+		;;
+	no-kernel)
+		launcher_knows --no-kernel || skip "the launcher has no --no-kernel yet"
+		LAUNCHER_ARGS=(--no-kernel --root "$ROOT")
+		;;
 	strict)
 		need_kernel --kernel=strict --allow-write "$AW"
 		LAUNCHER_ARGS=(--kernel=strict --allow-write "$AW" --root "$ROOT")
@@ -391,11 +399,11 @@ inherited_ring_closed() {
 	assert_line ok
 	assert_escaped link-in
 }
-@test "launcher | static command | link an outside file in: refused (126)" {
+@test "launcher --no-kernel | static command | link an outside file in: refused (126)" {
 	prepare shim static
 	scenario link-in
 	snapshot_outside
-	run lg --root "$ROOT" -- "${ROUTE_CMD[@]}" "${CALL[@]}"
+	run lg --no-kernel --root "$ROOT" -- "${ROUTE_CMD[@]}" "${CALL[@]}"
 	assert_equal "$status" 126
 	refute_line ok
 	assert_outside_unchanged
@@ -505,6 +513,46 @@ inherited_ring_closed() {
 	assert_line "err ENOSYS"
 	assert_file_not_exists "$ROOT/dir/l"
 	assert_outside_unchanged
+}
+
+# --- linkguard with no kernel option: the kernel layer (refer) by default --------------------------
+
+@test "default | libc | link an outside file in: EACCES (the shim answers first)" {
+	escape_denied default libc link-in EACCES
+}
+@test "default | raw asm | link an outside file in: EXDEV (the kernel layer is on by default)" {
+	escape_denied default asm link-in EXDEV
+}
+@test "default | raw asm | rename a root file out: EXDEV" {
+	escape_denied default asm rename-out EXDEV
+}
+@test "default | raw asm | rename through a symlink out: EXDEV" {
+	escape_denied default asm rename-symlink EXDEV
+}
+@test "default | static | link an outside file in: runs with a note, EXDEV" {
+	prepare default static
+	scenario link-in
+	snapshot_outside
+	run confined "${ROUTE_CMD[@]}" "${CALL[@]}"
+	assert_failure 1
+	assert_line "err EXDEV"
+	assert_line "linkguard: note: \"$LG_RAW_STATIC\" is a statically linked binary: not preloaded; kernel layer in force"
+	assert_outside_unchanged
+}
+@test "default | io_uring | link an outside file in: io_uring_setup ENOSYS (seccomp)" {
+	escape_denied default uring link-in ENOSYS
+}
+@test "default | legit | static link and rename across directories of the root" {
+	legit_raw default static
+}
+@test "default | legit | make links and renames across directories of the root" {
+	legit_make default
+}
+@test "--no-kernel | raw asm | link an outside file in: not confined (documented limit)" {
+	escape_succeeds no-kernel asm link-in
+}
+@test "--no-kernel | io_uring | link an outside file in: not confined (documented limit)" {
+	escape_succeeds no-kernel uring link-in
 }
 
 # --- linkguard --kernel=strict: also MAKE_*, REMOVE_*, TRUNCATE beneath the roots -----------------
