@@ -633,7 +633,7 @@ startup_settings() {
 @test "nested launcher: an inner --allow-static does not let a static program run" {
 	need_static
 	snapshot_outside
-	run lg --root "$ROOT" -- "$LINKGUARD_BIN" --root / --allow-static -- "$STATIC" "$ROOT/file" "$OUT/stolen"
+	run lg --no-kernel --root "$ROOT" -- "$LINKGUARD_BIN" --no-kernel --root / --allow-static -- "$STATIC" "$ROOT/file" "$OUT/stolen"
 	assert_failure 126
 	assert_output --partial "linkguard: denied execvp(\"$STATIC\"): \"$STATIC\" is a statically linked binary"
 	assert_file_exists "$ROOT/file"
@@ -706,8 +706,8 @@ startup_settings() {
 }
 @test "other variables (launcher): env -i A=1 B=2 env prints A=1, B=2, then LD_PRELOAD and LINKGUARD_ROOT" {
 	local preload
-	preload=$(lg --root "$ROOT" -- printenv LD_PRELOAD)
-	run_split lg --root "$ROOT" -- env -i A=1 B=2 /usr/bin/env
+	preload=$(lg --no-kernel --root "$ROOT" -- printenv LD_PRELOAD)
+	run_split lg --no-kernel --root "$ROOT" -- env -i A=1 B=2 /usr/bin/env
 	assert_success
 	assert_line --index 0 "A=1"
 	assert_line --index 1 "B=2"
@@ -887,35 +887,55 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_failure 126
 	assert_line "linkguard: denied execve(\"$FOREIGN\"): \"$FOREIGN\" is a binary of another architecture, which LD_PRELOAD can not confine; allow it with LINKGUARD_STATIC=allow (linkguard --allow-static) or confine it with linkguard --kernel"
 }
-@test "foreign architecture (launcher): refused with 126" {
-	run lg --root "$ROOT" -- "$FOREIGN"
+@test "foreign architecture (launcher --no-kernel): refused with 126" {
+	run lg --no-kernel --root "$ROOT" -- "$FOREIGN"
 	assert_failure 126
 	assert_output --partial "refusing to run \"$FOREIGN\": it is a binary of another architecture"
 }
-@test "static (launcher): refused with 126 and a message naming --allow-static" {
+@test "static (launcher --no-kernel): refused with 126 and a message naming --allow-static" {
 	need_static
 	snapshot_outside
-	run lg --root "$ROOT" -- "$STATIC" "$ROOT/file" "$OUT/stolen"
+	run lg --no-kernel --root "$ROOT" -- "$STATIC" "$ROOT/file" "$OUT/stolen"
 	assert_failure 126
 	assert_output "linkguard: refusing to run \"$STATIC\": it is a statically linked binary, which LD_PRELOAD can not confine; allow it with --allow-static or confine it with --kernel"
 	assert_outside_unchanged
 }
-@test "static (launcher): a child's static program is refused too (126 from sh)" {
+@test "static (launcher --no-kernel): a child's static program is refused too (126 from sh)" {
 	need_static
-	run lg --root "$ROOT" -- sh -c '"$@"' sh "$STATIC"
+	run lg --no-kernel --root "$ROOT" -- sh -c '"$@"' sh "$STATIC"
 	assert_failure 126
 	assert_output --partial "linkguard: denied execve(\"$STATIC\")"
 }
-@test "static (launcher): --allow-static runs it, and a child's static program too" {
+@test "static (launcher --no-kernel): --allow-static runs it, and a child's static program too" {
 	need_static
-	run lg --root "$ROOT" --allow-static -- "$STATIC" "$ROOT/file" "$ROOT/moved"
+	run lg --no-kernel --root "$ROOT" --allow-static -- "$STATIC" "$ROOT/file" "$ROOT/moved"
 	assert_success
 	assert_output ""
 	assert_file_exists "$ROOT/moved"
-	run lg --root "$ROOT" --allow-static -- sh -c '"$@"' sh "$STATIC" "$ROOT/moved" "$ROOT/file"
+	run lg --no-kernel --root "$ROOT" --allow-static -- sh -c '"$@"' sh "$STATIC" "$ROOT/moved" "$ROOT/file"
 	assert_success
 	assert_output ""
 	assert_file_exists "$ROOT/file"
+}
+@test "static (launcher, default): runs with a note line; the default kernel layer stops its escape" {
+	need_static
+	need_kernel_layer --kernel # the default's layer is --kernel's; this one skips without Landlock
+	snapshot_outside
+	run lg --root "$ROOT" -- "$STATIC" "$ROOT/file" "$ROOT/moved"
+	assert_success
+	assert_output "linkguard: note: \"$STATIC\" is a statically linked binary: not preloaded; kernel layer in force"
+	assert_file_exists "$ROOT/moved"
+	run lg --root "$ROOT" -- "$STATIC" "$ROOT/moved" "$OUT/stolen"
+	assert_failure
+	assert_file_exists "$ROOT/moved"
+	assert_outside_unchanged
+}
+@test "setuid (launcher, default): runs without privilege (no_new_privs of the default kernel layer)" {
+	need_setid
+	need_kernel_layer --kernel
+	run lg --root "$ROOT" -- "$BATS_FILE_TMPDIR/suid-id" -u
+	assert_success
+	assert_output "$(id -u)"
 }
 @test "static (launcher --kernel): runs with a note line; Landlock stops its escape" {
 	need_static
@@ -963,13 +983,13 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_failure 126
 	assert_output --partial "linkguard: denied execve(\"$BATS_FILE_TMPDIR/suid-id\")"
 }
-@test "setuid (launcher): refused with 126 naming --allow-setuid; --allow-setuid runs it privileged" {
+@test "setuid (launcher --no-kernel): refused with 126 naming --allow-setuid; --allow-setuid runs it privileged" {
 	need_setid
-	run lg --root "$ROOT" -- "$BATS_FILE_TMPDIR/suid-id" -u
+	run lg --no-kernel --root "$ROOT" -- "$BATS_FILE_TMPDIR/suid-id" -u
 	assert_failure 126
 	assert_output --partial "refusing to run \"$BATS_FILE_TMPDIR/suid-id\""
 	assert_output --partial "--allow-setuid"
-	run lg --root "$ROOT" --allow-setuid -- "$BATS_FILE_TMPDIR/suid-id" -u
+	run lg --no-kernel --root "$ROOT" --allow-setuid -- "$BATS_FILE_TMPDIR/suid-id" -u
 	assert_success
 	assert_output "$NOBODY_UID"
 }
