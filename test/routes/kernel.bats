@@ -380,6 +380,30 @@ block_device() {
 	done
 }
 
+@test "root | --kernel=strict: the same closures (poweroff_cmd, sysfs, /dev block device, mknod, modules)" {
+	need_root
+	need_layer
+	local cmd=(lg --kernel=strict --root "$ROOT" --)
+	if [ -w /proc/sys/kernel/poweroff_cmd ]; then
+		run "${cmd[@]}" "$LG_PROBE" write /proc/sys/kernel/poweroff_cmd "$(cat /proc/sys/kernel/poweroff_cmd)"
+		assert_line "err EACCES"
+	fi
+	if [ -w /sys/kernel/rcu_expedited ]; then
+		run "${cmd[@]}" "$LG_PROBE" write /sys/kernel/rcu_expedited "$(cat /sys/kernel/rcu_expedited)"
+		assert_line "err EACCES"
+	fi
+	BLOCK=$(find /dev -maxdepth 1 -type b | sort | head -1)
+	if [ -n "$BLOCK" ]; then
+		run "${cmd[@]}" "$LG_PROBE" open "$BLOCK" wo
+		assert_line "err EACCES"
+	fi
+	run "${cmd[@]}" "$LG_PROBE" mknod-block "$ROOT/blk"
+	assert_line "err EPERM"
+	echo "not a module" >"$ROOT/fake.ko"
+	run "${cmd[@]}" "$LG_PROBE" finit-module "$ROOT/fake.ko"
+	assert_line "err EPERM"
+}
+
 # --- root keeps what a root build needs -----------------------------------------------------------
 
 @test "root keeps | make install DESTDIR inside the root, chown and chmod inside the root" {
