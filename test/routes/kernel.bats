@@ -163,6 +163,48 @@ signalled() {
 	assert_equal "$status" 143
 }
 
+@test "signals | default: ^Z (SIGTSTP to the launcher) stops the command with it; SIGCONT continues both" {
+	need_layer
+	"$LINKGUARD_BIN" --root "$ROOT" -- sh -c 'echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/.outside.log" 2>&1 &
+	BACKGROUND=$!
+	for _ in $(seq 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/.outside.log" && break
+		sleep 0.05
+	done
+	local child
+	child=$(pgrep -P "$BACKGROUND" -x sh)
+	[ -n "$child" ] || fail "no command under the launcher"
+	kill -TSTP "$BACKGROUND"
+	wait_states "T T" "$BACKGROUND" "$child"
+	kill -CONT "$BACKGROUND"
+	wait_states "running" "$BACKGROUND" "$child"
+	kill -TERM "$BACKGROUND"
+	local status=0
+	wait "$BACKGROUND" || status=$?
+	assert_equal "$status" 143
+}
+
+state_of() { # PID: its state letter (R, S, T, ...)
+	sed 's/.*) //' "/proc/$1/stat" | cut -c1
+}
+
+# wait_states "T T"|running PID1 PID2: within 5 s both are stopped (T), or neither is.
+wait_states() {
+	local want=$1 now
+	shift
+	for _ in $(seq 100); do
+		now="$(state_of "$1") $(state_of "$2")"
+		if [ "$want" = running ]; then
+			[[ $now == *T* ]] || return 0
+		else
+			[ "$now" != "$want" ] || return 0
+		fi
+		sleep 0.05
+	done
+	fail "expected $want, the states are: $now"
+}
+
 # --- Landlock's scoping (ABI 6): signals and abstract unix sockets ------------------------------
 
 @test "scope | default: a signal to a process outside the sandbox is refused (EPERM)" {
@@ -402,6 +444,27 @@ block_device() {
 	echo "not a module" >"$ROOT/fake.ko"
 	run "${cmd[@]}" "$LG_PROBE" finit-module "$ROOT/fake.ko"
 	assert_line "err EPERM"
+}
+
+# --- what the layer leaves to other tools: writing files outside the roots ------------------------
+# $OUT stands for a directory a root process outside reads later (/etc/cron.d, /etc/modprobe.d).
+
+@test "outside files | default: creating and rewriting a file outside the roots work (documented limit)" {
+	need_layer
+	run lg --root "$ROOT" -- sh -c 'echo job >"$1/new" && echo changed >"$1/secret"' sh "$OUT"
+	assert_success
+	assert_equal "$(cat "$OUT/new") $(cat "$OUT/secret")" "job changed"
+}
+@test "outside files | --kernel=strict: creating one is refused; rewriting an existing one in place works (documented limit)" {
+	need_layer
+	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" write "$OUT/secret" changed
+	assert_line ok
+	assert_equal "$(cat "$OUT/secret")" changed # 7 bytes over "secret\n": written in place
+	snapshot_outside
+	run lg --kernel=strict --root "$ROOT" -- sh -c 'echo job >"$1/new"' sh "$OUT"
+	assert_failure
+	assert_file_not_exists "$OUT/new"
+	assert_outside_unchanged
 }
 
 # --- root keeps what a root build needs -----------------------------------------------------------
