@@ -62,8 +62,11 @@ need_lgtest() {
 	chown lgtest: "$LGTEST_DIR"
 }
 
+# as_lgtest CMD...: CMD as lgtest, in a clean environment (a sanitizer build keeps its runtime
+# first, as `lg` does).
 as_lgtest() {
-	setpriv --reuid=lgtest --regid=lgtest --clear-groups --reset-env -- env PATH=/usr/bin:/bin "$@"
+	setpriv --reuid=lgtest --regid=lgtest --clear-groups --reset-env -- env PATH=/usr/bin:/bin \
+		${LG_ASAN_RUNTIME:+LD_PRELOAD="$LG_ASAN_RUNTIME" ASAN_OPTIONS="$ASAN_OPTIONS"} "$@"
 }
 
 # on_pty CMD...: CMD on a terminal of its own; prints what it wrote, "pending: ..." (what waits in
