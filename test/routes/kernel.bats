@@ -27,7 +27,12 @@ teardown() {
 		[ "$(cat /proc/sys/kernel/core_pattern)" != "$SAVED_CORE_PATTERN" ]; then
 		printf '%s\n' "$SAVED_CORE_PATTERN" >/proc/sys/kernel/core_pattern
 	fi
-	[ -z "${BACKGROUND:-}" ] || kill "$BACKGROUND" 2>/dev/null || true
+	# Continued first: a stopped process does not die of SIGTERM, and would hold bats' output.
+	local pid
+	for pid in ${BACKGROUND_CHILD:-} ${BACKGROUND:-}; do
+		kill -CONT "$pid" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
+	done
 	[ -z "${LGTEST_DIR:-}" ] || rm -rf "$LGTEST_DIR"
 }
 
@@ -48,6 +53,10 @@ need_abi() { # N: the kernel's Landlock ABI is N or later
 	local abi
 	abi=$(landlock_abi)
 	[[ $abi =~ ^[0-9]+$ ]] && [ "$abi" -ge "$1" ] || skip "Landlock ABI $1 needed, this kernel has: $abi"
+}
+
+need_mount_namespace() {
+	unshare -m true 2>/dev/null || skip "no mount namespace here (unshare -m fails)"
 }
 
 need_root() {
@@ -112,7 +121,9 @@ tiocsti_refused() {
 	need_layer
 	run on_pty "$LINKGUARD_BIN" --root "$ROOT" -- "$LG_PROBE" open /dev/tty rw
 	assert_line "err ENXIO"
-	run on_pty "$LINKGUARD_BIN" --root "$ROOT" -- sh -c 'ps -o sid= -p $$ -p $PPID'
+	# The session id is field 6 of /proc/PID/stat, counted after the ")" that ends the name.
+	run on_pty "$LINKGUARD_BIN" --root "$ROOT" -- sh -c \
+		'for p in $$ $PPID; do sed "s/.*) //" /proc/$p/stat | cut -d" " -f4; done'
 	assert_equal "${#lines[@]}" 4 # two sessions, "pending", "status"
 	[ "${lines[0]}" != "${lines[1]}" ] || fail "the command shares the launcher's session: ${lines[*]}"
 }
@@ -176,8 +187,10 @@ signalled() {
 		sleep 0.05
 	done
 	local child
-	child=$(pgrep -P "$BACKGROUND" -x sh)
+	child=$(cat /proc/"$BACKGROUND"/task/*/children)
+	child=${child// /}
 	[ -n "$child" ] || fail "no command under the launcher"
+	BACKGROUND_CHILD=$child
 	kill -TSTP "$BACKGROUND"
 	wait_states "T T" "$BACKGROUND" "$child"
 	kill -CONT "$BACKGROUND"
@@ -226,14 +239,17 @@ wait_states() {
 	need_layer
 	need_abi 6
 	need_lgtest
-	as_lgtest sleep 60 &
+	# A simple command in the background: $! is setpriv's pid, which becomes sleep's by exec.
+	setpriv --reuid=lgtest --regid=lgtest --clear-groups -- sleep 60 &
 	BACKGROUND=$!
-	sleep 0.2
-	run as_lgtest "$LG_PROBE" kill "$(pgrep -u lgtest -n -x sleep)" 0
+	for _ in $(seq 100); do
+		[ "$(stat -c %u "/proc/$BACKGROUND")" != "$(id -u lgtest)" ] || break
+		sleep 0.05
+	done
+	run as_lgtest "$LG_PROBE" kill "$BACKGROUND" 0
 	assert_line ok
-	run as_lgtest "$LINKGUARD_BIN" --root "$LGTEST_DIR" -- "$LG_PROBE" kill "$(pgrep -u lgtest -n -x sleep)" 15
+	run as_lgtest "$LINKGUARD_BIN" --root "$LGTEST_DIR" -- "$LG_PROBE" kill "$BACKGROUND" 15
 	assert_line "err EPERM"
-	pkill -u lgtest -n -x sleep || true
 }
 @test "scope | default: connecting to an abstract unix socket outside the sandbox is refused (EPERM)" {
 	need_layer
@@ -324,6 +340,7 @@ write_refused() {
 binfmt_register() {
 	need_root
 	need_layer
+	need_mount_namespace
 	grep -qw binfmt_misc /proc/filesystems || skip "no binfmt_misc in this kernel"
 	mkdir -p "$1"
 	run unshare -m sh -c 'mount -t binfmt_misc binfmt_misc "$1" || exit 99
@@ -346,6 +363,7 @@ proc_at() {
 	shift
 	need_root
 	need_layer
+	need_mount_namespace
 	mkdir -p "$dir"
 	run unshare -m sh -c 'mount -t proc proc "$1" || exit 99
 		shift; exec "$@"' sh "$dir" "$LINKGUARD_BIN" "$@" -- \
