@@ -147,6 +147,7 @@ static int add_rule(int ruleset, const char *path, int open_flags, __u64 rights)
 	return err;
 }
 
+/* allow_beneath: rights beneath dir, a root or a writable dir; exits 125 when it can not. */
 static void allow_beneath(int ruleset, const char *dir, __u64 rights)
 {
 	int err = add_rule(ruleset, dir, O_DIRECTORY, rights);
@@ -167,6 +168,7 @@ static int is_beneath(const char *path, const char *tree)
 	return strncmp(path, tree, len) == 0 && (path[len] == '\0' || path[len] == '/');
 }
 
+/* Whether path is a protected tree or beneath one. */
 static int in_protected(const struct protected_trees *t, const char *path)
 {
 	for (int i = 0; i < t->count; i++)
@@ -184,6 +186,7 @@ static int protected_below(const struct protected_trees *t, const char *dir)
 	return 0;
 }
 
+/* protect: one more protected tree; exits 125 when the list is full (fail closed). */
 static void protect(struct protected_trees *t, const char *path)
 {
 	if (t->count == LG_MAX_PROTECTED)
@@ -340,6 +343,7 @@ static const int dropped_caps[] = {
 };
 #define LG_DROPPED_COUNT (int)(sizeof(dropped_caps) / sizeof(dropped_caps[0]))
 
+/* Whether cap is in the effective (which 0), permitted (1) or inheritable (2) set of data. */
 static int cap_set_in(const struct __user_cap_data_struct *data, int cap, int which)
 {
 	__u32 bit = 1U << (cap % 32);
