@@ -270,6 +270,25 @@ wait_states() {
 	assert_line accepted
 }
 
+@test "scope | --kernel=strict: a signal and an abstract socket outside the sandbox are refused (EPERM)" {
+	need_layer
+	need_abi 6
+	local name="linkguard-test-$$-$RANDOM"
+	"$LG_PROBE" abstract-listen "$name" >"$BATS_TEST_TMPDIR/.outside.listen" &
+	BACKGROUND=$!
+	for _ in $(seq 100); do
+		grep -q ready "$BATS_TEST_TMPDIR/.outside.listen" && break
+		sleep 0.05
+	done
+	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" kill "$BACKGROUND" 0
+	assert_line "err EPERM"
+	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" abstract-connect "$name"
+	assert_line "err EPERM"
+	run "$LG_PROBE" abstract-connect "$name" # the listener accepts this one and ends
+	assert_line ok
+	wait "$BACKGROUND"
+}
+
 # --- root inside the layer: the kernel's helpers ------------------------------------------------
 
 # write_refused FILE: root can not open FILE for writing under the layer (EACCES); FILE gets its
@@ -544,6 +563,15 @@ block_device() {
 	run lg --root "$ROOT" -- "$LG_PROBE" i386-getpid
 	assert_equal "$status" $((128 + 31))
 	assert_output "" # not "ok": killed before it could print
+}
+@test "seccomp | --kernel=strict: an i386 system call kills the command, an x32 one fails with ENOSYS" {
+	need_layer
+	[ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
+	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" i386-getpid
+	assert_equal "$status" $((128 + 31))
+	assert_output ""
+	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" x32-getpid
+	assert_line "err ENOSYS"
 }
 @test "seccomp | an x32 system call fails with ENOSYS" {
 	need_layer
