@@ -365,6 +365,7 @@ mount_twin_and_root() {
 	shift
 	rm -rf "${BATS_TEST_TMPDIR:?}/$TWIN_NAME"
 	cp -a "$ROOT" "$BATS_TEST_TMPDIR/$TWIN_NAME"
+	require_root
 	mount "$@" "$ROOT/$name" || skip "cannot mount here"
 	mount "$@" "$BATS_TEST_TMPDIR/$TWIN_NAME/$name"
 }

@@ -289,6 +289,7 @@ need_static() {
 	[ -n "$STATIC" ] || skip "$STATIC_WHY"
 }
 need_setid() {
+	require_root
 	[ -z "$SETID_WHY" ] || skip "$SETID_WHY"
 }
 

@@ -238,3 +238,61 @@ require_root() {
 		lg_bats_skip "needs root"
 	fi
 }
+
+# --- i10c: the suites as an unprivileged user, and cases run both as root and as a user ---------
+# .ci/run runs the whole suite a second time as a user (lgtest). A test that can only run as root
+# says so with require_root (i14t's, above); a case where privilege matters runs as root and as
+# the user.
+
+# lg_test_user: the unprivileged user as_user runs commands as, from root: LG_TEST_USER, else
+# lgtest (CI creates it), else nobody.
+lg_test_user() {
+	local u
+	for u in "${LG_TEST_USER:-}" lgtest nobody; do
+		if [ -n "$u" ] && id -u "$u" >/dev/null 2>&1 && [ "$(id -u "$u")" != 0 ]; then
+			echo "$u"
+			return
+		fi
+	done
+	fail "no unprivileged user to run as (set LG_TEST_USER)"
+}
+
+# lg_identities: who a privilege-sensitive case runs as: "root user" when the suite runs as
+# root, "user" (itself) when it runs as a user.
+lg_identities() {
+	if [ "$(id -u)" = 0 ]; then
+		echo root user
+	else
+		echo user
+	fi
+}
+
+# as WHO CMD...: run CMD as root (WHO=root: as we are) or as the unprivileged user (WHO=user:
+# through setpriv when the suite runs as root, as we are otherwise). The environment is kept.
+as() {
+	local who=$1 u
+	shift
+	if [ "$who" = root ] || [ "$(id -u)" != 0 ]; then
+		"$@"
+		return
+	fi
+	u=$(lg_test_user)
+	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups "$@"
+}
+
+# user_scratch WHO: a fresh directory WHO owns and can reach ($BATS_TEST_TMPDIR lies below a
+# directory only root can enter), in $SCRATCH; remove_scratch removes it (call it in teardown).
+user_scratch() {
+	SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/lg-scratch.XXXXXX")
+	chmod 755 "$SCRATCH"
+	if [ "$1" = user ] && [ "$(id -u)" = 0 ]; then
+		chown "$(lg_test_user):" "$SCRATCH"
+	fi
+	export SCRATCH
+}
+remove_scratch() {
+	if [ -n "${SCRATCH:-}" ] && [ -d "$SCRATCH" ]; then
+		chmod -R u+rwx "$SCRATCH"
+		rm -rf "$SCRATCH"
+	fi
+}

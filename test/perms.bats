@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# perms.bats - permission-restricted directories inside the root. A permission error the kernel
+# gives inside the root is the kernel's: the same result and errno as natively, no "denied" line,
+# the trees alike. Each case runs as root (who passes the permission checks) and as an
+# unprivileged user (who meets them); run as a user (.ci/run does), the user case alone.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+teardown() {
+	remove_scratch
+}
+
+# The third user, owner of "another user's" directories (never the test user).
+other_uid() {
+	if [ "$(id -u "$(lg_test_user)")" = 65534 ]; then echo 65533; else echo 65534; fi
+}
+
+# twins WHO MAKE: a fresh scratch directory with two identical trees, n (native) and c (the
+# confinement root), each made by `MAKE prepare` in it, given to WHO, then `MAKE restrict`
+# (modes and owners that would stop WHO from preparing it).
+twins() {
+	local who=$1 make=$2 t
+	remove_scratch
+	user_scratch "$who"
+	for t in n c; do
+		mkdir "$SCRATCH/$t"
+		(cd "$SCRATCH/$t" && "$make" prepare)
+		if [ "$who" = user ] && [ "$(id -u)" = 0 ]; then
+			chown -R "$(lg_test_user):" "$SCRATCH/$t"
+		fi
+		(cd "$SCRATCH/$t" && "$make" restrict)
+	done
+}
+
+# tree_of T: every entry of tree T with type, mode, link count and symlink target.
+tree_of() {
+	(cd "$SCRATCH/$1" && find . -printf '%p %y %m %n %l\n' 2>/dev/null | sort)
+}
+
+# both WHO EXPECTED LGCALL-ARGS...: as WHO, the call natively from tree n and confined to tree c
+# from c; both print EXPECTED ("-": whatever the native run printed), the confined run writes no
+# diagnostic, and the trees end alike.
+both() {
+	local who=$1 want=$2
+	shift 2
+	run --separate-stderr as "$who" "$LGCALL" -C "$SCRATCH/n" "$@"
+	[ "$want" != - ] || want=$output
+	assert_equal "$output" "$want"
+	run --separate-stderr as "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
+		"$LGCALL" -C "$SCRATCH/c" "$@"
+	assert_equal "$output" "$want"
+	assert_equal "$stderr" ""
+	assert_equal "$(tree_of c)" "$(tree_of n)"
+}
+
+# expect WHO ROOT-ANSWER USER-ANSWER: what the kernel says to WHO.
+expect() {
+	if [ "$1" = root ]; then echo "$2"; else echo "$3"; fi
+}
+
+locked_0000() {
+	case $1 in
+	prepare) mkdir locked && touch locked/f file ;;
+	restrict) chmod 0000 locked ;;
+	esac
+}
+
+@test "a 0000 directory: links and renames through it are the kernel's answer, with no line" {
+	local who
+	for who in $(lg_identities); do
+		twins "$who" locked_0000
+		both "$who" "$(expect "$who" ok "err EACCES")" link locked/f x
+		both "$who" "$(expect "$who" ok "err EACCES")" link file locked/y
+		both "$who" "$(expect "$who" ok "err EACCES")" rename locked/f z
+		both "$who" "$(expect "$who" ok "err EACCES")" renameat2 cwd file path:locked w RENAME_NOREPLACE
+	done
+}
+
+unsearchable_0600() {
+	case $1 in
+	prepare) mkdir -p nosearch/sub && touch nosearch/f file ;;
+	restrict) chmod 0600 nosearch ;;
+	esac
+}
+
+@test "a 0600 directory (no search): EACCES for a user even where the name is missing" {
+	local who
+	for who in $(lg_identities); do
+		twins "$who" unsearchable_0600
+		both "$who" "$(expect "$who" ok "err EACCES")" link nosearch/f x
+		both "$who" "$(expect "$who" "err ENOENT" "err EACCES")" rename nosearch/missing y
+		both "$who" "$(expect "$who" ok "err EACCES")" rename file nosearch/sub/moved
+		both "$who" "$(expect "$who" "err ENOENT" "err EACCES")" link nosearch/../missing z
+	done
+}
+
+unreadable_0300() {
+	case $1 in
+	prepare) mkdir noread && touch noread/f ;;
+	restrict) chmod 0300 noread ;;
+	esac
+}
+
+@test "a 0300 directory (no read): names inside it work for root and a user alike" {
+	local who
+	for who in $(lg_identities); do
+		twins "$who" unreadable_0300
+		both "$who" ok link noread/f noread/g
+		both "$who" ok rename noread/g x
+		both "$who" ok linkat path:noread f cwd y 0
+	done
+}
+
+readonly_0500() {
+	case $1 in
+	prepare) mkdir ro && touch ro/f file ;;
+	restrict) chmod 0500 ro ;;
+	esac
+}
+
+@test "a 0500 directory (no write): creating or removing in it is EACCES for a user" {
+	local who
+	for who in $(lg_identities); do
+		twins "$who" readonly_0500
+		both "$who" ok link ro/f x
+		both "$who" "err EEXIST" renameat2 cwd file cwd ro/f RENAME_NOREPLACE
+		both "$who" "$(expect "$who" ok "err EACCES")" link file ro/y
+		both "$who" "$(expect "$who" ok "err EACCES")" rename ro/f z
+	done
+}
+
+cwd_below_locked() {
+	case $1 in
+	prepare) mkdir -p top/cwd && touch top/cwd/a ;;
+	restrict) ;;
+	esac
+}
+
+@test "a current directory below a non-searchable directory inside the root: rename works" {
+	local who t
+	for who in $(lg_identities); do
+		twins "$who" cwd_below_locked
+		# Enter top/cwd first, then take the search permission off top, as a build that
+		# locks a parent behind it would.
+		for t in n c; do
+			run --separate-stderr as "$who" env LD_PRELOAD="$([ $t = n ] || echo "$LG_PRELOAD")" \
+				LINKGUARD_ROOT="$SCRATCH/c" sh -c 'cd "$1/top/cwd" && chmod 0600 .. &&
+				"$2" rename a b; s=$?; chmod 0755 ..; exit $s' sh "$SCRATCH/$t" "$LGCALL"
+			assert_equal "$t: $output" "$t: ok"
+			assert_equal "$t: $stderr" "$t: "
+		done
+		assert_equal "$(tree_of c)" "$(tree_of n)"
+		assert [ -e "$SCRATCH/c/top/cwd/b" ]
+	done
+}
+
+others_0700() {
+	case $1 in
+	prepare) mkdir -p private/sub && touch private/f file ;;
+	restrict) chown -R "$(other_uid)" private && chmod 0700 private ;;
+	esac
+}
+
+@test "another user's 0700 directory: the kernel's EACCES for a user, with no line" {
+	require_root # to make the directory another user's
+	local who
+	for who in root user; do
+		twins "$who" others_0700
+		both "$who" "$(expect "$who" ok "err EACCES")" link private/f x
+		both "$who" "$(expect "$who" ok "err EACCES")" rename file private/sub/y
+		both "$who" "$(expect "$who" "err ENOENT" "err EACCES")" rename private/missing z
+		both "$who" "$(expect "$who" ok "err EACCES")" linkat cwd private/sub/../f cwd w AT_SYMLINK_FOLLOW
+	done
+}
+
+sticky_shared() {
+	case $1 in
+	prepare) mkdir shared && touch shared/theirs shared/mine ;;
+	restrict) chown "$(other_uid)" shared shared/theirs && chmod 1777 shared ;;
+	esac
+}
+
+@test "a sticky directory: moving another user's file out is EPERM for a user, with no line" {
+	require_root # to give the directory and a file to another user
+	local who
+	for who in root user; do
+		twins "$who" sticky_shared
+		both "$who" "$(expect "$who" ok "err EPERM")" rename shared/theirs moved
+		both "$who" ok rename shared/mine mine
+		# Hard-linking another user's file: protected_hardlinks decides, natively and confined.
+		both "$who" - link shared/theirs theirs-link
+	done
+}
