@@ -7,6 +7,23 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# As root, the user runs copies of the driver and the library: the build tree may lie where it
+# can not reach (a checkout under /root).
+setup_file() {
+	if [ "$(id -u)" = 0 ]; then
+		USER_BIN=$(mktemp -d "${TMPDIR:-/tmp}/lg-bin.XXXXXX")
+		chmod 755 "$USER_BIN"
+		cp "$LGCALL" "$USER_BIN/lgcall"
+		cp "$LINKGUARD_LIB" "$USER_BIN/liblinkguard.so"
+		export USER_BIN LGCALL="$USER_BIN/lgcall" LINKGUARD_LIB="$USER_BIN/liblinkguard.so"
+	fi
+}
+teardown_file() {
+	if [ -n "${USER_BIN:-}" ]; then
+		rm -rf "$USER_BIN"
+	fi
+}
+
 teardown() {
 	remove_scratch
 }

@@ -102,8 +102,14 @@ static const char *asan_runtime;
 static const char *self_exe;
 static int verbose;
 
+static char scratch_dir[PATH_MAX]; /* removed by die() in the coordinator */
+static pid_t coordinator;
+
+static void remove_at(int dirfd, const char *name);
+
 static void die(const char *fmt, ...)
 {
+	char dir[PATH_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -111,6 +117,11 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (coordinator == getpid() && scratch_dir[0]) {
+		memcpy(dir, scratch_dir, sizeof(dir));
+		scratch_dir[0] = '\0';
+		remove_at(AT_FDCWD, dir);
+	}
 	exit(2);
 }
 
@@ -1171,6 +1182,23 @@ static int pick_user(struct identity *id)
 	return -1;
 }
 
+/* Copy FROM to TO, mode 0755. */
+static void copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t got;
+
+	must(in >= 0, "open", from);
+	out = open(to, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0755);
+	must(out >= 0, "create", to);
+	while ((got = read(in, buf, sizeof(buf))) > 0)
+		must(write_full(out, buf, (size_t)got) == 0, "write", to);
+	must(got == 0, "read", from);
+	close(in);
+	must(close(out) == 0, "close", to);
+}
+
 /* Where the twins live: LG_DIFF_TMPDIR, else /dev/shm (a tmpfs: thousands of trees are made and
  * removed, and a journalling file system makes that slow), else TMPDIR, else /tmp. */
 static const char *pick_tmpdir(void)
@@ -1268,6 +1296,20 @@ int main(int argc, char **argv)
 	snprintf(base, sizeof(base), "%s/lg_errno_diff.XXXXXX", tmp);
 	if (!mkdtemp(base) || chmod(base, 0755) < 0)
 		die("mkdtemp %s: %s", base, strerror(errno));
+	coordinator = getpid();
+	memcpy(scratch_dir, base, sizeof(scratch_dir));
+	if (nids == 2) {
+		/* The user may not reach the build tree (a checkout under /root): it runs copies.
+		 */
+		static char exe_copy[PATH_MAX], lib_copy[PATH_MAX];
+
+		fmt(exe_copy, sizeof(exe_copy), "%s/lg_errno_diff", base);
+		fmt(lib_copy, sizeof(lib_copy), "%s/liblinkguard.so", base);
+		copy_file(self_exe, exe_copy);
+		copy_file(lib_path, lib_copy);
+		self_exe = exe_copy;
+		lib_path = lib_copy;
+	}
 	printf("# seeds: %llu (fixed)", (unsigned long long)seeds[0]);
 	if (nseeds == 2)
 		printf(", %llu (this run; replay with --seed %llu)", (unsigned long long)seeds[1],
