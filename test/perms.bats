@@ -209,3 +209,25 @@ sticky_shared() {
 		both "$who" - link shared/theirs theirs-link
 	done
 }
+
+@test "another user's set-user-ID program, run by root and by a user: refused, it does not run" {
+	require_root # to make the program another user's
+	local who prog
+	for who in root user; do
+		remove_scratch
+		user_scratch "$who"
+		if findmnt -no OPTIONS -T "$SCRATCH" | grep -qw nosuid; then
+			skip "$SCRATCH is on a nosuid mount: set-ID bits are ignored"
+		fi
+		mkdir "$SCRATCH/c"
+		prog="$SCRATCH/suid-id"
+		cp "$(type -P id)" "$prog"
+		chown "$(other_uid)" "$prog"
+		chmod 4755 "$prog"
+		run as "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
+			sh -c '"$@" -u' sh "$prog"
+		assert_failure 126
+		assert_output --partial "is a set-user-ID, set-group-ID or file-capability program"
+		refute_output --partial "$(other_uid)"
+	done
+}

@@ -1,15 +1,19 @@
 /* errno_diff.c - the errno differential: random link/rename path pairs run natively on one twin
  * tree and confined (under LD_PRELOAD) on an identical other; result, errno and trees must match.
  *
- * usage: lg_errno_diff [--backend walk|auto] [--pairs N] [--seed S] [--verbose]
+ * usage: lg_errno_diff [--backend walk|auto] [--pairs N] [--seed S [--only K]] [--verbose]
+ *   Without --seed: a fixed seed, then one drawn at run time (printed), N pairs each.
  *   LINKGUARD_LIB names liblinkguard.so; LG_ASAN_RUNTIME (sanitizer builds) is preloaded first.
  *   LG_DIFF_USER: the unprivileged user root also runs the pairs as (default lgtest, else nobody).
+ *   LG_DIFF_TMPDIR: where the twins live (default /dev/shm, else TMPDIR, else /tmp).
  *
  * The rules: a call whose paths stay inside the root must give the kernel's result and errno,
  * write no diagnostic and leave both trees alike. A call with a path that escapes the root (found
- * by an independent walk of the native twin, below) is not run natively: confined, it must fail
- * with EACCES, write exactly one diagnostic and change nothing. Every pair starts from fresh
- * twins, so each mismatch printed is reproducible alone (--seed S --pairs N --only K).
+ * by an independent walk of the native twin, as the calling user, below) is not run natively:
+ * confined, it must fail with EACCES, write exactly one diagnostic and change nothing, or give the
+ * kernel's errno where the kernel's walk of the old path stops before the new path's escape.
+ * A final "." or ".." is not an escape: it goes to the kernel, which refuses it. Every pair starts
+ * from fresh twins, so each mismatch printed is reproducible alone (--seed S --only K).
  *
  * Run as root, every pair runs as root and again as LG_DIFF_USER with a directory of a third
  * user (0700) and a sticky directory in the tree; run as a user, as that user only. Exit status:
@@ -43,13 +47,13 @@
 #define FIXED_SEED 20261129u
 #define PATH_CAP   (3 * PATH_MAX)
 #define DIR_CAP	   64
-#define SNAP_CAP   (1 << 16)
 
 enum op { OP_LINK, OP_LINKAT, OP_RENAME, OP_RENAMEAT, OP_RENAMEAT2, OP_COUNT, OP_PROBE };
 
 /* OP_PROBE opens the old path (O_PATH) to see where the kernel's walk of it stops. */
 #define PROBE_NOFOLLOW 1
 #define PROBE_DIR      2
+
 static const char *const op_names[] = {"link", "linkat", "rename", "renameat", "renameat2"};
 
 /* One call as the coordinator sends it to an executor. "@" at the start of a path is the
@@ -107,7 +111,7 @@ static pid_t coordinator;
 
 static void remove_at(int dirfd, const char *name);
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
 	char dir[PATH_MAX];
 	va_list ap;
