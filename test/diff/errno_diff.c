@@ -996,13 +996,24 @@ static void show_resp(char *out, size_t cap, const struct resp *a)
 struct kind {
 	char key[320];
 	char example[PATH_MAX];
+	char minimised[PATH_MAX];
 	unsigned long count;
 };
 
 static struct kind kinds[256];
 static size_t nkinds;
 
-static void note_kind(const char *key, const char *example)
+/* Copy text SRC into DST, cut to CAP - 1 bytes (a report line, where a cut is harmless). */
+static void set_text(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Count a mismatch of kind KEY; 1 when it is the first of its kind. */
+static int note_kind(const char *key, const char *example)
 {
 	size_t i;
 
@@ -1011,14 +1022,25 @@ static void note_kind(const char *key, const char *example)
 			break;
 	if (i == nkinds) {
 		if (nkinds == sizeof(kinds) / sizeof(kinds[0]))
-			return;
+			return 0;
 		nkinds++;
 		snprintf(kinds[i].key, sizeof(kinds[i].key), "%s", key);
-		kinds[i].example[0] = '\0';
+		set_text(kinds[i].example, sizeof(kinds[i].example), example);
+		kinds[i].minimised[0] = '\0';
+		kinds[i].count = 1;
+		return 1;
 	}
 	kinds[i].count++;
-	if (kinds[i].example[0] == '\0' || strlen(example) < strlen(kinds[i].example))
-		snprintf(kinds[i].example, sizeof(kinds[i].example), "%s", example);
+	return 0;
+}
+
+static void note_minimised(const char *key, const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < nkinds; i++)
+		if (strcmp(kinds[i].key, key) == 0)
+			set_text(kinds[i].minimised, sizeof(kinds[i].minimised), line);
 }
 
 /* --- one run: every pair of one seed, for one backend and identity -------------------------- */
@@ -1052,27 +1074,32 @@ static int new_diagnostics(struct run *run)
 	return lines;
 }
 
-/* Run pair INDEX of SEED on fresh twins; 1 when it is a mismatch. */
-static int run_pair(struct run *run, uint64_t seed, unsigned long index, const struct req *r)
+/* What one pair gave: a mismatch or not, both answers as printed, and what else differed. */
+struct verdict {
+	int bad;
+	int escape;
+	char native[96];
+	char confined[64];
+	char extra[2 * PATH_MAX + 64];
+};
+
+/* Run call R on fresh twins and judge it by the rules above. */
+static void judge_pair(struct run *run, const struct req *r, struct verdict *v)
 {
+	static struct req ask_oracle;
 	struct resp native = {0, 0, 0}, confined;
 	struct snap sn, sc;
-	char call[3 * PATH_MAX], a[96], b[64], why[2 * PATH_MAX] = "", line[4 * PATH_MAX], key[320];
-	int escape, diag, trees, bad, kernel_stop = 0;
+	char why[2 * PATH_MAX] = "";
+	int diag, trees, kernel_stop = 0, want_diag;
 
 	fill_twin(&run->nat, run->id);
 	fill_twin(&run->con, run->id);
-	{
-		static struct req ask_oracle;
-
-		ask_oracle = *r;
-
-		ask_oracle.oracle = 1;
-		escape = ask(&run->nat_x, &ask_oracle).ret;
-	}
-	if (!escape) {
+	ask_oracle = *r;
+	ask_oracle.oracle = 1;
+	v->escape = ask(&run->nat_x, &ask_oracle).ret;
+	if (!v->escape) {
 		native = ask(&run->nat_x, r);
-	} else if (escape == ESC_NEW) {
+	} else if (v->escape == ESC_NEW) {
 		/* The kernel walks the old path first: where that fails, it never reaches the
 		 * escape, and its errno is as right as EACCES. */
 		struct req probe;
@@ -1091,43 +1118,150 @@ static int run_pair(struct run *run, uint64_t seed, unsigned long index, const s
 	free_snap(&sn);
 	free_snap(&sc);
 
-	run->st.calls++;
-	run->st.escapes += (unsigned long)escape;
-	if (escape)
-		bad = confined.open_err == 0 &&
-		      (trees || confined.ret != -1 ||
-		       !((confined.err == EACCES && diag == 1) ||
-			 (kernel_stop && confined.err == kernel_stop && diag == 0)));
+	if (v->escape)
+		v->bad = confined.open_err == 0 &&
+			 (trees || confined.ret != -1 ||
+			  !((confined.err == EACCES && diag == 1) ||
+			    (kernel_stop && confined.err == kernel_stop && diag == 0)));
 	else
-		bad = native.open_err != confined.open_err || native.ret != confined.ret ||
-		      native.err != confined.err || diag != 0 || trees;
-	show_call(call, sizeof(call), r);
-	show_resp(a, sizeof(a), &native);
-	show_resp(b, sizeof(b), &confined);
-	if (escape && kernel_stop)
-		snprintf(a, sizeof(a), "escape (EACCES, or %s where the old path's walk stops)",
+		v->bad = native.open_err != confined.open_err || native.ret != confined.ret ||
+			 native.err != confined.err || diag != 0 || trees;
+	show_resp(v->native, sizeof(v->native), &native);
+	show_resp(v->confined, sizeof(v->confined), &confined);
+	if (v->escape && kernel_stop)
+		snprintf(v->native, sizeof(v->native),
+			 "escape (EACCES, or %s where the old path's walk stops)",
 			 strerrorname_np(kernel_stop));
-	else if (escape)
-		snprintf(a, sizeof(a), "escape: EACCES expected");
-	if (!bad) {
+	else if (v->escape)
+		snprintf(v->native, sizeof(v->native), "escape: EACCES expected");
+	want_diag = v->escape && confined.err == EACCES;
+	snprintf(v->extra, sizeof(v->extra), "%s%s%s", diag != want_diag ? ", diagnostics: " : "",
+		 diag != want_diag ? (diag ? "some" : "none") : "", trees ? "; trees: " : "");
+	if (trees)
+		strncat(v->extra, why, sizeof(v->extra) - strlen(v->extra) - 1);
+}
+
+/* PATH without its component number SKIP (split at '/', empty ones counted, so doubled and
+ * trailing slashes can go too); 0 when there is no such component or it is the "@" prefix. */
+static int without_component(const char *path, size_t skip, char *out, size_t cap)
+{
+	const char *p = path, *end;
+	size_t i = 0, len = 0;
+	int first = 1;
+
+	out[0] = '\0';
+	if (skip == 0 && path[0] == '@')
+		return 0;
+	for (;; i++) {
+		end = strchr(p, '/');
+		if (i != skip) {
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+
+			if (len + n + 2 >= cap)
+				return 0;
+			if (!first)
+				out[len++] = '/';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+			first = 0;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return skip <= i && i > 0;
+}
+
+/* Simpler candidate number K for R into OUT (a directory, the flags, a plainer call, a path
+ * component gone); -1 past the last candidate, 0 when K does not apply to R. */
+static int simpler(const struct req *r, unsigned k, struct req *out)
+{
+	size_t olen = strlen(r->old_path), nlen = strlen(r->new_path);
+	int at = r->op == OP_LINKAT || r->op == OP_RENAMEAT || r->op == OP_RENAMEAT2;
+
+	*out = *r;
+	switch (k) {
+	case 0:
+		out->old_dir[0] = '\0';
+		return r->old_dir[0] != '\0';
+	case 1:
+		out->new_dir[0] = '\0';
+		return r->new_dir[0] != '\0';
+	case 2:
+		out->flags = 0;
+		return r->flags != 0;
+	case 3:
+		out->op = r->op == OP_LINKAT ? OP_LINK : OP_RENAME;
+		return at && !r->old_dir[0] && !r->new_dir[0] && !r->flags;
+	}
+	k -= 4;
+	if (k <= olen)
+		return without_component(r->old_path, k, out->old_path, sizeof(out->old_path));
+	k -= (unsigned)olen + 1;
+	if (k <= nlen)
+		return without_component(r->new_path, k, out->new_path, sizeof(out->new_path));
+	return -1;
+}
+
+/* Shrink mismatch R, while the same two answers come back, into OUT. */
+static void shrink(struct run *run, const struct req *r, const struct verdict *v, struct req *out)
+{
+	static struct req cand;
+	static struct verdict cv;
+	int changed = 1, ok;
+	unsigned k;
+
+	*out = *r;
+	while (changed) {
+		changed = 0;
+		for (k = 0; (ok = simpler(out, k, &cand)) >= 0; k++) {
+			if (!ok)
+				continue;
+			judge_pair(run, &cand, &cv);
+			if (cv.bad && strcmp(cv.native, v->native) == 0 &&
+			    strcmp(cv.confined, v->confined) == 0) {
+				*out = cand;
+				changed = 1;
+				break;
+			}
+		}
+	}
+}
+
+/* Run pair INDEX of SEED on fresh twins; 1 when it is a mismatch. The first of each kind is
+ * shrunk too, and printed minimised. */
+static int run_pair(struct run *run, uint64_t seed, unsigned long index, const struct req *r)
+{
+	static struct req small;
+	static struct verdict v;
+	char call[3 * PATH_MAX], line[6 * PATH_MAX], key[320];
+
+	judge_pair(run, r, &v);
+	run->st.calls++;
+	run->st.escapes += v.escape != 0;
+	show_call(call, sizeof(call), r);
+	if (!v.bad) {
 		if (verbose)
-			printf("ok %s: native %s, confined %s\n", call, a, b);
+			printf("ok %s: native %s, confined %s\n", call, v.native, v.confined);
 		return 0;
 	}
 	run->st.mismatches++;
 	snprintf(line, sizeof(line),
-		 "MISMATCH backend=%s user=%s seed=%llu pair=%lu: %s: native %s, confined %s%s%s%s",
-		 run->backend, run->id->name, (unsigned long long)seed, index, call, a, b,
-		 diag != (escape && confined.err == EACCES ? 1 : 0) ? ", diagnostics: " : "",
-		 diag != (escape && confined.err == EACCES ? 1 : 0) ? (diag ? "some" : "none") : "",
-		 trees ? "; trees: " : "");
-	printf("%s%s\n", line, trees ? why : "");
+		 "MISMATCH backend=%s user=%s seed=%llu pair=%lu: %s: native %s, confined %s%s",
+		 run->backend, run->id->name, (unsigned long long)seed, index, call, v.native,
+		 v.confined, v.extra);
+	printf("%s\n", line);
 	snprintf(key, sizeof(key), "%s %s|%s|%s|%s|%s", run->backend, run->id->name,
-		 op_names[r->op], a, b,
-		 trees	? "trees differ"
-		 : diag ? "diag"
-			: "");
-	note_kind(key, line);
+		 op_names[r->op], v.native, v.confined, v.extra[0] ? "more" : "");
+	if (note_kind(key, line)) {
+		shrink(run, r, &v, &small);
+		show_call(call, sizeof(call), &small);
+		snprintf(line, sizeof(line), "minimised: %s: native %s, confined %s", call,
+			 v.native, v.confined);
+		printf("  %s\n", line);
+		note_minimised(key, line);
+	}
 	return 1;
 }
 
@@ -1348,8 +1482,8 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (i = 0; i < nkinds; i++)
-		printf("# kind %zu (%lu times): %s\n#   e.g. %s\n", i + 1, kinds[i].count,
-		       kinds[i].key, kinds[i].example);
+		printf("# kind %zu (%lu times): %s\n#   first: %s\n#   %s\n", i + 1, kinds[i].count,
+		       kinds[i].key, kinds[i].example, kinds[i].minimised);
 	printf("# %lu mismatches in all, %.1f s\n", total_bad,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	remove_at(AT_FDCWD, base);
