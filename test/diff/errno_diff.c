@@ -1204,6 +1204,9 @@ static int simpler(const struct req *r, unsigned k, struct req *out)
 	return -1;
 }
 
+/* Calls shrinking may still make: it must not cost more than the pairs themselves. */
+static unsigned long shrink_budget;
+
 /* Shrink mismatch R, while the same two answers come back, into OUT. */
 static void shrink(struct run *run, const struct req *r, const struct verdict *v, struct req *out)
 {
@@ -1218,6 +1221,9 @@ static void shrink(struct run *run, const struct req *r, const struct verdict *v
 		for (k = 0; (ok = simpler(out, k, &cand)) >= 0; k++) {
 			if (!ok)
 				continue;
+			if (shrink_budget == 0)
+				return;
+			shrink_budget--;
 			judge_pair(run, &cand, &cv);
 			if (cv.bad && strcmp(cv.native, v->native) == 0 &&
 			    strcmp(cv.confined, v->confined) == 0) {
@@ -1230,7 +1236,7 @@ static void shrink(struct run *run, const struct req *r, const struct verdict *v
 }
 
 /* Run pair INDEX of SEED on fresh twins; 1 when it is a mismatch. The first of each kind is
- * shrunk too, and printed minimised. */
+ * shrunk too (within the budget), and printed minimised. */
 static int run_pair(struct run *run, uint64_t seed, unsigned long index, const struct req *r)
 {
 	static struct req small;
@@ -1271,6 +1277,7 @@ static void run_seed(struct run *run, uint64_t seed, unsigned long pairs, long o
 	unsigned long i;
 
 	seed_rng(seed);
+	shrink_budget = pairs;
 	for (i = 0; i < pairs; i++) {
 		gen_req(&r);
 		if (only < 0 || (unsigned long)only == i)
