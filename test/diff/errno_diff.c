@@ -236,6 +236,30 @@ static int write_full(int fd, const void *buf, size_t len)
 
 static int call_escapes(const struct twin *t, const struct req *r);
 
+/* Walk PATH from DIRFD as the kernel's lookup of it would (OP_PROBE): 0, or -1 with errno. A
+ * parent directory (PROBE_DIR) must also be searchable, since the kernel looks the last name up
+ * in it; an O_PATH open alone does not check that. */
+static int probe(int dirfd, const char *path, unsigned flags)
+{
+	int fd, errsv;
+
+	if (path[0] == '\0')
+		return 0; /* AT_EMPTY_PATH: the descriptor itself */
+	fd = openat(dirfd, path,
+		    O_PATH | O_CLOEXEC | (flags & PROBE_NOFOLLOW ? O_NOFOLLOW : 0) |
+			(flags & PROBE_DIR ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return -1;
+	if ((flags & PROBE_DIR) && faccessat(fd, ".", X_OK, 0) < 0) {
+		errsv = errno;
+		close(fd);
+		errno = errsv;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Serve requests on stdin until it closes; each from the root as current directory. */
 static int serve(const char *sandbox, const char *root)
 {
@@ -258,16 +282,8 @@ static int serve(const char *sandbox, const char *root)
 		if (r.oracle) {
 			a.ret = call_escapes(&t, &r);
 		} else if (!a.open_err && r.op == OP_PROBE) {
-			int fd = o[0] ? openat(ofd, o,
-					       O_PATH | O_CLOEXEC |
-						   (r.flags & PROBE_NOFOLLOW ? O_NOFOLLOW : 0) |
-						   (r.flags & PROBE_DIR ? O_DIRECTORY : 0))
-				      : 0;
-
-			a.ret = fd < 0 ? -1 : 0;
-			a.err = fd < 0 ? errno : 0;
-			if (fd > 0)
-				close(fd);
+			a.ret = probe(ofd, o, r.flags);
+			a.err = a.ret < 0 ? errno : 0;
 		} else if (!a.open_err) {
 			errno = 0;
 			a.ret = (int)do_call(&r, ofd, nfd, o, n);
