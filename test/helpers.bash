@@ -244,7 +244,7 @@ require_root() {
 # says so with require_root (i14t's, above); a case where privilege matters runs as root and as
 # the user.
 
-# lg_test_user: the unprivileged user as_user runs commands as, from root: LG_TEST_USER, else
+# lg_test_user: the unprivileged user as_who runs commands as, from root: LG_TEST_USER, else
 # lgtest (CI creates it), else nobody.
 lg_test_user() {
 	local u
@@ -267,9 +267,9 @@ lg_identities() {
 	fi
 }
 
-# as WHO CMD...: run CMD as root (WHO=root: as we are) or as the unprivileged user (WHO=user:
+# as_who WHO CMD...: run CMD as root (WHO=root: as we are) or as the unprivileged user (WHO=user:
 # through setpriv when the suite runs as root, as we are otherwise). The environment is kept.
-as() {
+as_who() {
 	local who=$1 u
 	shift
 	if [ "$who" = root ] || [ "$(id -u)" != 0 ]; then

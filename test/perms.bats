@@ -61,10 +61,10 @@ tree_of() {
 both() {
 	local who=$1 want=$2
 	shift 2
-	run --separate-stderr as "$who" "$LGCALL" -C "$SCRATCH/n" "$@"
+	run --separate-stderr as_who "$who" "$LGCALL" -C "$SCRATCH/n" "$@"
 	[ "$want" != - ] || want=$output
 	assert_equal "$output" "$want"
-	run --separate-stderr as "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
+	run --separate-stderr as_who "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
 		"$LGCALL" -C "$SCRATCH/c" "$@"
 	assert_equal "$output" "$want"
 	assert_equal "$stderr" ""
@@ -161,7 +161,7 @@ cwd_below_locked() {
 		# Enter top/cwd first, then take the search permission off top, as a build that
 		# locks a parent behind it would.
 		for t in n c; do
-			run --separate-stderr as "$who" env LD_PRELOAD="$([ $t = n ] || echo "$LG_PRELOAD")" \
+			run --separate-stderr as_who "$who" env LD_PRELOAD="$([ $t = n ] || echo "$LG_PRELOAD")" \
 				LINKGUARD_ROOT="$SCRATCH/c" sh -c 'cd "$1/top/cwd" && chmod 0600 .. &&
 				"$2" rename a b; s=$?; chmod 0755 ..; exit $s' sh "$SCRATCH/$t" "$LGCALL"
 			assert_equal "$t: $output" "$t: ok"
@@ -224,7 +224,7 @@ sticky_shared() {
 		cp "$(type -P id)" "$prog"
 		chown "$(other_uid)" "$prog"
 		chmod 4755 "$prog"
-		run as "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
+		run as_who "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
 			sh -c '"$@" -u' sh "$prog"
 		assert_failure 126
 		assert_output --partial "is a set-user-ID, set-group-ID or file-capability program"
