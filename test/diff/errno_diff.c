@@ -445,7 +445,7 @@ static void remove_at(int dirfd, const char *name)
 		must(unlinkat(dirfd, name, 0) == 0, "unlink", name);
 		return;
 	}
-	fchmodat(dirfd, name, 0700, 0);
+	must(fchmodat(dirfd, name, 0700, 0) == 0, "chmod", name);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	must(fd >= 0, "open", name);
 	d = fdopendir(fd);
