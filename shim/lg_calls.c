@@ -238,12 +238,77 @@ LG_EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const c
 	return to_libc(guarded_renameat2(&c), saved);
 }
 
+#if defined(__x86_64__)
+#define LG_X32_SYSCALL_BIT 0x40000000L /* the kernel's __X32_SYSCALL_BIT */
+#define LG_X32_EXECVE	   520L	       /* x32's own execve and execveat: compat argv layout */
+#define LG_X32_EXECVEAT	   545L
+#endif
+
+/*
+ * The number as the kernel reads it. x86_64 (do_syscall_64) and arm64 (el0_svc_common) take an
+ * int: the high 32 bits are ignored. On x86_64 the x32 bit selects the x32 table, where link,
+ * rename, renameat2 and io_uring_setup are the native calls; *x32 says it was set.
+ */
+static long kernel_number(long nr, int *x32)
+{
+	*x32 = 0;
+#if defined(__x86_64__) || defined(__aarch64__)
+	nr = (long)(unsigned int)nr;
+#endif
+#if defined(__x86_64__)
+	*x32 = (nr & LG_X32_SYSCALL_BIT) != 0;
+	nr &= ~LG_X32_SYSCALL_BIT;
+#endif
+	return nr;
+}
+
+/*
+ * An x32 execve or execveat: its argument vectors hold 32-bit pointers, which the exec gate does
+ * not read. Refused, unless the audit mode lets it through (*handled clear: it runs as given).
+ */
+static int refuse_x32_exec(const char *call, int *handled)
+{
+	struct lg_config *cfg = lg_config();
+	struct lg_denial d = {
+	    .call = call,
+	    .culprit_fd = -1,
+	    .reason = "an x32 system call, whose arguments linkguard does not read",
+	    .decision = lg_decide(&cfg->policy, LG_FOUND_UNJUDGED),
+	};
+
+	lg_report(cfg, &d);
+	*handled = d.decision != LG_AUDIT;
+	return -LG_ERR_DENIED;
+}
+
+/* An x32 number: x32's own execs are refused; the 64-bit-only execs are not in its table. */
+static long x32_number(long nr, int *refused, int *handled)
+{
+#if defined(__x86_64__)
+	if (nr == LG_X32_EXECVE || nr == LG_X32_EXECVEAT) {
+		*refused =
+		    refuse_x32_exec(nr == LG_X32_EXECVE ? "x32 execve" : "x32 execveat", handled);
+		return -1;
+	}
+	if (nr == SYS_execve || nr == SYS_execveat)
+		return -1; /* the kernel answers ENOSYS */
+#endif
+	(void)refused, (void)handled;
+	return nr;
+}
+
 /* The same system calls made through libc's syscall(); every other number passes through. */
-static int guarded_syscall(long nr, const long *a, int *handled)
+static int guarded_syscall(long raw_nr, const long *a, int *handled)
 {
 	struct call c = {NULL, AT_FDCWD, NULL, AT_FDCWD, NULL, 0};
+	int x32, refused = 0;
+	long nr = kernel_number(raw_nr, &x32);
 
 	*handled = 1;
+	if (x32)
+		nr = x32_number(nr, &refused, handled);
+	if (refused)
+		return refused;
 	switch (nr) {
 #ifdef SYS_link
 	case SYS_link:

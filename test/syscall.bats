@@ -281,3 +281,99 @@ print(r, err() == __import__("errno").EACCES)'
 	assert_output "-1 True"
 	assert_nothing_changed
 }
+
+# --- the number as the kernel reads it --------------------------------------------------------
+# x86_64 and arm64 read only the low 32 bits of the number; on x86_64 the x32 bit (0x40000000)
+# selects the x32 table, whose link, rename and io_uring_setup are the native calls.
+
+# hicalls BITS: python that makes every link and rename call with BITS or-ed into its number,
+# an escape each, and prints "name result errno" a line.
+hicalls() {
+	cat <<PY
+bits = $1
+R, O = os.environ["ROOT"].encode(), os.environ["OUT"].encode()
+L = ctypes.c_long
+calls = [("link", (R + b"/file", O + b"/l")),
+         ("rename", (O + b"/secret", R + b"/r")),
+         ("linkat", (L(-100), R + b"/file", L(-100), O + b"/la", L(0))),
+         ("renameat", (L(-100), O + b"/secret", L(-100), R + b"/ra")),
+         ("renameat2", (L(-100), O + b"/secret", L(-100), R + b"/r2", L(0)))]
+for name, args in calls:
+    if name not in nr:
+        continue
+    r = libc.syscall(L(nr[name] | bits), *args)
+    print(name, r, __import__("errno").errorcode.get(err(), err()) if r < 0 else 0)
+PY
+}
+
+@test "syscall(SYS_linkat | 1<<32) and the rest of the family: escapes denied as the kernel reads the number" {
+	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	local -a names=(linkat renameat renameat2)
+	printf '#include <sys/syscall.h>\nSYS_link\n' | "${CC:-cc}" -E -P - | grep -q '^[0-9]' && names+=(link rename)
+	freeze
+	run --separate-stderr pysys "${names[@]}" -- "$(hicalls '1 << 32')"
+	assert_success
+	for n in "${names[@]}"; do
+		assert_line "$n -1 EACCES"
+	done
+	assert_equal "${#stderr_lines[@]}" "${#names[@]}"
+	[[ ${stderr_lines[0]} == "linkguard: denied SYS_"* ]]
+	assert_nothing_changed
+}
+
+@test "syscall(SYS_linkat | 0xffffffff00000000) inside the root links, as the kernel does" {
+	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	run --separate-stderr pysys linkat -- '
+R = os.environ["ROOT"].encode()
+L = ctypes.c_long
+print(libc.syscall(L(nr["linkat"] | -(1 << 32)), L(-100), R + b"/file", L(-100), R + b"/hi", L(0)))'
+	assert_success
+	assert_output "0"
+	assert_equal "$stderr" ""
+	assert_same_inode "$ROOT/file" "$ROOT/hi"
+}
+
+@test "syscall(SYS_execve | 1<<32) with an empty envp: the child still gets LD_PRELOAD and the root" {
+	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	run pysys execve -- '
+import shutil
+env = shutil.which("env").encode()
+argv = (ctypes.c_char_p * 2)(env, None)
+envp = (ctypes.c_char_p * 1)(None)
+libc.syscall(ctypes.c_long(nr["execve"] | 1 << 32), env, argv, envp)
+print("execve failed", err())'
+	assert_success
+	assert_line "LINKGUARD_ROOT=$ROOT"
+	assert_line --regexp "^LD_PRELOAD=.*$(basename "$LINKGUARD_LIB")"
+}
+
+@test "syscall(SYS_io_uring_setup | 1<<32): ENOSYS, as the plain number" {
+	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	run pysys io_uring_setup -- '
+import errno
+print(libc.syscall(ctypes.c_long(nr["io_uring_setup"] | 1 << 32), 1, None), errno.errorcode[err()])'
+	assert_success
+	assert_output "-1 ENOSYS"
+}
+
+@test "syscall(x32 bit | SYS_linkat) and the rest of the family: escapes denied, nothing changes (x86_64)" {
+	[ "$(uname -m)" = x86_64 ] || skip "the x32 bit is x86_64's"
+	freeze
+	run --separate-stderr pysys link rename linkat renameat renameat2 -- "$(hicalls 0x40000000)"
+	assert_success
+	for n in link rename linkat renameat renameat2; do
+		assert_line "$n -1 EACCES"
+	done
+	assert_nothing_changed
+}
+
+@test "syscall(x32 bit | x32 execve): refused with a line saying why (x86_64)" {
+	[ "$(uname -m)" = x86_64 ] || skip "the x32 bit is x86_64's"
+	run --separate-stderr pysys -- '
+for n in (0x40000000 | 520, 0x40000000 | 545):
+    print(libc.syscall(ctypes.c_long(n), b"/bin/true", None, None, 0, 0), err() == __import__("errno").EACCES)'
+	assert_success
+	assert_output $'-1 True\n-1 True'
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ ${stderr_lines[0]} == "linkguard: denied x32 execve("*"an x32 system call, whose arguments linkguard does not read" ]]
+}
