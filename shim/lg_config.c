@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -232,6 +233,26 @@ out_too_many:
 	set_broken(cfg, "the environment", NULL, "has too many or too long LINKGUARD_ settings");
 }
 
+/*
+ * The file this library was loaded from (its mapping, not its path, which may already name
+ * another file), so that an exec can check a child would load the same one.
+ */
+static void keep_library_identity(struct lg_config *cfg)
+{
+	struct stat st;
+
+	if (cfg->self_path[0] == '\0')
+		return;
+	if (lg_mapped_file((const void *)lg_config, &cfg->policy.library_dev,
+			   &cfg->policy.library_ino) != 0) {
+		if (stat(cfg->self_path, &st) != 0)
+			return;
+		cfg->policy.library_dev = st.st_dev;
+		cfg->policy.library_ino = st.st_ino;
+	}
+	cfg->policy.library = cfg->self_path;
+}
+
 /* This library's own path, for every exec to keep in LD_PRELOAD. */
 static void find_self(struct lg_config *cfg)
 {
@@ -245,6 +266,7 @@ static void find_self(struct lg_config *cfg)
 		strcpy(cfg->self_path, self.dli_fname);
 	else if (realpath(self.dli_fname, cfg->self_path) == NULL)
 		cfg->self_path[0] = '\0';
+	keep_library_identity(cfg);
 }
 
 static enum lg_backend read_backend(struct lg_config *cfg, const char *name)

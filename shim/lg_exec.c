@@ -151,46 +151,58 @@ static void exec_refusal_text(const struct lg_config *cfg, const struct lg_exec_
 			      char *out, size_t size)
 {
 	int setuid = v->kind == LG_EXEC_SETUID;
+	char detail[160];
 
 	if (cfg->policy.broken) {
 		snprintf(out, size, "%s", cfg->policy.broken);
 		return;
 	}
-	snprintf(out, size,
-		 "\"%s\" is %s, which LD_PRELOAD can not confine; allow it with %s=" LG_ALLOW_VALUE
-		 " (linkguard %s) or confine it with linkguard --kernel",
-		 v->program, lg_exec_kind_text(v->kind), setuid ? LG_ENV_SETUID : LG_ENV_STATIC,
-		 setuid ? "--allow-setuid" : "--allow-static");
+	lg_exec_detail(v, detail, sizeof(detail));
+	snprintf(
+	    out, size,
+	    "\"%s\" is %s%s, which LD_PRELOAD can not confine; allow it with %s=" LG_ALLOW_VALUE
+	    " (linkguard %s) or confine it with linkguard --kernel",
+	    v->program, lg_exec_kind_text(v->kind), detail, setuid ? LG_ENV_SETUID : LG_ENV_STATIC,
+	    setuid ? "--allow-setuid" : "--allow-static");
 }
 
-int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags)
+/* The gate's answer to a decision about v: run (0), with a note, or refused and reported. */
+static int exec_answer(const char *call, int dir_fd, const char *path, enum lg_decision d,
+		       const struct lg_exec_verdict *v)
 {
 	struct lg_config *cfg = lg_config();
-	struct lg_exec_verdict v;
-	char reason[PATH_MAX + 256];
-	enum lg_decision d = lg_exec_judge(&cfg->policy, dir_fd, path, at_flags, &v);
+	char reason[PATH_MAX + 512], detail[160];
 
 	if (d == LG_ALLOW)
 		return 0;
 	if (d == LG_NOTE) {
+		lg_exec_detail(v, detail, sizeof(detail));
 		snprintf(reason, sizeof(reason),
-			 "%s(\"%s\"): %s is not preloaded; kernel layer in force", call, v.program,
-			 lg_exec_kind_text(v.kind));
+			 "%s(\"%s\"): %s%s is not preloaded; kernel layer in force", call,
+			 v->program, lg_exec_kind_text(v->kind), detail);
 		lg_note(cfg, reason);
 		return 0;
 	}
-	exec_refusal_text(cfg, &v, reason, sizeof(reason));
+	exec_refusal_text(cfg, v, reason, sizeof(reason));
 	return refuse_exec(call, dir_fd, path, d, reason);
+}
+
+int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags, char *const argv[])
+{
+	struct lg_exec_verdict v;
+	enum lg_decision d = lg_exec_judge(&lg_config()->policy, dir_fd, path, at_flags, argv, &v);
+
+	return exec_answer(call, dir_fd, path, d, &v);
 }
 
 /* Refuse what can not load the shim, then repair the environment it will get. */
 static int prepare(const char *call, int dir_fd, const char *checked, int at_flags,
-		   char *const envp[], struct fixed_env *env)
+		   char *const argv[], char *const envp[], struct fixed_env *env)
 {
 	int r = lg_refuse_userns(call, checked);
 
 	if (r == 0)
-		r = lg_refuse_exec(call, dir_fd, checked, at_flags);
+		r = lg_refuse_exec(call, dir_fd, checked, at_flags, argv);
 	return r != 0 ? r : fix_env(lg_config(), envp, env);
 }
 
@@ -204,7 +216,7 @@ int lg_guarded_execve(const char *call, const char *path, char *const argv[], ch
 {
 	struct fixed_env env;
 	int saved = errno;
-	int r = prepare(call, AT_FDCWD, path, 0, envp, &env);
+	int r = prepare(call, AT_FDCWD, path, 0, argv, envp, &env);
 
 	if (r != 0)
 		return fail(r);
@@ -220,7 +232,8 @@ static int guarded_execvpe(const char *call, const char *file, char *const argv[
 	char found[PATH_MAX];
 	struct fixed_env env;
 	int saved = errno;
-	int r = prepare(call, AT_FDCWD, lg_find_program(file, found, sizeof(found)), 0, envp, &env);
+	int r = prepare(call, AT_FDCWD, lg_find_program(file, found, sizeof(found)), 0, argv, envp,
+			&env);
 
 	if (r != 0)
 		return fail(r);
@@ -255,7 +268,7 @@ int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *co
 {
 	struct fixed_env env;
 	int saved = errno;
-	int r = prepare(call, dir_fd, path, flags & AT_EMPTY_PATH, envp, &env);
+	int r = prepare(call, dir_fd, path, flags & AT_EMPTY_PATH, argv, envp, &env);
 
 	if (r != 0)
 		return fail(r);
@@ -275,7 +288,7 @@ LG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	struct fixed_env env;
 	int saved = errno;
-	int r = prepare("fexecve", fd, "", AT_EMPTY_PATH, envp, &env);
+	int r = prepare("fexecve", fd, "", AT_EMPTY_PATH, argv, envp, &env);
 
 	if (r != 0)
 		return fail(r);
@@ -450,21 +463,71 @@ LG_EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *actio
 	return real_destroy ? real_destroy(actions) : 0;
 }
 
-/* The exec gate for a program found relative to a directory a file action changes to. */
-static int refuse_after_chdir(const char *call, const char *program)
+/* Whether a file actions list does anything (glibc: __used entries); else assume it may. */
+static int has_actions(const posix_spawn_file_actions_t *actions)
+{
+#if defined(__GLIBC__)
+	return actions != NULL && actions->__used > 0;
+#else
+	return actions != NULL;
+#endif
+}
+
+/* Whether PATH has a relative or empty entry: one the child takes from its own directory. */
+static int path_has_relative_entry(void)
+{
+	const char *dirs = getenv("PATH");
+
+	if (dirs == NULL)
+		dirs = LG_DEFAULT_PATH;
+	for (;;) {
+		if (dirs[0] != '/')
+			return 1;
+		dirs = strchr(dirs, ':');
+		if (dirs == NULL)
+			return 0;
+		dirs++;
+	}
+}
+
+/*
+ * Why the child of posix_spawn may run another file than checked, the one judged here: file
+ * actions change its directory or descriptors before its exec. NULL when it can not.
+ */
+static const char *child_runs_other(int search, const char *file, const char *checked,
+				    const posix_spawn_file_actions_t *actions)
+{
+	if (!has_actions(actions) || checked == NULL)
+		return NULL;
+	if (may_chdir(actions) && checked[0] != '/')
+		return "is relative to a directory that a file action changes to, which linkguard "
+		       "can not inspect; name the program by an absolute path";
+	if (may_chdir(actions) && search && strchr(file, '/') == NULL && path_has_relative_entry())
+		return "is searched along a PATH with a relative entry, from a directory that a "
+		       "file action changes to, which linkguard can not inspect; name the program "
+		       "by an absolute path";
+	if (lg_exec_through_proc(checked))
+		return "is reached through /proc (or /dev/fd), whose descriptors and directories "
+		       "the file actions change in the child, which linkguard can not inspect; "
+		       "name "
+		       "the program by its own path";
+	return NULL;
+}
+
+/* The exec gate for a program the file actions make the child see differently. */
+static int refuse_child_view(const char *call, const char *program, const char *why)
 {
 	struct lg_config *cfg = lg_config();
-	char reason[PATH_MAX + 160];
+	char reason[PATH_MAX + 320];
 	enum lg_decision d = lg_decide(&cfg->policy, LG_FOUND_UNCHECKED);
 
 	if (d == LG_ALLOW)
 		return 0;
 	if (d == LG_CHECK)
 		d = lg_decide(&cfg->policy, LG_FOUND_UNJUDGED);
-	snprintf(reason, sizeof(reason),
-		 "\"%s\" is relative to a directory that a file action changes to, which linkguard "
-		 "can not inspect; name the program by an absolute path",
-		 program);
+	if (d == LG_ALLOW || d == LG_NOTE)
+		return 0; /* allowed unjudged, or the kernel layer confines it */
+	snprintf(reason, sizeof(reason), "\"%s\" %s", program, why);
 	return refuse_exec(call, AT_FDCWD, program, d, reason);
 }
 
@@ -476,12 +539,11 @@ static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, p
 	char found[PATH_MAX];
 	struct fixed_env env;
 	const char *checked = search ? lg_find_program(path, found, sizeof(found)) : path;
-	int r = checked && checked[0] != '/' && may_chdir(actions)
-		    ? refuse_after_chdir(call, checked)
-		    : 0;
+	const char *why = child_runs_other(search, path, checked, actions);
+	int r = why ? refuse_child_view(call, checked, why) : 0;
 
 	if (r == 0)
-		r = prepare(call, AT_FDCWD, checked, 0, envp, &env);
+		r = prepare(call, AT_FDCWD, checked, 0, argv, envp, &env);
 	if (r != 0)
 		return -r;
 	r = real_spawn(pid, path, actions, attr, argv, env.envp);

@@ -6,15 +6,25 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <stdint.h>
 #include <sys/auxv.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lg_contract.h"
 #include "lg_exec_check.h"
 #include "lg_resolve.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437 /* the same number on every architecture */
+#endif
 
 #define LG_SCRIPT_DEPTH 5 /* "#!" interpreters followed: the kernel's exec_binprm() stops at 5 */
 
@@ -53,9 +63,36 @@ const char *lg_exec_kind_text(enum lg_exec_kind kind)
 		return "a program whose interpreter is not this system's dynamic loader";
 	case LG_EXEC_SETUID:
 		return "a set-user-ID, set-group-ID or file-capability program";
+	case LG_EXEC_UNREADABLE:
+		return "a program linkguard can not read to inspect";
+	case LG_EXEC_UNKNOWABLE:
+		return "a program linkguard can not judge from here";
+	case LG_EXEC_NO_LIBRARY:
+		return "a program that would start without linkguard's library (the file it would "
+		       "load is not the one loaded now: deleted, replaced, or hidden by a chroot "
+		       "or "
+		       "a mount)";
 	default:
 		return "a dynamically linked program";
 	}
+}
+
+void lg_exec_detail(const struct lg_exec_verdict *v, char *out, size_t size)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	const char *name = v->err ? strerrorname_np(v->err) : NULL; /* strerror may allocate */
+#else
+	const char *name = NULL;
+#endif
+
+	if (v->kind == LG_EXEC_UNREADABLE && name)
+		snprintf(out, size, " (%s)", name);
+	else if (v->kind == LG_EXEC_UNREADABLE)
+		snprintf(out, size, " (errno %d)", v->err);
+	else if (v->kind == LG_EXEC_UNKNOWABLE && v->why)
+		snprintf(out, size, ": %s", v->why);
+	else
+		out[0] = '\0';
 }
 
 /* The dynamic loader this process runs under (AT_BASE), by device and inode. */
@@ -68,6 +105,34 @@ static int own_loader(struct stat *st)
 	       stat(info.dli_fname, st) == 0;
 }
 
+static int is_own_loader(const struct stat *st)
+{
+	struct stat mine;
+
+	return own_loader(&mine) && mine.st_dev == st->st_dev && mine.st_ino == st->st_ino;
+}
+
+/* The PT_INTERP of the program into interp (size bytes): 1, 0 when it has none, -1 unreadable. */
+static int read_interp(int fd, const lg_ehdr *eh, char *interp, size_t size)
+{
+	lg_phdr ph;
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		off_t at = (off_t)eh->e_phoff + (off_t)i * eh->e_phentsize;
+
+		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+			return -1;
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz == 0 || ph.p_filesz > size ||
+		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+			return -1;
+		interp[ph.p_filesz - 1] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Whether the program has an interpreter that will load the preload: its PT_INTERP must be the
  * loader this process runs under. Any other "interpreter" may be a static program in disguise.
@@ -75,61 +140,69 @@ static int own_loader(struct stat *st)
 static enum lg_exec_kind judge_interpreter(int fd, const lg_ehdr *eh)
 {
 	char interp[PATH_MAX];
-	struct stat mine, theirs;
-	lg_phdr ph;
+	struct stat theirs;
+	int r = read_interp(fd, eh, interp, sizeof(interp));
 
-	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		off_t at = (off_t)eh->e_phoff + (off_t)i * eh->e_phentsize;
-
-		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
-			return LG_EXEC_PRELOADED; /* unreadable: the kernel refuses it */
-		if (ph.p_type != PT_INTERP)
-			continue;
-		if (ph.p_filesz == 0 || ph.p_filesz > sizeof(interp) ||
-		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
-			return LG_EXEC_PRELOADED;
-		interp[ph.p_filesz - 1] = '\0';
-		if (!own_loader(&mine) || stat(interp, &theirs) != 0)
-			return LG_EXEC_PRELOADED; /* no loader to compare, or exec will fail */
-		return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
-			   ? LG_EXEC_PRELOADED
-			   : LG_EXEC_OTHER_LOADER;
-	}
-	return LG_EXEC_STATIC;
+	if (r < 0)
+		return LG_EXEC_PRELOADED; /* unreadable: the kernel refuses it */
+	if (r == 0)
+		return LG_EXEC_STATIC;
+	if (stat(interp, &theirs) != 0)
+		return LG_EXEC_PRELOADED; /* the exec will fail */
+	return is_own_loader(&theirs) ? LG_EXEC_PRELOADED : LG_EXEC_OTHER_LOADER;
 }
 
-static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len)
+static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len, lg_ehdr *eh)
 {
-	lg_ehdr eh;
-
-	if (head[EI_CLASS] != LG_ELF_CLASS || len < sizeof(eh))
+	if (head[EI_CLASS] != LG_ELF_CLASS || len < sizeof(*eh))
 		return LG_EXEC_FOREIGN;
-	memcpy(&eh, head, sizeof(eh));
-	if (LG_ELF_MACHINE != EM_NONE && eh.e_machine != LG_ELF_MACHINE)
+	memcpy(eh, head, sizeof(*eh));
+	if (LG_ELF_MACHINE != EM_NONE && eh->e_machine != LG_ELF_MACHINE)
 		return LG_EXEC_FOREIGN;
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return LG_EXEC_PRELOADED; /* the kernel refuses it */
-	return judge_interpreter(fd, &eh);
+	return judge_interpreter(fd, eh);
 }
 
-/* Whether exec of this file turns on secure-execution mode (AT_SECURE). */
-static int gains_privilege(int fd)
+/* Whether a file capability raises this (non-root) process's capabilities, as the kernel's
+ * cap_bprm_creds_from_file: the effective bit always; permitted bits unless no_new_privs caps
+ * them at the (empty) permitted set a non-root process normally has. */
+static int file_caps_raise(int fd, int no_new_privs)
 {
-	struct stat st;
-	struct statvfs vfs;
+	struct vfs_ns_cap_data caps;
+	ssize_t n = fgetxattr(fd, "security.capability", &caps, sizeof(caps));
 
-	if (fstat(fd, &st) != 0)
+	if (n < (ssize_t)sizeof(caps.magic_etc))
 		return 0;
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
-		return 0; /* set-id bits and file capabilities are ignored */
-	if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
-		return 0;
-	if ((st.st_mode & S_ISUID) && st.st_uid != getuid())
+	if (caps.magic_etc & VFS_CAP_FLAGS_EFFECTIVE)
 		return 1;
-	/* set-group-ID without group execute is mandatory locking, not privilege */
-	if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getgid())
+	return !no_new_privs;
+}
+
+/*
+ * Whether exec of this file turns on secure-execution mode (AT_SECURE), as the kernel decides:
+ * the IDs after the exec (set-ID bits apply unless no_new_privs or a nosuid mount) differ from
+ * the real ones (also when this process changed its own effective IDs), or file capabilities
+ * raise a process whose real user is not root.
+ */
+static int secure_exec(int fd, const struct stat *st)
+{
+	struct statvfs vfs;
+	int no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+	int nosuid = fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
+	uid_t euid = geteuid();
+	gid_t egid = getegid();
+
+	if (!no_new_privs && !nosuid) {
+		if (st->st_mode & S_ISUID)
+			euid = st->st_uid;
+		/* set-group-ID without group execute is mandatory locking, not privilege */
+		if ((st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+			egid = st->st_gid;
+	}
+	if (euid != getuid() || egid != getgid())
 		return 1;
-	return fgetxattr(fd, "security.capability", NULL, 0) > 0;
+	return !nosuid && getuid() != 0 && file_caps_raise(fd, no_new_privs);
 }
 
 /* The interpreter of a "#!" line into out; 0, or -1 when there is none. */
@@ -166,14 +239,37 @@ static void name_descriptor(int fd, char *out, size_t size)
 	out[n > 0 ? n : 0] = '\0';
 }
 
-void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_verdict *v)
+/*
+ * A look that failed with err: when the exec fails anyway the kernel answers (PRELOADED);
+ * otherwise the program might run, and nobody looked at it.
+ */
+static enum lg_exec_kind failed_look(int dir_fd, const char *path, int by_fd, int err,
+				     struct lg_exec_verdict *v)
+{
+	if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG)
+		return LG_EXEC_PRELOADED;
+	if (err == EACCES && !by_fd && faccessat(dir_fd, path, X_OK, AT_EACCESS) != 0)
+		return LG_EXEC_PRELOADED; /* not executable, or a directory on the way not
+					     searchable */
+	v->err = err;
+	return LG_EXEC_UNREADABLE;
+}
+
+static enum lg_exec_kind judge_run(int fd, const struct stat *st, const unsigned char *head,
+				   size_t len, char *const argv[], struct lg_exec_verdict *v);
+
+void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const argv[],
+		     struct lg_exec_verdict *v)
 {
 	unsigned char head[256];
 	int saved = errno;
 	int fd, depth, by_fd;
+	struct stat st;
 	ssize_t len;
 
 	v->kind = LG_EXEC_PRELOADED;
+	v->err = 0;
+	v->why = NULL;
 	if (path == NULL || strlen(path) >= sizeof(v->program))
 		goto out;
 	strcpy(v->program, path);
@@ -185,13 +281,22 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, struct lg_exec_
 			fd = open_descriptor(dir_fd);
 		else
 			fd = openat(dir_fd, v->program, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			goto out;
-		len = pread(fd, head, sizeof(head), 0);
-		if (gains_privilege(fd))
+		if (fd < 0) {
+			v->kind = failed_look(dir_fd, v->program, by_fd, errno, v);
+			break;
+		}
+		len = -1;
+		if (fstat(fd, &st) != 0)
+			v->kind = failed_look(dir_fd, v->program, 1, errno, v);
+		else if (!S_ISREG(st.st_mode))
+			v->kind = LG_EXEC_PRELOADED; /* the kernel refuses it (EACCES) */
+		else if ((len = pread(fd, head, sizeof(head), 0)) < 0)
+			v->kind = failed_look(dir_fd, v->program, 1, errno, v);
+		else if (secure_exec(fd, &st))
 			v->kind = LG_EXEC_SETUID;
-		else if (len >= 4 && memcmp(head, ELFMAG, SELFMAG) == 0)
-			v->kind = judge_elf(fd, head, (size_t)len);
+		else
+			v->kind =
+			    judge_run(fd, &st, head, (size_t)len, depth == 0 ? argv : NULL, v);
 		close(fd);
 		if (v->kind != LG_EXEC_PRELOADED || len < 2 || head[0] != '#' || head[1] != '!' ||
 		    script_interpreter(head, (size_t)len, v->program, sizeof(v->program)) != 0)
@@ -203,6 +308,209 @@ out:
 	errno = saved;
 }
 
+/* What a program (after ld.so's or a valgrind tool's options) names to run; NULL if none. */
+static const char *first_operand(char *const argv[], const char *const with_value[])
+{
+	for (size_t i = 1; argv[i] != NULL; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-')
+			return a;
+		if (strcmp(a, "--") == 0)
+			return argv[i + 1];
+		for (size_t k = 0; with_value && with_value[k]; k++)
+			if (strcmp(a, with_value[k]) == 0 && argv[i + 1] != NULL)
+				i++;
+	}
+	return NULL;
+}
+
+static int has_arg(char *const argv[], const char *arg)
+{
+	for (size_t i = 1; argv[i] != NULL && argv[i][0] == '-'; i++)
+		if (strcmp(argv[i], arg) == 0)
+			return 1;
+	return 0;
+}
+
+/* Judge the program another one will run (a loader's or a valgrind tool's), into v. */
+static enum lg_exec_kind judge_operand(const char *operand, struct lg_exec_verdict *v)
+{
+	struct lg_exec_verdict *sub = v; /* the operand's verdict replaces the runner's */
+
+	lg_exec_inspect(AT_FDCWD, operand, 0, NULL, sub);
+	return sub->kind;
+}
+
+/*
+ * The dynamic loader run directly (ld.so [OPTION]... PROGRAM): it loads the preload, then
+ * PROGRAM, which must be dynamic for the preload to reach it (ld.so also runs static ones).
+ * --verify only looks; --audit loads modules that can rebind every symbol.
+ */
+static enum lg_exec_kind judge_loader_run(char *const argv[], struct lg_exec_verdict *v)
+{
+	static const char *const with_value[] = {
+	    "--library-path",	      "--inhibit-rpath",     "--audit", "--preload", "--argv0",
+	    "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask", NULL};
+	const char *program;
+
+	if (argv == NULL || argv[0] == NULL)
+		return LG_EXEC_STATIC;
+	if (has_arg(argv, "--audit")) {
+		v->why =
+		    "the dynamic loader is given --audit modules, which can rebind every symbol";
+		return LG_EXEC_UNKNOWABLE;
+	}
+	program = first_operand(argv, with_value);
+	if (program == NULL || has_arg(argv, "--verify") || has_arg(argv, "--help") ||
+	    has_arg(argv, "--version"))
+		return LG_EXEC_PRELOADED; /* runs no program */
+	if (strchr(program, '/') == NULL) {
+		v->why = "the dynamic loader looks a program without a '/' up in its library path";
+		return LG_EXEC_UNKNOWABLE;
+	}
+	/* ld.so is the loader itself: any other PT_INTERP of the program is ignored */
+	if (judge_operand(program, v) == LG_EXEC_OTHER_LOADER)
+		return LG_EXEC_PRELOADED;
+	return v->kind;
+}
+
+/* Owned by root and writable by nobody else: what an unprivileged program can not swap. */
+static int root_only(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * A tool of a valgrind installation (TOOL-PLATFORM, e.g. memcheck-amd64-linux): a static
+ * program next to its vgpreload_core-PLATFORM.so, both in a directory only root can change.
+ */
+static int is_valgrind_tool(const char *program, const struct stat *st)
+{
+	const char *slash = strrchr(program, '/'), *platform = NULL;
+	char other[PATH_MAX];
+	struct stat dir, core;
+	int dir_len;
+
+	if (program[0] != '/' || slash == NULL || !root_only(st))
+		return 0;
+	for (const char *p = slash + 1, *last = strrchr(slash, '-'); last && p < last; p++)
+		if (*p == '-')
+			platform = p; /* the dash before the last one: "-amd64-linux" */
+	if (platform == NULL)
+		return 0;
+	dir_len = (int)(slash - program);
+	snprintf(other, sizeof(other), "%.*s/", dir_len, program);
+	if (stat(other, &dir) != 0 || !root_only(&dir))
+		return 0;
+	snprintf(other, sizeof(other), "%.*s/vgpreload_core%s.so", dir_len, program, platform);
+	return stat(other, &core) == 0 && root_only(&core) && S_ISREG(core.st_mode);
+}
+
+/*
+ * A valgrind tool (TOOL [OPTION]... CLIENT): it runs CLIENT on its own CPU, through the client's
+ * loader, which loads the preload; a static client runs without it. The client must be a
+ * program the library confines (found along PATH, as valgrind does).
+ */
+static enum lg_exec_kind judge_valgrind_run(char *const argv[], struct lg_exec_verdict *v)
+{
+	const char *client = argv && argv[0] ? first_operand(argv, NULL) : NULL;
+	char found[PATH_MAX];
+
+	if (argv == NULL || argv[0] == NULL)
+		return LG_EXEC_STATIC;
+	if (client == NULL)
+		return LG_EXEC_PRELOADED; /* usage, --version: runs no program */
+	return judge_operand(lg_find_program(client, found, sizeof(found)), v);
+}
+
+/* What an exec of this file runs: the file, or the program a loader or valgrind tool runs. */
+static enum lg_exec_kind judge_run(int fd, const struct stat *st, const unsigned char *head,
+				   size_t len, char *const argv[], struct lg_exec_verdict *v)
+{
+	lg_ehdr eh;
+	enum lg_exec_kind kind;
+
+	if (len < 4 || memcmp(head, ELFMAG, SELFMAG) != 0)
+		return LG_EXEC_PRELOADED; /* a "#!" script (followed) or the kernel's to refuse */
+	kind = judge_elf(fd, head, len, &eh);
+	if (kind != LG_EXEC_STATIC)
+		return kind;
+	if (is_own_loader(st))
+		return judge_loader_run(argv, v);
+	if (is_valgrind_tool(v->program, st))
+		return judge_valgrind_run(argv, v);
+	return kind;
+}
+
+int lg_exec_through_proc(const char *path)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
+	int saved = errno;
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	int through = fd < 0 && errno == ELOOP;
+
+	if (fd >= 0)
+		close((int)fd);
+	else if (errno == ENOSYS || errno == EPERM) /* no openat2: judge by the spelling */
+		through = strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/dev/fd/", 8) == 0 ||
+			  strncmp(path, "/dev/std", 8) == 0;
+	errno = saved;
+	return through;
+}
+
+int lg_same_file_as(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	int saved = errno;
+	int same = stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+
+	errno = saved;
+	return same;
+}
+
+/* One line of /proc/self/maps: whether it maps addr, and then its device and inode. */
+static int maps_line(const char *line, uintptr_t addr, dev_t *dev, ino_t *ino)
+{
+	unsigned long start, end, major, minor, inode;
+
+	if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &start, &end, &major, &minor, &inode) !=
+		5 ||
+	    addr < start || addr >= end)
+		return 0;
+	*dev = makedev(major, minor);
+	*ino = (ino_t)inode;
+	return 1;
+}
+
+int lg_mapped_file(const void *addr, dev_t *dev, ino_t *ino)
+{
+	char buf[PATH_MAX + 256];
+	size_t have = 0;
+	int saved = errno, found = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	while (fd >= 0 && !found && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *line = buf, *nl;
+
+		have += (size_t)n;
+		buf[have] = '\0';
+		while (!found && (nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			found = maps_line(line, (uintptr_t)addr, dev, ino);
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* a line longer than any path: skip it */
+	}
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return found && *ino != 0 ? 0 : -1;
+}
 int lg_preload_names(const char *value, const char *lib)
 {
 	size_t lib_len = strlen(lib);

@@ -6,7 +6,8 @@
 /* A refusal the kernel layer covers: the program runs, its links and renames stay confined. */
 static int kernel_covers(const struct lg_policy *p, enum lg_finding f)
 {
-	return p->kernel_layer && (f == LG_FOUND_STATIC || f == LG_FOUND_SETUID);
+	return p->kernel_layer &&
+	       (f == LG_FOUND_STATIC || f == LG_FOUND_SETUID || f == LG_FOUND_UNJUDGED);
 }
 
 enum lg_decision lg_decide(const struct lg_policy *p, enum lg_finding f)
@@ -22,6 +23,7 @@ enum lg_decision lg_decide(const struct lg_policy *p, enum lg_finding f)
 		/* Not reported, so not audited: programs fall back to the ordinary calls. */
 		return p->allow_io_uring ? LG_ALLOW : LG_DENY;
 	case LG_FOUND_STATIC:
+	case LG_FOUND_UNJUDGED: /* "let what LD_PRELOAD does not reach run unconfined" */
 		if (p->allow_static)
 			return LG_ALLOW;
 		break;
@@ -44,13 +46,16 @@ enum lg_finding lg_exec_finding(enum lg_exec_kind kind)
 		return LG_FOUND_CONFINED;
 	case LG_EXEC_SETUID:
 		return LG_FOUND_SETUID;
+	case LG_EXEC_UNREADABLE:
+	case LG_EXEC_UNKNOWABLE:
+		return LG_FOUND_UNJUDGED;
 	default:
 		return LG_FOUND_STATIC;
 	}
 }
 
 enum lg_decision lg_exec_judge(const struct lg_policy *p, int dir_fd, const char *path,
-			       int at_flags, struct lg_exec_verdict *v)
+			       int at_flags, char *const argv[], struct lg_exec_verdict *v)
 {
 	enum lg_decision d = lg_decide(p, LG_FOUND_UNCHECKED);
 
@@ -58,6 +63,9 @@ enum lg_decision lg_exec_judge(const struct lg_policy *p, int dir_fd, const char
 	v->program[0] = '\0';
 	if (d != LG_CHECK)
 		return d;
-	lg_exec_inspect(dir_fd, path, at_flags, v);
+	lg_exec_inspect(dir_fd, path, at_flags, argv, v);
+	if (v->kind == LG_EXEC_PRELOADED && p->library != NULL &&
+	    !lg_same_file_as(p->library, p->library_dev, p->library_ino))
+		v->kind = LG_EXEC_NO_LIBRARY;
 	return lg_decide(p, lg_exec_finding(v->kind));
 }

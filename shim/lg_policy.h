@@ -15,10 +15,13 @@ struct lg_policy {
 	const char *broken; /* NULL, or why every call fails closed */
 	int everything;	    /* a root is "/": nothing to confine */
 	enum lg_mode mode;
-	int allow_static;   /* LG_ENV_STATIC, --allow-static */
-	int allow_setuid;   /* LG_ENV_SETUID, --allow-setuid */
-	int allow_io_uring; /* LG_ENV_IO_URING */
-	int kernel_layer;   /* a kernel layer confines what the preload can not reach */
+	int allow_static;    /* LG_ENV_STATIC, --allow-static */
+	int allow_setuid;    /* LG_ENV_SETUID, --allow-setuid */
+	int allow_io_uring;  /* LG_ENV_IO_URING */
+	int kernel_layer;    /* a kernel layer confines what the preload can not reach */
+	const char *library; /* the preload a child loads, absolute; NULL: not checked */
+	dev_t library_dev;   /* the library loaded now */
+	ino_t library_ino;
 };
 
 /* What was found about a call, before the policy says what happens to it. */
@@ -28,7 +31,7 @@ enum lg_finding {
 	LG_FOUND_ESCAPE,	/* a path the resolver refused */
 	LG_FOUND_STATIC,   /* an exec LD_PRELOAD can not reach (static, foreign, other loader) */
 	LG_FOUND_SETUID,   /* an exec in secure-execution mode: the loader drops the preload */
-	LG_FOUND_UNJUDGED, /* an exec whose program can not be inspected */
+	LG_FOUND_UNJUDGED, /* an exec whose program can not be inspected or judged */
 	LG_FOUND_IO_URING, /* io_uring_setup: its operations bypass the library */
 };
 
@@ -50,11 +53,12 @@ enum lg_decision lg_decide(const struct lg_policy *p, enum lg_finding f);
 enum lg_finding lg_exec_finding(enum lg_exec_kind kind);
 
 /*
- * lg_exec_judge: the decision for execveat(dir_fd, path, ..., at_flags): inspects the program
- * into *v unless the policy decides without looking (v->program is then empty). No allocation;
- * usable in a vfork child. Never touches errno.
+ * lg_exec_judge: the decision for execveat(dir_fd, path, argv, ..., at_flags): inspects the
+ * program into *v (lg_exec_inspect) unless the policy decides without looking (v->program is
+ * then empty); a program that would load the preload must find p->library to be the library
+ * loaded now. No allocation; usable in a vfork child. Never touches errno.
  */
 enum lg_decision lg_exec_judge(const struct lg_policy *p, int dir_fd, const char *path,
-			       int at_flags, struct lg_exec_verdict *v);
+			       int at_flags, char *const argv[], struct lg_exec_verdict *v);
 
 #endif

@@ -96,9 +96,11 @@ void lg_note(const struct lg_config *cfg, const char *text);
 /*
  * lg_refuse_exec: the exec gate. Returns 0 when the program may run (it will load the shim, or a
  * switch or the kernel layer covers it), or -LG_ERR_DENIED after reporting. The audit mode
- * reports and returns 0. dir_fd/path/at_flags as execveat(2). Never touches errno.
+ * reports and returns 0. dir_fd/path/argv/at_flags as execveat(2); argv may be NULL (then the
+ * dynamic loader or a valgrind tool is judged as a static program). Never touches errno.
  */
-int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags);
+int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags,
+		   char *const argv[]);
 
 /*
  * lg_guarded_execve, lg_guarded_execveat: execve/execveat with the exec gate and the repaired

@@ -270,32 +270,35 @@ static void command_policy(const struct options *o, struct lg_policy *p)
 
 /* The shim refuses these at exec; the launcher refuses them the same way for its command.
  * Returns 1 when --audit let a refusal through, for the exit summary. */
-static int check_command(const struct options *o, const char *command)
+static int check_command(const struct options *o, char **argv)
 {
 	struct lg_policy policy;
 	struct lg_exec_verdict v;
-	char found[PATH_MAX];
+	char found[PATH_MAX], detail[160];
 	enum lg_decision d;
 
 	command_policy(o, &policy);
-	d = lg_exec_judge(&policy, AT_FDCWD, lg_find_program(command, found, sizeof(found)), 0, &v);
+	d = lg_exec_judge(&policy, AT_FDCWD, lg_find_program(argv[0], found, sizeof(found)), 0,
+			  argv, &v);
 	if (d == LG_ALLOW)
 		return 0;
+	lg_exec_detail(&v, detail, sizeof(detail));
 	if (d == LG_NOTE) {
 		fprintf(stderr,
-			"linkguard: note: \"%s\" is %s: not preloaded; kernel layer in force\n",
-			v.program, lg_exec_kind_text(v.kind));
+			"linkguard: note: \"%s\" is %s%s: not preloaded; kernel layer in force\n",
+			v.program, lg_exec_kind_text(v.kind), detail);
 		return 0;
 	}
 	if (d == LG_AUDIT) {
-		fprintf(stderr, "linkguard: audit: would refuse \"%s\": it is %s\n", v.program,
-			lg_exec_kind_text(v.kind));
+		fprintf(stderr, "linkguard: audit: would refuse \"%s\": it is %s%s\n", v.program,
+			lg_exec_kind_text(v.kind), detail);
 		return 1;
 	}
 	die(EXIT_CANNOT_RUN,
-	    "refusing to run \"%s\": it is %s, which LD_PRELOAD can not confine; allow it with %s "
+	    "refusing to run \"%s\": it is %s%s, which LD_PRELOAD can not confine; allow it with "
+	    "%s "
 	    "or confine it with --kernel",
-	    v.program, lg_exec_kind_text(v.kind),
+	    v.program, lg_exec_kind_text(v.kind), detail,
 	    v.kind == LG_EXEC_SETUID ? "--allow-setuid (or --no-new-privs)" : "--allow-static");
 }
 
@@ -361,7 +364,7 @@ int main(int argc, char **argv)
 	if (o.kernel != LG_KERNEL_NONE)
 		lg_kernel_apply(o.kernel, o.roots, o.root_count, o.writable, o.writable_count);
 	check_library_loads(lib);
-	refused = check_command(&o, argv[i]);
+	refused = check_command(&o, argv + i);
 	preload_first(lib);
 	drop_audit_modules();
 	if (o.audit)

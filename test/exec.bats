@@ -270,9 +270,12 @@ setup_file() {
 		CAP_ID="$dir/cap-id"
 		cp "$(type -P id)" "$CAP_ID"
 		command -v setcap >/dev/null && setcap cap_net_raw+ep "$CAP_ID" 2>/dev/null || CAP_ID=""
+		CAP_MV="$dir/cap-mv"
+		cp "$MV" "$CAP_MV"
+		command -v setcap >/dev/null && setcap cap_net_raw+ep "$CAP_MV" 2>/dev/null || CAP_MV=""
 	fi
 	export MV LN VIA PY MAKEFILE OTHER_LIB LIB_ALIAS STATIC STATIC_WHY FOREIGN FAKE_HOST FAKE_WHY
-	export SETID_WHY NOBODY_UID NOBODY_GID CAP_ID
+	export SETID_WHY NOBODY_UID NOBODY_GID CAP_ID CAP_MV
 }
 
 setup() {
@@ -285,12 +288,34 @@ setup() {
 need_python() {
 	[ -n "$PY" ] || skip "python3 not installed"
 }
+# loader_of PROGRAM: the dynamic loader PROGRAM names (its PT_INTERP).
+loader_of() {
+	local interp
+	interp=$(LC_ALL=C readelf -l "$1" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -n "$interp" ] || skip "cannot read the interpreter of $1 (readelf)"
+	echo "$interp"
+}
 need_static() {
 	[ -n "$STATIC" ] || skip "$STATIC_WHY"
 }
 need_setid() {
 	require_root
 	[ -z "$SETID_WHY" ] || skip "$SETID_WHY"
+}
+# need_lgtest: root, and the unprivileged user lgtest to run cases as; sets USER_DIR, a directory
+# of lgtest's (removed by teardown).
+need_lgtest() {
+	[ "$(id -u)" = 0 ] || skip "needs root (to run a case as lgtest)"
+	id lgtest >/dev/null 2>&1 || skip "no user lgtest here"
+	USER_DIR=$(mktemp -d /tmp/lg-exec.XXXXXX)
+	chmod 755 "$USER_DIR"
+	chown lgtest: "$USER_DIR"
+}
+as_lgtest() {
+	setpriv --reuid=lgtest --regid=lgtest --clear-groups "$@"
+}
+teardown() {
+	[ -z "${USER_DIR:-}" ] || rm -rf "$USER_DIR"
 }
 
 # need_kernel_layer OPTION...: skip when the launcher says Landlock is unavailable (exit 125).
@@ -873,6 +898,116 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_outside_unchanged
 }
 
+@test "unreadable (shim): with a full descriptor table a static program is refused, not run unchecked" {
+	need_static
+	need_python
+	snapshot_outside
+	run shim "$PY" -c 'import os, resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (32, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+try:
+    while True:
+        os.open("/dev/null", os.O_RDONLY)
+except OSError:
+    pass
+os.execv(sys.argv[1], sys.argv[1:])' "$STATIC" "$ROOT/file" "$OUT/stolen"
+	assert_failure
+	assert_output --partial "linkguard: denied execv(\"$STATIC\"): \"$STATIC\" is a program linkguard can not read to inspect (EMFILE)"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
+@test "unreadable (shim, lgtest): an execute-only (0111) static program is refused, naming LINKGUARD_STATIC" {
+	need_static
+	need_lgtest
+	mkdir "$USER_DIR/root" "$USER_DIR/out"
+	echo data >"$USER_DIR/root/file"
+	install -m 0111 "$STATIC" "$USER_DIR/xonly"
+	chown -R lgtest: "$USER_DIR"
+	run as_lgtest env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$USER_DIR/root" \
+		sh -c '"$@"' sh "$USER_DIR/xonly" "$USER_DIR/root/file" "$USER_DIR/out/stolen"
+	assert_failure 126
+	assert_output --partial "\"$USER_DIR/xonly\" is a program linkguard can not read to inspect (EACCES), which LD_PRELOAD can not confine; allow it with LINKGUARD_STATIC=allow"
+	assert_file_exists "$USER_DIR/root/file"
+	assert_file_not_exists "$USER_DIR/out/stolen"
+	# Allowed at start-up, it runs (unconfined, as asked).
+	run as_lgtest env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$USER_DIR/root" LINKGUARD_STATIC=allow \
+		sh -c '"$@"' sh "$USER_DIR/xonly"
+	assert_success
+}
+@test "unreadable (shim, lgtest): a program in a directory lgtest can not search is EACCES from the kernel, no line" {
+	need_lgtest
+	mkdir -m 0700 "$USER_DIR/closed"
+	cp "$(type -P true)" "$USER_DIR/closed/true"
+	run as_lgtest env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$USER_DIR" sh -c '"$@"; echo "status $?"' sh "$USER_DIR/closed/true"
+	assert_line "status 126"
+	refute_output --partial "linkguard:"
+}
+@test "posix_spawn file actions (shim): adddup2 or addopen under a /proc/self/fd or /dev/fd program path is refused" {
+	need_static
+	need_python
+	snapshot_outside
+	# The parent sees a dynamic program at /proc/self/fd/N; the child, after the action, the static one.
+	for how in dup2-proc dup2-devfd open-proc; do
+		run shim "$PY" -c 'import ctypes, os, sys
+how, static, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+libc = ctypes.CDLL(None, use_errno=True)
+actions = ctypes.create_string_buffer(512)
+libc.posix_spawn_file_actions_init(actions)
+dyn = os.open("/bin/true", os.O_RDONLY)
+if how.startswith("dup2"):
+    libc.posix_spawn_file_actions_adddup2(actions, os.open(static, os.O_RDONLY), dyn)
+else:
+    libc.posix_spawn_file_actions_addclose(actions, dyn)
+    libc.posix_spawn_file_actions_addopen(actions, dyn, static.encode(), os.O_RDONLY, 0)
+prog = ("/dev/fd/%d" if how.endswith("devfd") else "/proc/self/fd/%d") % dyn
+argv = (ctypes.c_char_p * 4)(prog.encode(), args[0].encode(), args[1].encode(), None)
+pid = ctypes.c_int()
+err = libc.posix_spawn(ctypes.byref(pid), prog.encode(), actions, None, argv, None)
+if err:
+    sys.exit("spawn: " + os.strerror(err))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$how" "$STATIC" "$ROOT/file" "$OUT/stolen"
+		assert_failure
+		assert_output --partial "is reached through /proc (or /dev/fd), whose descriptors and directories the file actions change in the child"
+		assert_output --partial "spawn: Permission denied"
+		assert_file_exists "$ROOT/file"
+	done
+	assert_outside_unchanged
+}
+@test "posix_spawn file actions (shim): addchdir with a /proc/self/cwd/... program path is refused" {
+	need_static
+	need_python
+	snapshot_outside
+	cd "$BATS_FILE_TMPDIR/spawn/dyn"
+	run shim "$PY" -S "$VIA" posix_spawn.chdir ../static /proc/self/cwd/prog "$ROOT/file" "$OUT/stolen"
+	assert_failure 126
+	assert_output --partial "\"/proc/self/cwd/prog\" is reached through /proc"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
+@test "posix_spawnp file actions (shim): a relative PATH entry after a chdir action is refused" {
+	need_static
+	need_python
+	# Found here in an absolute entry (dynamic); from the chdir's directory, first in "bin" (static).
+	mkdir -p "$BATS_TEST_TMPDIR/there/bin" "$BATS_TEST_TMPDIR/abs" "$BATS_TEST_TMPDIR/here"
+	cp "$STATIC" "$BATS_TEST_TMPDIR/there/bin/lgprog"
+	cp "$(type -P true)" "$BATS_TEST_TMPDIR/abs/lgprog"
+	snapshot_outside
+	cd "$BATS_TEST_TMPDIR/here"
+	run shim env PATH="bin:$BATS_TEST_TMPDIR/abs:$PATH" "$PY" -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+actions = ctypes.create_string_buffer(512)
+libc.posix_spawn_file_actions_init(actions)
+libc.posix_spawn_file_actions_addchdir_np(actions, sys.argv[1].encode())
+argv = (ctypes.c_char_p * 4)(b"lgprog", sys.argv[2].encode(), sys.argv[3].encode(), None)
+pid = ctypes.c_int()
+err = libc.posix_spawnp(ctypes.byref(pid), b"lgprog", actions, None, argv, None)
+if err:
+    sys.exit("spawn: " + os.strerror(err))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$BATS_TEST_TMPDIR/there" "$ROOT/file" "$OUT/stolen"
+	assert_failure
+	assert_output --partial "is searched along a PATH with a relative entry, from a directory that a file action changes to"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
 @test "static (shim): a dynamic program whose interpreter (PT_INTERP) is not the loader is refused" {
 	[ -n "$FAKE_HOST" ] || skip "$FAKE_WHY"
 	snapshot_outside
@@ -882,6 +1017,117 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_file_exists "$ROOT/file"
 	assert_file_not_exists "$OUT/stolen"
 	assert_outside_unchanged
+}
+@test "dynamic loader (shim): ldd of a dynamic binary works, confined" {
+	command -v ldd >/dev/null || skip "ldd not installed"
+	run shim ldd "$MV"
+	assert_success
+	assert_output --partial "libc.so"
+	refute_output --partial "linkguard:"
+}
+@test "dynamic loader (shim): ldd of a static binary says so, as natively" {
+	need_static
+	command -v ldd >/dev/null || skip "ldd not installed"
+	run ldd "$STATIC"
+	local native_status=$status native_output=$output
+	run shim ldd "$STATIC"
+	assert_equal "$status" "$native_status"
+	assert_output "$native_output"
+}
+@test "dynamic loader (shim): the loader run directly keeps the preload: the escape is denied, in-root move works" {
+	local loader
+	loader=$(loader_of "$MV")
+	snapshot_outside
+	run shim sh -c '"$@"' sh "$loader" "$MV" "$ROOT/file" "$OUT/stolen"
+	assert_failure 1
+	assert_output --partial "linkguard: denied rename"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+	run shim sh -c '"$@"' sh "$loader" "$MV" "$ROOT/file" "$ROOT/dir/moved"
+	assert_success
+	assert_file_exists "$ROOT/dir/moved"
+}
+@test "dynamic loader (launcher): linkguard -- ld.so PROG runs PROG confined" {
+	local loader
+	loader=$(loader_of "$MV")
+	snapshot_outside
+	run lg --root "$ROOT" -- "$loader" "$MV" "$ROOT/file" "$OUT/stolen"
+	assert_failure 1
+	assert_output --partial "linkguard: denied rename"
+	assert_outside_unchanged
+}
+@test "dynamic loader (shim): a static program run by the loader is refused (it would run without the preload)" {
+	need_static
+	local loader
+	loader=$(loader_of "$MV")
+	snapshot_outside
+	run shim sh -c '"$@"' sh "$loader" "$STATIC" "$ROOT/file" "$OUT/stolen"
+	assert_failure 126
+	assert_output --partial "linkguard: denied execve(\"$loader\"): \"$STATIC\" is a statically linked binary"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+	run shim sh -c '"$@"' sh "$loader" --audit "$OTHER_LIB" "$MV" "$ROOT/file" "$ROOT/x"
+	assert_failure 126
+	assert_output --partial "--audit modules"
+}
+# make_chroot DIR: a tree with /bin/true and the libraries it needs (and no linkguard library).
+make_chroot() {
+	local f
+	mkdir -p "$1/bin"
+	cp "$(type -P true)" "$1/bin/true"
+	for f in $(ldd "$(type -P true)" | grep -o '/[^ ]*'); do
+		mkdir -p "$1$(dirname "$f")"
+		cp -L "$f" "$1$f"
+	done
+}
+@test "library identity (shim, root): chroot CMD, where the library is missing, is refused, not run unconfined" {
+	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	command -v chroot >/dev/null || skip "chroot not installed"
+	make_chroot "$BATS_TEST_TMPDIR/jail"
+	run shim chroot "$BATS_TEST_TMPDIR/jail" /bin/true
+	assert_failure 126
+	assert_output --partial "\"/bin/true\" is a program that would start without linkguard's library"
+	refute_output --partial "cannot be preloaded"
+}
+@test "library identity (shim, root): chroot CMD, where another file stands at the library's path, is refused" {
+	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	command -v chroot >/dev/null || skip "chroot not installed"
+	make_chroot "$BATS_TEST_TMPDIR/jail"
+	mkdir -p "$BATS_TEST_TMPDIR/jail$(dirname "$LINKGUARD_LIB")"
+	: >"$BATS_TEST_TMPDIR/jail$LINKGUARD_LIB"
+	run shim chroot "$BATS_TEST_TMPDIR/jail" /bin/true
+	assert_failure 126
+	assert_output --partial "would start without linkguard's library"
+}
+@test "library identity (shim, lgtest): the library file replaced or deleted while it runs: a child is refused" {
+	need_lgtest
+	[ -z "${LG_ASAN_RUNTIME:-}" ] || skip "the sanitizer build preloads its runtime first"
+	cp "$LINKGUARD_LIB" "$USER_DIR/liblinkguard.so"
+	chown lgtest: "$USER_DIR/liblinkguard.so"
+	# Replaced by a file the loader can not load: it would warn and run the child unconfined.
+	run as_lgtest env LD_PRELOAD="$USER_DIR/liblinkguard.so" LINKGUARD_ROOT="$USER_DIR" \
+		sh -c 'rm "$1" && : >"$1" && /bin/true; echo "status $?"' sh "$USER_DIR/liblinkguard.so"
+	assert_line "status 126"
+	assert_output --partial "linkguard: denied execve(\"/bin/true\"): \"/bin/true\" is a program that would start without linkguard's library"
+	refute_output --partial "cannot be preloaded"
+	cp "$LINKGUARD_LIB" "$USER_DIR/liblinkguard.so"
+	run as_lgtest env LD_PRELOAD="$USER_DIR/liblinkguard.so" LINKGUARD_ROOT="$USER_DIR" \
+		sh -c 'rm "$1" && /bin/true; echo "status $?"' sh "$USER_DIR/liblinkguard.so"
+	assert_line "status 126"
+	assert_output --partial "would start without linkguard's library"
+}
+@test "library identity (shim): the same library through another spelling (a symlink) is fine" {
+	run env LD_PRELOAD="$LIB_ALIAS" LINKGUARD_ROOT="$ROOT" sh -c '/bin/true; echo "status $?"'
+	assert_output "status 0"
+}
+@test "library identity (launcher --kernel, root): chroot CMD without the library runs, with a note" {
+	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	command -v chroot >/dev/null || skip "chroot not installed"
+	need_kernel_layer --kernel
+	make_chroot "$BATS_TEST_TMPDIR/jail"
+	run lg --root "$ROOT" --kernel -- chroot "$BATS_TEST_TMPDIR/jail" /bin/true
+	assert_success
+	assert_output --partial "linkguard: note: execvp(\"/bin/true\"): a program that would start without linkguard's library"
 }
 @test "foreign architecture (shim): refused with a line saying so, 126" {
 	run shim sh -c '"$@"' sh "$FOREIGN"
@@ -965,12 +1211,72 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	assert_failure 126
 	assert_output --partial "is a set-user-ID, set-group-ID or file-capability program"
 }
-@test "file capabilities (shim): a program with file capabilities is refused" {
+@test "file capabilities (shim, root): root keeps the preload, so a file-capability mv runs confined" {
 	need_setid
-	[ -n "$CAP_ID" ] || skip "setcap not installed or not supported here"
-	run shim sh -c '"$@" -u' sh "$CAP_ID"
+	[ -n "$CAP_MV" ] || skip "setcap not installed or not supported here"
+	# No secure execution for a real uid 0 (cap_bprm_creds_from_file): the loader keeps LD_PRELOAD.
+	snapshot_outside
+	run shim sh -c '"$@"' sh "$CAP_MV" "$ROOT/file" "$OUT/stolen"
+	assert_failure 1
+	assert_output --partial "linkguard: denied rename"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+	run shim "$CAP_MV" "$ROOT/file" "$ROOT/dir/moved"
+	assert_success
+	assert_file_exists "$ROOT/dir/moved"
+}
+@test "file capabilities (shim, lgtest): a program with file capabilities is refused" {
+	need_setid
+	need_lgtest
+	[ -n "$CAP_MV" ] || skip "setcap not installed or not supported here"
+	cp "$MV" "$USER_DIR/cap-mv"
+	setcap cap_net_raw+ep "$USER_DIR/cap-mv"
+	run as_lgtest env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$USER_DIR" sh -c '"$@" --version' sh "$USER_DIR/cap-mv"
 	assert_failure 126
 	assert_output --partial "is a set-user-ID, set-group-ID or file-capability program"
+}
+@test "secure execution (shim, root): setregid then exec: refused, the helper does not run unconfined" {
+	need_setid
+	need_python
+	# egid != rgid: the kernel runs the helper in secure-execution mode, the loader drops the preload.
+	snapshot_outside
+	run shim "$PY" -c 'import os, sys
+os.setregid(0, int(sys.argv[1]))
+os.execv(sys.argv[2], sys.argv[2:])' "$NOBODY_GID" "$MV" "$ROOT/file" "$OUT/stolen"
+	assert_failure
+	assert_output --partial "linkguard: denied execv(\"$MV\"): \"$MV\" is a set-user-ID, set-group-ID or file-capability program"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
+@test "secure execution (shim, root): seteuid then exec: refused (the helper would lose LD_PRELOAD)" {
+	need_setid
+	need_python
+	run shim "$PY" -c 'import os, sys
+os.seteuid(int(sys.argv[1]))
+os.execv("/usr/bin/env", ["env"])' "$NOBODY_UID"
+	assert_failure
+	assert_output --partial 'linkguard: denied execv("/usr/bin/env")'
+	refute_output --partial "LINKGUARD_ROOT="
+}
+@test "secure execution (launcher --no-new-privs, root): setreuid then exec is refused too" {
+	need_setid
+	need_python
+	run lg --root "$ROOT" --no-new-privs -- "$PY" -c 'import os, sys
+os.setreuid(0, int(sys.argv[1]))
+os.execv("/usr/bin/env", ["env"])' "$NOBODY_UID"
+	assert_failure
+	assert_output --partial 'linkguard: denied execv("/usr/bin/env")'
+	refute_output --partial "LINKGUARD_ROOT="
+}
+@test "secure execution (shim, root): setregid back to the real IDs, then exec: runs confined" {
+	need_setid
+	need_python
+	run shim "$PY" -c 'import os, sys
+os.setregid(0, int(sys.argv[1]))
+os.setregid(0, 0)
+os.execv("/usr/bin/env", ["env"])' "$NOBODY_GID"
+	assert_success
+	assert_line "LINKGUARD_ROOT=$ROOT"
 }
 @test "setuid (shim): allowed with LINKGUARD_SETUID=allow at start-up, and runs privileged" {
 	need_setid

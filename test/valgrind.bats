@@ -70,3 +70,29 @@ memcheck() {
 	LG_RESOLVER=auto memcheck link file esc/c
 	assert_line "err EACCES"
 }
+
+# --- valgrind under the library, without LINKGUARD_STATIC (#10 item 9) --------------------------
+# The tool binaries are static, but a dynamic client keeps the preload: valgrind runs, and its
+# client is confined. A static client would run under the tool without the preload: refused.
+
+@test "valgrind PROG (shim): a dynamic client runs, confined: its escape is denied, nothing changes" {
+	local mv
+	mv=$(type -P mv)
+	snapshot_outside
+	run env LD_PRELOAD="$LINKGUARD_LIB" LINKGUARD_ROOT="$ROOT" valgrind -q "$mv" "$ROOT/file" "$OUT/stolen"
+	assert_failure 1
+	assert_output --partial "linkguard: denied rename"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+	run env LD_PRELOAD="$LINKGUARD_LIB" LINKGUARD_ROOT="$ROOT" valgrind -q mv "$ROOT/file" "$ROOT/dir/moved"
+	assert_success
+	assert_file_exists "$ROOT/dir/moved"
+}
+
+@test "valgrind PROG (shim): a static client is refused with a line that says how to allow it" {
+	printf 'int main(void) { return 0; }\n' | "${CC:-cc}" -static -o "$BATS_TEST_TMPDIR/static" -x c - 2>/dev/null ||
+		skip "static linking fails here"
+	run env LD_PRELOAD="$LINKGUARD_LIB" LINKGUARD_ROOT="$ROOT" valgrind -q "$BATS_TEST_TMPDIR/static"
+	assert_failure
+	assert_output --partial "\"$BATS_TEST_TMPDIR/static\" is a statically linked binary, which LD_PRELOAD can not confine; allow it with LINKGUARD_STATIC=allow"
+}
