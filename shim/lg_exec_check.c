@@ -240,19 +240,27 @@ static void name_descriptor(int fd, char *out, size_t size)
 }
 
 /*
- * A look that failed with err: when the exec fails anyway the kernel answers (PRELOADED);
- * otherwise the program might run, and nobody looked at it.
+ * A look that failed with err: when the exec of the path fails anyway the kernel answers
+ * (PRELOADED); otherwise (also for a descriptor, which execveat runs without /proc) the program
+ * might run, and nobody looked at it.
  */
+static enum lg_exec_kind unreadable(int err, struct lg_exec_verdict *v)
+{
+	v->err = err;
+	return LG_EXEC_UNREADABLE;
+}
+
 static enum lg_exec_kind failed_look(int dir_fd, const char *path, int by_fd, int err,
 				     struct lg_exec_verdict *v)
 {
+	if (by_fd) /* a closed descriptor: the kernel's EBADF */
+		return fcntl(dir_fd, F_GETFD) < 0 ? LG_EXEC_PRELOADED : unreadable(err, v);
 	if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG)
 		return LG_EXEC_PRELOADED;
-	if (err == EACCES && !by_fd && faccessat(dir_fd, path, X_OK, AT_EACCESS) != 0)
-		return LG_EXEC_PRELOADED; /* not executable, or a directory on the way not
-					     searchable */
-	v->err = err;
-	return LG_EXEC_UNREADABLE;
+	/* not executable, or a directory on the way not searchable: the kernel's EACCES */
+	if (err == EACCES && faccessat(dir_fd, path, X_OK, AT_EACCESS) != 0)
+		return LG_EXEC_PRELOADED;
+	return unreadable(err, v);
 }
 
 static enum lg_exec_kind judge_run(int fd, const struct stat *st, const unsigned char *head,
@@ -287,11 +295,11 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 		}
 		len = -1;
 		if (fstat(fd, &st) != 0)
-			v->kind = failed_look(dir_fd, v->program, 1, errno, v);
+			v->kind = unreadable(errno, v);
 		else if (!S_ISREG(st.st_mode))
 			v->kind = LG_EXEC_PRELOADED; /* the kernel refuses it (EACCES) */
 		else if ((len = pread(fd, head, sizeof(head), 0)) < 0)
-			v->kind = failed_look(dir_fd, v->program, 1, errno, v);
+			v->kind = unreadable(errno, v);
 		else if (secure_exec(fd, &st))
 			v->kind = LG_EXEC_SETUID;
 		else

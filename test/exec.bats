@@ -941,6 +941,15 @@ os.execv(sys.argv[1], sys.argv[1:])' "$STATIC" "$ROOT/file" "$OUT/stolen"
 	assert_line "status 126"
 	refute_output --partial "linkguard:"
 }
+@test "unreadable (shim): fexecve of a closed descriptor is still EBADF, without a line" {
+	need_python
+	run shim "$PY" -c 'import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+argv = (ctypes.c_char_p * 2)(b"x", None)
+print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
+	assert_success
+	assert_output "-1 EBADF"
+}
 @test "posix_spawn file actions (shim): adddup2 or addopen under a /proc/self/fd or /dev/fd program path is refused" {
 	need_static
 	need_python
