@@ -451,18 +451,53 @@ static enum lg_exec_kind judge_run(int fd, const struct stat *st, const unsigned
 	return kind;
 }
 
+/* Spelled under /proc, /dev/fd or /dev/std*: where a process's own descriptors show. */
+static int spelled_in_proc(const char *path)
+{
+	return strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/dev/fd/", 8) == 0 ||
+	       strncmp(path, "/dev/std", 8) == 0;
+}
+
+/*
+ * Whether a component of path, as far as it exists here, is a symlink: it may lead to a
+ * descriptor the child has and this process has not. A prefix missing here is missing there.
+ */
+static int passes_a_symlink(const char *path)
+{
+	char prefix[PATH_MAX];
+	size_t len = strlen(path);
+	struct stat st;
+
+	if (len >= sizeof(prefix))
+		return 1;
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		if (lstat(prefix, &st) != 0)
+			return 0;
+		if (S_ISLNK(st.st_mode))
+			return 1;
+	}
+	return 0;
+}
+
 int lg_exec_through_proc(const char *path)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
-	int saved = errno;
+	int saved = errno, through = 1;
 	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
-	int through = fd < 0 && errno == ELOOP;
+	int err = errno;
 
-	if (fd >= 0)
+	if (fd >= 0) {
 		close((int)fd);
-	else if (errno == ENOSYS || errno == EPERM) /* no openat2: judge by the spelling */
-		through = strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/dev/fd/", 8) == 0 ||
-			  strncmp(path, "/dev/std", 8) == 0;
+		through = 0;
+	} else if (err == ENOENT || err == ENOTDIR || err == EACCES || err == ENOSYS ||
+		   err == EPERM) {
+		/* missing here, or no openat2: a child's descriptor is still spelled so */
+		through = spelled_in_proc(path) || passes_a_symlink(path);
+	} /* ELOOP: a magic link on the way; any other error: nobody can tell */
 	errno = saved;
 	return through;
 }

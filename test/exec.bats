@@ -991,6 +991,30 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$how" "$STATI
 	done
 	assert_outside_unchanged
 }
+@test "posix_spawn file actions (shim): addopen of a descriptor this process has not, named directly or by a symlink, is refused" {
+	need_static
+	need_python
+	ln -s /proc/self/fd/77 "$BATS_TEST_TMPDIR/.outside.link"
+	snapshot_outside
+	for prog in /proc/self/fd/77 /dev/fd/77 "$BATS_TEST_TMPDIR/.outside.link"; do
+		run shim "$PY" -c 'import ctypes, os, sys
+prog, static, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+libc = ctypes.CDLL(None, use_errno=True)
+actions = ctypes.create_string_buffer(512)
+libc.posix_spawn_file_actions_init(actions)
+libc.posix_spawn_file_actions_addopen(actions, 77, static.encode(), os.O_RDONLY, 0)
+argv = (ctypes.c_char_p * 4)(prog.encode(), args[0].encode(), args[1].encode(), None)
+pid = ctypes.c_int()
+err = libc.posix_spawn(ctypes.byref(pid), prog.encode(), actions, None, argv, None)
+if err:
+    sys.exit("spawn: " + os.strerror(err))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$prog" "$STATIC" "$ROOT/file" "$OUT/stolen"
+		assert_failure
+		assert_output --partial "is reached through /proc (or /dev/fd)"
+		assert_file_exists "$ROOT/file"
+	done
+	assert_outside_unchanged
+}
 @test "posix_spawn file actions (shim): addchdir with a /proc/self/cwd/... program path is refused" {
 	need_static
 	need_python
