@@ -525,8 +525,14 @@ static int refuse_child_view(const char *call, const char *program, const char *
 		return 0;
 	if (d == LG_CHECK)
 		d = lg_decide(&cfg->policy, LG_FOUND_UNJUDGED);
-	if (d == LG_ALLOW || d == LG_NOTE)
-		return 0; /* allowed unjudged, or the kernel layer confines it */
+	if (d == LG_ALLOW)
+		return 0;
+	if (d == LG_NOTE) {
+		snprintf(reason, sizeof(reason), "%s(\"%s\"): not judged; kernel layer in force",
+			 call, program);
+		lg_note(cfg, reason);
+		return 0;
+	}
 	snprintf(reason, sizeof(reason), "\"%s\" %s", program, why);
 	return refuse_exec(call, AT_FDCWD, program, d, reason);
 }

@@ -14,9 +14,9 @@ setup() {
 
 # memcheck LGCALL-ARGS: the driver confined under memcheck; 99 means memcheck found an error.
 # valgrind's tools are static executables that emulate the loader themselves (and so honour
-# LD_PRELOAD for the client): the shim refuses static binaries unless allowed.
+# LD_PRELOAD for the client): the shim judges the tool by its client, here the dynamic driver.
 memcheck() {
-	run env LD_PRELOAD="$LINKGUARD_LIB" LINKGUARD_ROOT="$ROOT" LINKGUARD_STATIC=allow \
+	run env LD_PRELOAD="$LINKGUARD_LIB" LINKGUARD_ROOT="$ROOT" \
 		LINKGUARD_RESOLVER="${LG_RESOLVER:-walk}" \
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		"$LGCALL" "$@"
