@@ -1159,6 +1159,16 @@ make_chroot() {
 	assert_line "status 126"
 	assert_output --partial "would start without linkguard's library"
 }
+@test "library identity (shim, root): the library hidden by a mount: a child is refused" {
+	[ "$(id -u)" = 0 ] || skip "needs root (mount)"
+	command -v unshare >/dev/null || skip "unshare not installed"
+	unshare -m true 2>/dev/null || skip "can not make a mount namespace here"
+	: >"$BATS_TEST_TMPDIR/empty"
+	run shim unshare -m sh -c 'mount --bind "$1" "$2" && /bin/true; echo "status $?"' sh "$BATS_TEST_TMPDIR/empty" "$LINKGUARD_LIB"
+	assert_line "status 126"
+	assert_output --partial "would start without linkguard's library"
+	refute_output --partial "cannot be preloaded"
+}
 @test "library identity (shim): the same library through another spelling (a symlink) is fine" {
 	run env LD_PRELOAD="$LIB_ALIAS" LINKGUARD_ROOT="$ROOT" sh -c '/bin/true; echo "status $?"'
 	assert_output "status 0"
