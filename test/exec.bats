@@ -145,6 +145,41 @@ except OSError as e:
 EOF
 }
 
+# spawn.py ACTION[,ACTION...] PROGRAM [ARG...]: posix_spawn PROGRAM (posix_spawnp when it has no
+# '/') with file actions, and exit with its status ("spawn: ERROR" when the spawn fails):
+#   fd:FILE      open FILE here; its number replaces {fd} in later actions and in the arguments
+#   dup2:FILE:N  dup2 FILE (opened here) to N      open:FILE:N  close N, then open FILE as N
+#   chdir:DIR    change to DIR
+write_spawn() {
+	cat >"$1" <<'EOF'
+import ctypes, os, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+actions = ctypes.create_string_buffer(512)  # larger than glibc's 80 bytes
+libc.posix_spawn_file_actions_init(actions)
+fd = ""
+for action in sys.argv[1].split(","):
+    kind, *rest = action.replace("{fd}", str(fd)).split(":")
+    if kind == "fd":
+        fd = os.open(rest[0], os.O_RDONLY)
+    elif kind == "dup2":
+        libc.posix_spawn_file_actions_adddup2(actions, os.open(rest[0], os.O_RDONLY), int(rest[1]))
+    elif kind == "open":
+        libc.posix_spawn_file_actions_addclose(actions, int(rest[1]))
+        libc.posix_spawn_file_actions_addopen(actions, int(rest[1]), rest[0].encode(), os.O_RDONLY, 0)
+    elif kind == "chdir":
+        libc.posix_spawn_file_actions_addchdir_np(actions, rest[0].encode())
+args = [a.replace("{fd}", str(fd)).encode() for a in sys.argv[2:]]
+argv = (ctypes.c_char_p * (len(args) + 1))(*args, None)
+pid = ctypes.c_int()
+spawn = libc.posix_spawn if b"/" in args[0] else libc.posix_spawnp
+err = spawn(ctypes.byref(pid), args[0], actions, None, argv, None)
+if err:
+    sys.exit("spawn: " + os.strerror(err))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))
+EOF
+}
+
 # A static program: with two or more arguments it renames the next-to-last to the last (so it
 # still moves ARG1 to ARG2 when started through a chain of "#!" scripts); else it exits 0.
 write_static_source() {
@@ -192,6 +227,8 @@ setup_file() {
 	LN=$(type -P ln)
 	VIA="$dir/via.py"
 	write_via "$VIA"
+	SPAWN="$dir/spawn.py"
+	write_spawn "$SPAWN"
 	PY=""
 	if command -v python3 >/dev/null; then
 		# The interpreter itself: a pyenv or similar shim needs a PATH that env -i removes.
@@ -274,7 +311,7 @@ setup_file() {
 		cp "$MV" "$CAP_MV"
 		command -v setcap >/dev/null && setcap cap_net_raw+ep "$CAP_MV" 2>/dev/null || CAP_MV=""
 	fi
-	export MV LN VIA PY MAKEFILE OTHER_LIB LIB_ALIAS STATIC STATIC_WHY FOREIGN FAKE_HOST FAKE_WHY
+	export MV LN VIA SPAWN PY MAKEFILE OTHER_LIB LIB_ALIAS STATIC STATIC_WHY FOREIGN FAKE_HOST FAKE_WHY
 	export SETID_WHY NOBODY_UID NOBODY_GID CAP_ID CAP_MV
 }
 
@@ -965,25 +1002,11 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 	need_python
 	snapshot_outside
 	# The parent sees a dynamic program at /proc/self/fd/N; the child, after the action, the static one.
-	for how in dup2-proc dup2-devfd open-proc; do
-		run shim "$PY" -c 'import ctypes, os, sys
-how, static, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-libc = ctypes.CDLL(None, use_errno=True)
-actions = ctypes.create_string_buffer(512)
-libc.posix_spawn_file_actions_init(actions)
-dyn = os.open("/bin/true", os.O_RDONLY)
-if how.startswith("dup2"):
-    libc.posix_spawn_file_actions_adddup2(actions, os.open(static, os.O_RDONLY), dyn)
-else:
-    libc.posix_spawn_file_actions_addclose(actions, dyn)
-    libc.posix_spawn_file_actions_addopen(actions, dyn, static.encode(), os.O_RDONLY, 0)
-prog = ("/dev/fd/%d" if how.endswith("devfd") else "/proc/self/fd/%d") % dyn
-argv = (ctypes.c_char_p * 4)(prog.encode(), args[0].encode(), args[1].encode(), None)
-pid = ctypes.c_int()
-err = libc.posix_spawn(ctypes.byref(pid), prog.encode(), actions, None, argv, None)
-if err:
-    sys.exit("spawn: " + os.strerror(err))
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$how" "$STATIC" "$ROOT/file" "$OUT/stolen"
+	for spawn in "fd:/bin/true,dup2:$STATIC:{fd} /proc/self/fd/{fd}" \
+		"fd:/bin/true,dup2:$STATIC:{fd} /dev/fd/{fd}" \
+		"fd:/bin/true,open:$STATIC:{fd} /proc/self/fd/{fd}"; do
+		# shellcheck disable=SC2086 # the actions and the program, split on purpose
+		run shim "$PY" -S "$SPAWN" $spawn "$ROOT/file" "$OUT/stolen"
 		assert_failure
 		assert_output --partial "is reached through /proc (or /dev/fd), whose descriptors and directories the file actions change in the child"
 		assert_output --partial "spawn: Permission denied"
@@ -997,18 +1020,7 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$how" "$STATI
 	ln -s /proc/self/fd/77 "$BATS_TEST_TMPDIR/.outside.link"
 	snapshot_outside
 	for prog in /proc/self/fd/77 /dev/fd/77 "$BATS_TEST_TMPDIR/.outside.link"; do
-		run shim "$PY" -c 'import ctypes, os, sys
-prog, static, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-libc = ctypes.CDLL(None, use_errno=True)
-actions = ctypes.create_string_buffer(512)
-libc.posix_spawn_file_actions_init(actions)
-libc.posix_spawn_file_actions_addopen(actions, 77, static.encode(), os.O_RDONLY, 0)
-argv = (ctypes.c_char_p * 4)(prog.encode(), args[0].encode(), args[1].encode(), None)
-pid = ctypes.c_int()
-err = libc.posix_spawn(ctypes.byref(pid), prog.encode(), actions, None, argv, None)
-if err:
-    sys.exit("spawn: " + os.strerror(err))
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$prog" "$STATIC" "$ROOT/file" "$OUT/stolen"
+		run shim "$PY" -S "$SPAWN" "open:$STATIC:77" "$prog" "$ROOT/file" "$OUT/stolen"
 		assert_failure
 		assert_output --partial "is reached through /proc (or /dev/fd)"
 		assert_file_exists "$ROOT/file"
@@ -1035,17 +1047,7 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$prog" "$STAT
 	cp "$(type -P true)" "$BATS_TEST_TMPDIR/abs/lgprog"
 	snapshot_outside
 	cd "$BATS_TEST_TMPDIR/here"
-	run shim env PATH="bin:$BATS_TEST_TMPDIR/abs:$PATH" "$PY" -c 'import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-actions = ctypes.create_string_buffer(512)
-libc.posix_spawn_file_actions_init(actions)
-libc.posix_spawn_file_actions_addchdir_np(actions, sys.argv[1].encode())
-argv = (ctypes.c_char_p * 4)(b"lgprog", sys.argv[2].encode(), sys.argv[3].encode(), None)
-pid = ctypes.c_int()
-err = libc.posix_spawnp(ctypes.byref(pid), b"lgprog", actions, None, argv, None)
-if err:
-    sys.exit("spawn: " + os.strerror(err))
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid.value, 0)[1]))' "$BATS_TEST_TMPDIR/there" "$ROOT/file" "$OUT/stolen"
+	run shim env PATH="bin:$BATS_TEST_TMPDIR/abs:$PATH" "$PY" -S "$SPAWN" "chdir:$BATS_TEST_TMPDIR/there" lgprog "$ROOT/file" "$OUT/stolen"
 	assert_failure
 	assert_output --partial "is searched along a PATH with a relative entry, from a directory that a file action changes to"
 	assert_file_exists "$ROOT/file"
