@@ -286,6 +286,17 @@ print(r, err() == __import__("errno").EACCES)'
 # x86_64 and arm64 read only the low 32 bits of the number; on x86_64 the x32 bit (0x40000000)
 # selects the x32 table, whose link, rename and io_uring_setup are the native calls.
 
+# The kernel reads only the low 32 bits of the number on x86_64 and arm64; x86_64 has the x32 bit.
+need_32bit_numbers() {
+	case $(uname -m) in
+	x86_64 | aarch64) ;;
+	*) skip "the kernel reads the whole number on $(uname -m)" ;;
+	esac
+}
+need_x32_bit() {
+	[ "$(uname -m)" = x86_64 ] || skip "the x32 bit is x86_64's"
+}
+
 # hicalls BITS: python that makes every link and rename call with BITS or-ed into its number,
 # an escape each, and prints "name result errno" a line.
 hicalls() {
@@ -307,7 +318,7 @@ PY
 }
 
 @test "syscall(SYS_linkat | 1<<32) and the rest of the family: escapes denied as the kernel reads the number" {
-	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	need_32bit_numbers
 	local -a names=(linkat renameat renameat2)
 	printf '#include <sys/syscall.h>\nSYS_link\n' | "${CC:-cc}" -E -P - | grep -q '^[0-9]' && names+=(link rename)
 	freeze
@@ -322,7 +333,7 @@ PY
 }
 
 @test "syscall(SYS_linkat | 0xffffffff00000000) inside the root links, as the kernel does" {
-	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	need_32bit_numbers
 	run --separate-stderr pysys linkat -- '
 R = os.environ["ROOT"].encode()
 L = ctypes.c_long
@@ -334,7 +345,7 @@ print(libc.syscall(L(nr["linkat"] | -(1 << 32)), L(-100), R + b"/file", L(-100),
 }
 
 @test "syscall(SYS_execve | 1<<32) with an empty envp: the child still gets LD_PRELOAD and the root" {
-	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	need_32bit_numbers
 	run pysys execve -- '
 import shutil
 env = shutil.which("env").encode()
@@ -348,7 +359,7 @@ print("execve failed", err())'
 }
 
 @test "syscall(SYS_io_uring_setup | 1<<32): ENOSYS, as the plain number" {
-	[ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ] || skip "the kernel reads 64-bit numbers here"
+	need_32bit_numbers
 	run pysys io_uring_setup -- '
 import errno
 print(libc.syscall(ctypes.c_long(nr["io_uring_setup"] | 1 << 32), 1, None), errno.errorcode[err()])'
@@ -357,7 +368,7 @@ print(libc.syscall(ctypes.c_long(nr["io_uring_setup"] | 1 << 32), 1, None), errn
 }
 
 @test "syscall(x32 bit | SYS_linkat) and the rest of the family: escapes denied, nothing changes (x86_64)" {
-	[ "$(uname -m)" = x86_64 ] || skip "the x32 bit is x86_64's"
+	need_x32_bit
 	freeze
 	run --separate-stderr pysys link rename linkat renameat renameat2 -- "$(hicalls 0x40000000)"
 	assert_success
@@ -368,7 +379,7 @@ print(libc.syscall(ctypes.c_long(nr["io_uring_setup"] | 1 << 32), 1, None), errn
 }
 
 @test "syscall(x32 bit | x32 execve): refused with a line saying why (x86_64)" {
-	[ "$(uname -m)" = x86_64 ] || skip "the x32 bit is x86_64's"
+	need_x32_bit
 	run --separate-stderr pysys -- '
 for n in (0x40000000 | 520, 0x40000000 | 545):
     print(libc.syscall(ctypes.c_long(n), b"/bin/true", None, None, 0, 0), err() == __import__("errno").EACCES)'
