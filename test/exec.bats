@@ -342,7 +342,7 @@ need_setid() {
 # need_lgtest: root, and the unprivileged user lgtest to run cases as; sets USER_DIR, a directory
 # of lgtest's (removed by teardown).
 need_lgtest() {
-	[ "$(id -u)" = 0 ] || skip "needs root (to run a case as lgtest)"
+	require_root # to run a case as lgtest
 	id lgtest >/dev/null 2>&1 || skip "no user lgtest here"
 	USER_DIR=$(mktemp -d /tmp/lg-exec.XXXXXX)
 	chmod 755 "$USER_DIR"
@@ -1126,7 +1126,7 @@ make_chroot() {
 	done
 }
 @test "library identity (shim, root): chroot CMD, where the library is missing, is refused, not run unconfined" {
-	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	require_root # chroot
 	command -v chroot >/dev/null || skip "chroot not installed"
 	make_chroot "$BATS_TEST_TMPDIR/jail"
 	run shim chroot "$BATS_TEST_TMPDIR/jail" /bin/true
@@ -1135,7 +1135,7 @@ make_chroot() {
 	refute_output --partial "cannot be preloaded"
 }
 @test "library identity (shim, root): chroot CMD, where another file stands at the library's path, is refused" {
-	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	require_root # chroot
 	command -v chroot >/dev/null || skip "chroot not installed"
 	make_chroot "$BATS_TEST_TMPDIR/jail"
 	mkdir -p "$BATS_TEST_TMPDIR/jail$(dirname "$LINKGUARD_LIB")"
@@ -1146,23 +1146,22 @@ make_chroot() {
 }
 @test "library identity (shim, lgtest): the library file replaced or deleted while it runs: a child is refused" {
 	need_lgtest
-	[ -z "${LG_ASAN_RUNTIME:-}" ] || skip "the sanitizer build preloads its runtime first"
 	cp "$LINKGUARD_LIB" "$USER_DIR/liblinkguard.so"
 	chown lgtest: "$USER_DIR/liblinkguard.so"
 	# Replaced by a file the loader can not load: it would warn and run the child unconfined.
-	run as_lgtest env LD_PRELOAD="$USER_DIR/liblinkguard.so" LINKGUARD_ROOT="$USER_DIR" \
-		sh -c 'rm "$1" && : >"$1" && /bin/true; echo "status $?"' sh "$USER_DIR/liblinkguard.so"
+	run as_lgtest env LD_PRELOAD="${LG_ASAN_RUNTIME:+$LG_ASAN_RUNTIME:}$USER_DIR/liblinkguard.so" \
+		LINKGUARD_ROOT="$USER_DIR" sh -c 'rm "$1" && : >"$1" && /bin/true; echo "status $?"' sh "$USER_DIR/liblinkguard.so"
 	assert_line "status 126"
 	assert_output --partial "linkguard: denied execve(\"/bin/true\"): \"/bin/true\" is a program that would start without linkguard's library"
 	refute_output --partial "cannot be preloaded"
 	cp "$LINKGUARD_LIB" "$USER_DIR/liblinkguard.so"
-	run as_lgtest env LD_PRELOAD="$USER_DIR/liblinkguard.so" LINKGUARD_ROOT="$USER_DIR" \
-		sh -c 'rm "$1" && /bin/true; echo "status $?"' sh "$USER_DIR/liblinkguard.so"
+	run as_lgtest env LD_PRELOAD="${LG_ASAN_RUNTIME:+$LG_ASAN_RUNTIME:}$USER_DIR/liblinkguard.so" \
+		LINKGUARD_ROOT="$USER_DIR" sh -c 'rm "$1" && /bin/true; echo "status $?"' sh "$USER_DIR/liblinkguard.so"
 	assert_line "status 126"
 	assert_output --partial "would start without linkguard's library"
 }
 @test "library identity (shim, root): the library hidden by a mount: a child is refused" {
-	[ "$(id -u)" = 0 ] || skip "needs root (mount)"
+	require_root # mount
 	command -v unshare >/dev/null || skip "unshare not installed"
 	unshare -m true 2>/dev/null || skip "can not make a mount namespace here"
 	: >"$BATS_TEST_TMPDIR/empty"
@@ -1176,7 +1175,7 @@ make_chroot() {
 	assert_output "status 0"
 }
 @test "library identity (launcher --kernel, root): chroot CMD without the library runs, with a note" {
-	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	require_root # chroot
 	command -v chroot >/dev/null || skip "chroot not installed"
 	need_kernel_layer --kernel
 	make_chroot "$BATS_TEST_TMPDIR/jail"
@@ -1267,6 +1266,7 @@ make_chroot() {
 	assert_output --partial "is a set-user-ID, set-group-ID or file-capability program"
 }
 @test "file capabilities (shim, root): root keeps the preload, so a file-capability mv runs confined" {
+	require_root
 	need_setid
 	[ -n "$CAP_MV" ] || skip "setcap not installed or not supported here"
 	# No secure execution for a real uid 0 (cap_bprm_creds_from_file): the loader keeps LD_PRELOAD.
@@ -1281,6 +1281,7 @@ make_chroot() {
 	assert_file_exists "$ROOT/dir/moved"
 }
 @test "file capabilities (shim, lgtest): a program with file capabilities is refused" {
+	require_root
 	need_setid
 	need_lgtest
 	[ -n "$CAP_MV" ] || skip "setcap not installed or not supported here"
@@ -1291,6 +1292,7 @@ make_chroot() {
 	assert_output --partial "is a set-user-ID, set-group-ID or file-capability program"
 }
 @test "secure execution (shim, root): setregid then exec: refused, the helper does not run unconfined" {
+	require_root
 	need_setid
 	need_python
 	# egid != rgid: the kernel runs the helper in secure-execution mode, the loader drops the preload.
@@ -1304,6 +1306,7 @@ os.execv(sys.argv[2], sys.argv[2:])' "$NOBODY_GID" "$MV" "$ROOT/file" "$OUT/stol
 	assert_outside_unchanged
 }
 @test "secure execution (shim, root): seteuid then exec: refused (the helper would lose LD_PRELOAD)" {
+	require_root
 	need_setid
 	need_python
 	run shim "$PY" -c 'import os, sys
@@ -1314,6 +1317,7 @@ os.execv("/usr/bin/env", ["env"])' "$NOBODY_UID"
 	refute_output --partial "LINKGUARD_ROOT="
 }
 @test "secure execution (launcher --no-new-privs, root): setreuid then exec is refused too" {
+	require_root
 	need_setid
 	need_python
 	run lg --root "$ROOT" --no-new-privs -- "$PY" -c 'import os, sys
@@ -1324,6 +1328,7 @@ os.execv("/usr/bin/env", ["env"])' "$NOBODY_UID"
 	refute_output --partial "LINKGUARD_ROOT="
 }
 @test "secure execution (shim, root): setregid back to the real IDs, then exec: runs confined" {
+	require_root
 	need_setid
 	need_python
 	run shim "$PY" -c 'import os, sys
