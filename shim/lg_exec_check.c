@@ -223,12 +223,22 @@ static int script_interpreter(const unsigned char *head, size_t len, char *out, 
 	return 0;
 }
 
-/* fexecve's descriptor may be O_PATH: reopen it for reading through the trusted /proc. */
+/* fexecve's descriptor may be O_PATH: reopen it for reading through the trusted /proc; a
+ * descriptor, or -errno. */
 static int open_descriptor(int fd)
 {
-	int r = lg_proc_fd_open(fd, O_RDONLY | O_NOCTTY);
+	return lg_proc_fd_open(fd, O_RDONLY | O_NOCTTY);
+}
 
-	return r < 0 ? -1 : r;
+/* The file execveat(dir_fd, path) names, opened for reading: a descriptor, or -errno. */
+static int open_program(int dir_fd, const char *path, int by_fd)
+{
+	int fd;
+
+	if (by_fd)
+		return open_descriptor(dir_fd);
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
 }
 
 /* A descriptor's file as the kernel spells it, for diagnostics of fexecve(). */
@@ -285,12 +295,9 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 	if (by_fd)
 		name_descriptor(dir_fd, v->program, sizeof(v->program));
 	for (depth = 0; depth <= LG_SCRIPT_DEPTH; depth++) {
-		if (by_fd)
-			fd = open_descriptor(dir_fd);
-		else
-			fd = openat(dir_fd, v->program, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = open_program(dir_fd, v->program, by_fd);
 		if (fd < 0) {
-			v->kind = failed_look(dir_fd, v->program, by_fd, errno, v);
+			v->kind = failed_look(dir_fd, v->program, by_fd, -fd, v);
 			break;
 		}
 		len = -1;
@@ -531,7 +538,7 @@ int lg_mapped_file(const void *addr, dev_t *dev, ino_t *ino)
 	char buf[PATH_MAX + 256];
 	size_t have = 0;
 	int saved = errno, found = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int fd = lg_proc_self_open("maps", O_RDONLY);
 	ssize_t n;
 
 	while (fd >= 0 && !found && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
