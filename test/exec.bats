@@ -972,14 +972,14 @@ os.execv(sys.argv[1], sys.argv[1:])' "$STATIC" "$ROOT/file" "$OUT/stolen"
 		sh -c '"$@"' sh "$USER_DIR/xonly"
 	assert_success
 }
-@test "unreadable (launcher, lgtest): an execute-only (0111) static command is refused with 126" {
+@test "unreadable (launcher --no-kernel, lgtest): an execute-only (0111) static command is refused with 126" {
 	need_static
 	need_lgtest
 	install -m 0111 "$STATIC" "$USER_DIR/xonly"
-	run as_lgtest "$LINKGUARD_BIN" --root "$USER_DIR" -- "$USER_DIR/xonly"
+	run as_lgtest "$LINKGUARD_BIN" --no-kernel --root "$USER_DIR" -- "$USER_DIR/xonly"
 	assert_failure 126
 	assert_output "linkguard: refusing to run \"$USER_DIR/xonly\": it is a program linkguard can not read to inspect (EACCES), which LD_PRELOAD can not confine; allow it with --allow-static or confine it with --kernel"
-	run as_lgtest "$LINKGUARD_BIN" --root "$USER_DIR" --allow-static -- "$USER_DIR/xonly"
+	run as_lgtest "$LINKGUARD_BIN" --no-kernel --root "$USER_DIR" --allow-static -- "$USER_DIR/xonly"
 	assert_success
 }
 @test "unreadable (shim, lgtest): a program in a directory lgtest can not search is EACCES from the kernel, no line" {
@@ -1318,11 +1318,11 @@ os.execv("/usr/bin/env", ["env"])' "$NOBODY_UID"
 	assert_output --partial 'linkguard: denied execv("/usr/bin/env")'
 	refute_output --partial "LINKGUARD_ROOT="
 }
-@test "secure execution (launcher --no-new-privs, root): setreuid then exec is refused too" {
+@test "secure execution (launcher --no-kernel --no-new-privs, root): setreuid then exec is refused too" {
 	require_root
 	need_setid
 	need_python
-	run lg --root "$ROOT" --no-new-privs -- "$PY" -c 'import os, sys
+	run lg --no-kernel --root "$ROOT" --no-new-privs -- "$PY" -c 'import os, sys
 os.setreuid(0, int(sys.argv[1]))
 os.execv("/usr/bin/env", ["env"])' "$NOBODY_UID"
 	assert_failure
