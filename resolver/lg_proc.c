@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -25,25 +26,37 @@
 static int proc_fd = -1;
 static dev_t proc_dev; /* the superblock seen at start-up; written once, before proc_fd */
 static int proc_err;   /* why there is none: 0 until the first look */
+/*
+ * lg_proc_trust's window on this thread: 0 outside, 1 inside, 2 once the descriptor has been
+ * proven inside it (no program code runs between that proof and the next use).
+ */
+static __thread int proc_trusted __attribute__((tls_model("initial-exec")));
 
-/* Whether fd is the root of a procfs mount (and, once known, of the one seen at start-up). */
-static int is_proc_root(int fd, int check_dev)
+/*
+ * Whether fd is the root of a procfs mount (and, once known, of the one seen at start-up); its
+ * device into *dev when dev is not NULL.
+ */
+static int is_proc_root(int fd, int check_dev, dev_t *dev)
 {
 	struct statfs sfs;
 	struct stat st;
 
-	return fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC &&
-	       fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == LG_PROC_ROOT_INO &&
-	       (!check_dev || st.st_dev == proc_dev);
+	if (fd < 0 || fstatfs(fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC ||
+	    fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_ino != LG_PROC_ROOT_INO ||
+	    (check_dev && st.st_dev != proc_dev))
+		return 0;
+	if (dev != NULL)
+		*dev = st.st_dev;
+	return 1;
 }
 
 /* O_NOFOLLOW: a /proc replaced by a symlink is not procfs either. Returns an fd or -1. */
-static int open_proc(int check_dev)
+static int open_proc(int check_dev, dev_t *dev)
 {
 	int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int errsv;
 
-	if (fd >= 0 && !is_proc_root(fd, check_dev)) {
+	if (fd >= 0 && !is_proc_root(fd, check_dev, dev)) {
 		errsv = errno;
 		close(fd);
 		errno = errsv;
@@ -55,16 +68,14 @@ static int open_proc(int check_dev)
 /* The first look: record the superblock, or why there is no trusted /proc. */
 static int first_open(void)
 {
-	struct stat st;
-	int fd = open_proc(0), expected = -1;
+	dev_t dev;
+	int fd = open_proc(0, &dev), expected = -1;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
 		__atomic_store_n(&proc_err, -LG_ERR_NO_PROC, __ATOMIC_RELEASE);
 		return -LG_ERR_NO_PROC;
 	}
-	proc_dev = st.st_dev;
+	proc_dev = dev;
 	if (!__atomic_compare_exchange_n(&proc_fd, &expected, fd, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		close(fd); /* another thread was first; same /proc or not, use what it proved */
@@ -83,12 +94,12 @@ int lg_proc_root(void)
 		fd = __atomic_load_n(&proc_err, __ATOMIC_ACQUIRE);
 		if (fd == 0)
 			fd = first_open();
-		goto out;
+		goto out_proven;
 	}
-	if (is_proc_root(fd, 1))
-		goto out;
+	if (proc_trusted == 2 || is_proc_root(fd, 1, NULL))
+		goto out_proven;
 	/* The program closed or dup2()ed over our descriptor: reopen, same superblock only. */
-	fresh = open_proc(1);
+	fresh = open_proc(1, NULL);
 	if (fresh < 0) {
 		fd = -LG_ERR_NO_PROC;
 		goto out;
@@ -96,14 +107,22 @@ int lg_proc_root(void)
 	if (__atomic_compare_exchange_n(&proc_fd, &fd, fresh, 0, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE)) {
 		fd = fresh;
-		goto out;
+		goto out_proven;
 	}
 	close(fresh);
-	if (!is_proc_root(fd, 1))
+	if (!is_proc_root(fd, 1, NULL))
 		fd = -LG_ERR_NO_PROC;
+out_proven:
+	if (fd >= 0 && proc_trusted)
+		proc_trusted = 2;
 out:
 	errno = saved;
 	return fd;
+}
+
+void lg_proc_trust(int on)
+{
+	proc_trusted = on;
 }
 
 /*
@@ -198,12 +217,41 @@ int lg_proc_fd_dir(char *name, int fd)
 	return dir;
 }
 
+/* openat2 of "self/<name>" in the trusted /proc, without crossing a mount or following name;
+ * an fd, -errno, or -ENOSYS when that takes two steps (no openat2, name too long). */
+static int proc_self_openat2(const char *name, int flags)
+{
+	struct open_how how = {
+	    .flags = (unsigned)(flags | O_CLOEXEC | O_NOFOLLOW),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[32] = "self/";
+	size_t len = strlen(name);
+	int root;
+	long fd;
+
+	if (len >= sizeof(path) - 5)
+		return -ENOSYS;
+	memcpy(path + 5, name, len + 1);
+	root = lg_proc_root();
+	if (root < 0)
+		return root;
+	fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd >= 0)
+		return (int)fd;
+	return errno == EPERM || errno == EINVAL ? -ENOSYS : -errno;
+}
+
 int lg_proc_self_open(const char *name, int flags)
 {
 	int saved = errno;
-	int dir = proc_dir("self");
-	int r;
+	int dir, r = proc_self_openat2(name, flags);
 
+	if (r != -ENOSYS) {
+		errno = saved;
+		return r;
+	}
+	dir = proc_dir("self");
 	if (dir < 0)
 		return dir;
 	r = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW);

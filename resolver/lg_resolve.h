@@ -180,6 +180,12 @@ int lg_proc_fd_open(int fd, int flags);
  * fd's entry name in it into name (12 bytes), for *at calls that follow the magic link.
  */
 int lg_proc_fd_dir(char *name, int fd);
+/*
+ * lg_proc_trust: on (1), this thread runs code that no program code interleaves with (the
+ * start-up reading of the settings): a /proc descriptor proven once is not proven again until
+ * it is turned off (0).
+ */
+void lg_proc_trust(int on);
 /* lg_proc_self_open: open /proc/self/<name> (a plain file, not followed) with flags. */
 int lg_proc_self_open(const char *name, int flags);
 /* lg_proc_self_stat: stat (following) the entry name of the directory sub ("self/ns"); 0. */

@@ -199,23 +199,34 @@ static void read_original_env(struct lg_config *cfg)
 		return;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			char c = chunk[i];
+		for (ssize_t i = 0; i < n;) {
+			char c;
 
-			if (!skipping) {
-				if (used + len + 1 >= sizeof(cfg->startup_pool))
-					goto out_too_many;
-				cfg->startup_pool[used + len++] = c;
+			if (skipping) { /* most entries: on to the next, a vector search */
+				const char *nul = memchr(chunk + i, '\0', (size_t)(n - i));
+
+				if (nul == NULL)
+					break;
+				i = nul - chunk + 1;
+				len = 0;
+				skipping = 0;
+				continue;
 			}
+			c = chunk[i++];
+			if (used + len + 1 >= sizeof(cfg->startup_pool))
+				goto out_too_many;
+			cfg->startup_pool[used + len++] = c;
 			if (c != '\0') {
 				/* This many bytes tell whether it is kept (LD_PRELOAD= is the
 				 * longest prefix). */
-				if (!skipping && len == LG_PRELOAD_ENTRY_LEN &&
-				    !kept_entry(cfg->startup_pool + used, len))
+				if ((len == 1 && c != LG_ENV_PREFIX[0] &&
+				     c != LG_PRELOAD_ENTRY[0]) ||
+				    (len == LG_PRELOAD_ENTRY_LEN &&
+				     !kept_entry(cfg->startup_pool + used, len)))
 					skipping = 1;
 				continue;
 			}
-			if (!skipping && kept_entry(cfg->startup_pool + used, len - 1)) {
+			if (kept_entry(cfg->startup_pool + used, len - 1)) {
 				if (file_entry(cfg, cfg->startup_pool + used) != 0)
 					goto out_too_many;
 				used += len;
@@ -287,18 +298,18 @@ static int renameat2_by_syscall(int ofd, const char *old, int nfd, const char *n
 
 static void find_real_symbols(struct lg_config *cfg)
 {
-	cfg->real_linkat = (lg_linkat_fn)dlsym(RTLD_NEXT, "linkat");
-	cfg->real_renameat2 = (lg_renameat2_fn)dlsym(RTLD_NEXT, "renameat2");
+	cfg->real_linkat = (lg_linkat_fn)lg_dl_next("linkat");
+	cfg->real_renameat2 = (lg_renameat2_fn)lg_dl_next("renameat2");
 	if (cfg->real_renameat2 == NULL)
 		cfg->real_renameat2 = renameat2_by_syscall;
-	cfg->real_execve = (lg_execve_fn)dlsym(RTLD_NEXT, "execve");
-	cfg->real_execvpe = (lg_execve_fn)dlsym(RTLD_NEXT, "execvpe");
-	cfg->real_execveat = (lg_execveat_fn)dlsym(RTLD_NEXT, "execveat");
-	cfg->real_fexecve = (lg_fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
-	cfg->real_posix_spawn = (lg_spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
-	cfg->real_posix_spawnp = (lg_spawn_fn)dlsym(RTLD_NEXT, "posix_spawnp");
-	cfg->real_system = (lg_system_fn)dlsym(RTLD_NEXT, "system");
-	cfg->real_popen = (lg_popen_fn)dlsym(RTLD_NEXT, "popen");
+	cfg->real_execve = (lg_execve_fn)lg_dl_next("execve");
+	cfg->real_execvpe = (lg_execve_fn)lg_dl_next("execvpe");
+	cfg->real_execveat = (lg_execveat_fn)lg_dl_next("execveat");
+	cfg->real_fexecve = (lg_fexecve_fn)lg_dl_next("fexecve");
+	cfg->real_posix_spawn = (lg_spawn_fn)lg_dl_next("posix_spawn");
+	cfg->real_posix_spawnp = (lg_spawn_fn)lg_dl_next("posix_spawnp");
+	cfg->real_system = (lg_system_fn)lg_dl_next("system");
+	cfg->real_popen = (lg_popen_fn)lg_dl_next("popen");
 	if (cfg->real_linkat == NULL || cfg->real_execve == NULL || cfg->real_execvpe == NULL ||
 	    cfg->real_execveat == NULL || cfg->real_fexecve == NULL ||
 	    cfg->real_posix_spawn == NULL || cfg->real_posix_spawnp == NULL ||
@@ -311,6 +322,7 @@ static void read_config(void)
 	struct lg_config *cfg = &config;
 	int saved = errno;
 
+	lg_proc_trust(1);
 	read_original_env(cfg);
 	read_log(cfg, startup_value(cfg, LG_ENV_LOG));
 	read_mode(cfg, startup_value(cfg, LG_ENV_MODE));
@@ -320,6 +332,7 @@ static void read_config(void)
 	read_exec_policy(cfg);
 	lg_userns_record(cfg);
 	find_self(cfg);
+	lg_proc_trust(0);
 	errno = saved;
 }
 
@@ -339,7 +352,7 @@ long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long 
 	lg_syscall_fn fn = __atomic_load_n(&real_syscall, __ATOMIC_ACQUIRE);
 
 	if (fn == NULL) {
-		fn = (lg_syscall_fn)dlsym(RTLD_NEXT, "syscall");
+		fn = (lg_syscall_fn)lg_dl_next("syscall");
 		if (fn == NULL) {
 			errno = ENOSYS;
 			return -1;

@@ -36,6 +36,7 @@ typedef void *(*lg_dlmopen_fn)(Lmid_t, const char *, int);
 
 /* The tables of one loaded object that a lookup by name needs. */
 struct symtab {
+	ElfW(Addr) base; /* the object's load address (l_addr) */
 	const ElfW(Sym) * sym;
 	const char *str;
 	const uint32_t *hash; /* DT_GNU_HASH */
@@ -49,7 +50,6 @@ struct real_dl {
 	lg_dlmopen_fn dlmopen;
 	/* This library's own symbol table: our definitions, not the first in the global scope (a
 	 * preload ahead of us, a sanitizer runtime, may define the same names and call ours). */
-	const struct link_map *self;
 	struct symtab self_tab;
 };
 
@@ -58,9 +58,9 @@ static int real_state; /* 0: not looked up; 1: found; -1: missing */
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
 /* A dynamic-section address: glibc relocates most in place, some loaders do not. */
-static const void *dyn_ptr(const struct link_map *lm, ElfW(Addr) p)
+static const void *dyn_ptr(ElfW(Addr) base, ElfW(Addr) p)
 {
-	return (const void *)(p < lm->l_addr ? p + lm->l_addr : p);
+	return (const void *)(p < base ? p + base : p);
 }
 
 /*
@@ -83,24 +83,69 @@ static uint32_t gnu_hash(const char *s)
 	return h;
 }
 
-static int read_symtab(const struct link_map *lm, struct symtab *t)
+static int read_symtab(ElfW(Addr) base, const ElfW(Dyn) * dyn, struct symtab *t)
 {
-	*t = (struct symtab){NULL, NULL, NULL, NULL};
-	for (const ElfW(Dyn) *d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+	*t = (struct symtab){base, NULL, NULL, NULL, NULL};
+	for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
 		if (d->d_tag == DT_SYMTAB)
-			t->sym = dyn_ptr(lm, d->d_un.d_ptr);
+			t->sym = dyn_ptr(base, d->d_un.d_ptr);
 		else if (d->d_tag == DT_STRTAB)
-			t->str = dyn_ptr(lm, d->d_un.d_ptr);
+			t->str = dyn_ptr(base, d->d_un.d_ptr);
 		else if (d->d_tag == DT_GNU_HASH)
-			t->hash = dyn_ptr(lm, d->d_un.d_ptr);
+			t->hash = dyn_ptr(base, d->d_un.d_ptr);
 		else if (d->d_tag == DT_VERSYM)
-			t->versym = dyn_ptr(lm, d->d_un.d_ptr);
+			t->versym = dyn_ptr(base, d->d_un.d_ptr);
 	}
 	return t->sym && t->str && t->hash ? 0 : -1;
 }
 
+/* What find_object looks for: the object that holds addr, and its dynamic section. */
+struct object_query {
+	const void *addr;
+	ElfW(Addr) base;
+	const ElfW(Dyn) * dyn;
+};
+
+static int holds_addr(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct object_query *q = data;
+	const ElfW(Dyn) *dyn = NULL;
+	int holds = 0;
+
+	(void)size;
+	for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		ElfW(Addr) start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_DYNAMIC)
+			dyn = (const ElfW(Dyn) *)start;
+		else if (ph->p_type == PT_LOAD && (ElfW(Addr))q->addr >= start &&
+			 (ElfW(Addr))q->addr - start < ph->p_memsz)
+			holds = 1;
+	}
+	if (!holds)
+		return 0;
+	q->base = info->dlpi_addr;
+	q->dyn = dyn;
+	return 1;
+}
+
+/*
+ * The symbol table of the loaded object that holds addr; 0 or -1. By its program headers, not
+ * dladdr1(), which also searches the object's whole symbol table for the nearest symbol (for libc,
+ * some 90,000 instructions at every start).
+ */
+static int symtab_of(const void *addr, struct symtab *t)
+{
+	struct object_query q = {addr, 0, NULL};
+
+	if (dl_iterate_phdr(holds_addr, &q) != 1 || q.dyn == NULL)
+		return -1;
+	return read_symtab(q.base, q.dyn, t);
+}
+
 /* The default version of function name in the object, through its GNU hash table; or NULL. */
-static void *lookup(const struct link_map *lm, const struct symtab *t, const char *name)
+static void *lookup(const struct symtab *t, const char *name)
 {
 	uint32_t nbuckets = t->hash[0], symoffset = t->hash[1], bloom_size = t->hash[2];
 	const uint32_t *buckets =
@@ -117,7 +162,7 @@ static void *lookup(const struct link_map *lm, const struct symtab *t, const cha
 		if ((h | 1) == (h2 | 1) && s->st_shndx != SHN_UNDEF &&
 		    ELF64_ST_TYPE(s->st_info) == STT_FUNC && same_name(t->str + s->st_name, name) &&
 		    (t->versym == NULL || !(t->versym[i] & 0x8000)))
-			return (void *)(lm->l_addr + s->st_value);
+			return (void *)(t->base + s->st_value);
 		if (h2 & 1)
 			break;
 	}
@@ -131,26 +176,19 @@ static void *lookup(const struct link_map *lm, const struct symtab *t, const cha
  */
 static void find_real_dl(void)
 {
-	struct link_map *lm = NULL;
 	struct real_dl found;
 	struct symtab t;
-	Dl_info info;
 
-	if (dladdr1((void *)dladdr1, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 || lm == NULL ||
-	    read_symtab(lm, &t) != 0) {
+	if (symtab_of((void *)dladdr1, &t) != 0) {
 		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
 		return;
 	}
-	found.dlsym = (lg_dlsym_fn)lookup(lm, &t, "dlsym");
-	found.dlvsym = (lg_dlvsym_fn)lookup(lm, &t, "dlvsym");
-	found.dlopen = (lg_dlopen_fn)lookup(lm, &t, "dlopen");
-	found.dlmopen = (lg_dlmopen_fn)lookup(lm, &t, "dlmopen");
-	if (!found.dlsym || !found.dlvsym || !found.dlopen || !found.dlmopen) {
-		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
-		return;
-	}
-	if (dladdr1((void *)&real, &info, (void **)&found.self, RTLD_DL_LINKMAP) == 0 ||
-	    found.self == NULL || read_symtab(found.self, &found.self_tab) != 0) {
+	found.dlsym = (lg_dlsym_fn)lookup(&t, "dlsym");
+	found.dlvsym = (lg_dlvsym_fn)lookup(&t, "dlvsym");
+	found.dlopen = (lg_dlopen_fn)lookup(&t, "dlopen");
+	found.dlmopen = (lg_dlmopen_fn)lookup(&t, "dlmopen");
+	if (!found.dlsym || !found.dlvsym || !found.dlopen || !found.dlmopen ||
+	    symtab_of((void *)&real, &found.self_tab) != 0) {
 		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
 		return;
 	}
@@ -163,6 +201,14 @@ static const struct real_dl *real_dl(void)
 {
 	pthread_once(&real_once, find_real_dl);
 	return __atomic_load_n(&real_state, __ATOMIC_ACQUIRE) == 1 ? &real : NULL;
+}
+
+void *lg_dl_next(const char *name)
+{
+	const struct real_dl *r = real_dl();
+
+	/* Called from here, the real dlsym's RTLD_NEXT starts after this library. */
+	return r == NULL ? NULL : r->dlsym(RTLD_NEXT, name);
 }
 
 /* The load address of the object that holds addr, or NULL. */
@@ -178,7 +224,7 @@ static void *ours_for(const struct real_dl *r, const char *name)
 {
 	for (size_t i = 0; name && i < sizeof(guarded) / sizeof(guarded[0]); i++)
 		if (same_name(guarded[i], name))
-			return lookup(r->self, &r->self_tab, name);
+			return lookup(&r->self_tab, name);
 	return NULL;
 }
 

@@ -67,6 +67,9 @@ struct lg_config {
  */
 struct lg_config *lg_config(void);
 
+/* lg_dl_next: dlsym(RTLD_NEXT, name) as this library asks it, past its own dlsym wrapper. */
+void *lg_dl_next(const char *name);
+
 /* lg_real_syscall: libc's syscall(), for every number the shim does not handle. */
 long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
