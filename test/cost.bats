@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# cost.bats - what every confined program pays at start-up, whatever it does: the work of the
+# library's constructor, counted in instructions and system calls (not timed: counts do not
+# depend on the machine's load). The figures and their targets are in README, "Cost".
+
+load helpers
+
+setup() {
+	[ -z "${LG_ASAN_RUNTIME:-}" ] || skip "a sanitizer build's start-up is the sanitizer's"
+	lg_tree
+}
+
+# The system calls /bin/true makes confined, one name a line, into $BATS_TEST_TMPDIR/trace.
+trace_start() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	env -i PATH=/usr/bin:/bin strace -o "$BATS_TEST_TMPDIR/trace" -E LD_PRELOAD="$LG_PRELOAD" \
+		-E LINKGUARD_ROOT="$ROOT" /bin/true
+	sed 's/(.*//' "$BATS_TEST_TMPDIR/trace" >"$BATS_TEST_TMPDIR/names"
+}
+
+@test "start-up: the trusted /proc is proven once, not again before each use" {
+	trace_start
+	grep -q '^openat2$' "$BATS_TEST_TMPDIR/names" || skip "the kernel has no openat2"
+	# Proving it is an fstatfs and an fstat; it serves the settings, the root and the user
+	# namespace, then.
+	run grep -c '^fstatfs$' "$BATS_TEST_TMPDIR/names"
+	assert_output 1
+}
+
+@test "start-up: the start-up environment is opened in one step" {
+	trace_start
+	grep -q '^openat2$' "$BATS_TEST_TMPDIR/names" || skip "the kernel has no openat2"
+	run grep -c 'openat2(.*"self/environ"' "$BATS_TEST_TMPDIR/trace"
+	assert_output 1
+	run grep -c '"environ"' "$BATS_TEST_TMPDIR/trace"
+	assert_output 0
+}
+
+@test "start-up: the constructor runs in under 50,000 instructions (it took 140,000)" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	# valgrind's tools are static programs, refused unless allowed.
+	run env -i PATH=/usr/bin:/bin LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		LINKGUARD_STATIC=allow valgrind --tool=callgrind --toggle-collect=lg_config_at_load \
+		--callgrind-out-file="$BATS_TEST_TMPDIR/cg" /bin/true
+	assert_success
+	local n
+	n=$(awk '/^totals:/ { print $2 }' "$BATS_TEST_TMPDIR/cg")
+	[ -n "$n" ] || fail "no totals in callgrind's output"
+	[ "$n" -gt 1000 ] || fail "only $n instructions counted: the constructor was not found"
+	[ "$n" -lt 50000 ] || fail "the constructor took $n instructions"
+}
