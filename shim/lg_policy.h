@@ -15,10 +15,11 @@ struct lg_policy {
 	const char *broken; /* NULL, or why every call fails closed */
 	int everything;	    /* a root is "/": nothing to confine */
 	enum lg_mode mode;
-	int allow_static;   /* LG_ENV_STATIC, --allow-static */
-	int allow_setuid;   /* LG_ENV_SETUID, --allow-setuid */
-	int allow_io_uring; /* LG_ENV_IO_URING */
-	int kernel_layer;   /* a kernel layer confines what the preload can not reach */
+	int allow_static;	/* LG_ENV_STATIC, --allow-static */
+	int allow_setuid;	/* LG_ENV_SETUID, --allow-setuid */
+	int allow_io_uring;	/* LG_ENV_IO_URING */
+	int kernel_layer;	/* a kernel layer confines what the preload can not reach */
+	const char *allow_exec; /* LG_ENV_ALLOW_EXEC, --allow-exec: "DEV:INO,..." or NULL */
 };
 
 /* What was found about a call, before the policy says what happens to it. */
