@@ -28,6 +28,9 @@
 #ifndef LG_INSTALL_LIBDIR
 #define LG_INSTALL_LIBDIR "/usr/local/lib"
 #endif
+#ifndef LG_LIBDIR_FROM_BINDIR
+#define LG_LIBDIR_FROM_BINDIR "../lib"
+#endif
 #ifndef LG_LIB_NAME
 #define LG_LIB_NAME "liblinkguard.so"
 #endif
@@ -111,11 +114,10 @@ __attribute__((format(printf, 2, 3), noreturn)) static void die(int status, cons
 	exit(status);
 }
 
-/* The library: next to the launcher (build tree), in ../<libdir> (a relocated install), or at
- * the configured install path. */
+/* The library: next to the launcher (build tree), at the libdir relative to the bindir (an
+ * install under any prefix: a package), or at the configured install path. */
 static void find_library(char *out, size_t size)
 {
-	const char *libdir_name = strrchr(LG_INSTALL_LIBDIR, '/');
 	char dir[PATH_MAX], candidates[3][PATH_MAX + 64];
 	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 
@@ -124,8 +126,8 @@ static void find_library(char *out, size_t size)
 	dir[n] = '\0';
 	*strrchr(dir, '/') = '\0';
 	snprintf(candidates[0], sizeof(candidates[0]), "%s/%s", dir, LG_LIB_NAME);
-	snprintf(candidates[1], sizeof(candidates[1]), "%s/..%s/%s", dir,
-		 libdir_name ? libdir_name : "/lib", LG_LIB_NAME);
+	snprintf(candidates[1], sizeof(candidates[1]), "%s/%s/%s", dir, LG_LIBDIR_FROM_BINDIR,
+		 LG_LIB_NAME);
 	snprintf(candidates[2], sizeof(candidates[2]), "%s/%s", LG_INSTALL_LIBDIR, LG_LIB_NAME);
 	for (int i = 0; i < 3; i++) {
 		if (access(candidates[i], R_OK) == 0 && realpath(candidates[i], out) != NULL &&
