@@ -248,8 +248,10 @@ static int parse_record(const char *line, struct record *r)
 				return -1;
 			if (buf)
 				*present = 1;
-		} else if (strncmp(p, "null", 4) == 0) {
+		} else if (strncmp(p, "null", 4) == 0 || strncmp(p, "true", 4) == 0) {
 			p += 4;
+		} else if (strncmp(p, "false", 5) == 0) {
+			p += 5;
 		} else if (strcmp(key, "pid") == 0 && *p >= '0' && *p <= '9') {
 			r->pid = strtol(p, (char **)&p, 10);
 		} else {
@@ -570,6 +572,15 @@ static void remember_first(const struct record *r)
 	c.first[c.first_count++] = denial_text(r);
 }
 
+/* One denial into the counts, the first few and learn mode. */
+static void take_record(const struct record *r)
+{
+	c.total++;
+	remember_first(r);
+	count_kind(r);
+	learn(r);
+}
+
 static void take_line(const char *line, size_t len)
 {
 	static struct record r;
@@ -585,10 +596,40 @@ static void take_line(const char *line, size_t len)
 			write_all(c.copy_fd, line, len + 1);
 		c.log_written += (long long)len + 1;
 	}
-	c.total++;
-	remember_first(&r);
-	count_kind(&r);
-	learn(&r);
+	take_record(&r);
+}
+
+/*
+ * Records a process appended to the log by itself, having lost the pipe (Python's subprocess
+ * closes every descriptor in its children): marked "direct", counted here too.
+ */
+static void take_direct_records(void)
+{
+	static struct record r;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	if (c.log_fd < 0 || (fd = open(c.log_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	f = fdopen(fd, "r");
+	if (f == NULL || fseeko(f, c.log_start, SEEK_SET) != 0) {
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		return;
+	}
+	while ((n = getline(&line, &size, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (strstr(line, ",\"direct\":true}") != NULL && parse_record(line, &r) == 0)
+			take_record(&r);
+	}
+	free(line);
+	fclose(f);
 }
 
 void lg_collect_bytes(const char *buf, size_t n)
@@ -839,6 +880,7 @@ void lg_collect_finish(void)
 {
 	if (c.pending_len > 0)
 		lg_collect_bytes("\n", 1);
+	take_direct_records();
 	if (c.audit)
 		log_summary_record();
 	print_summary();

@@ -292,7 +292,10 @@ static void put_place(struct line *l, const struct lg_denial *d)
 	put_quoted(l, n > 0 ? at : NULL);
 }
 
-static void format_json(struct line *l, const struct lg_config *cfg, const struct lg_denial *d)
+/* direct: the process appends the line to the log itself (no launcher's pipe): marked so, so
+ * that a launcher still counts it in its summary. */
+static void format_json(struct line *l, const struct lg_config *cfg, const struct lg_denial *d,
+			int direct)
 {
 	struct line reason = {.json = 0};
 
@@ -316,7 +319,7 @@ static void format_json(struct line *l, const struct lg_config *cfg, const struc
 	put(l, why_tag(d));
 	put(l, "\"");
 	put_place(l, d);
-	put(l, "}\n");
+	put(l, direct ? ",\"direct\":true}\n" : "}\n");
 }
 
 /* A short write to a pipe or file is retried; a failing log must never fail the call. */
@@ -409,7 +412,7 @@ static int send_record(const struct lg_config *cfg, const struct lg_denial *d)
 
 	if (!channel_intact(cfg))
 		return -1;
-	format_json(&l, cfg, d);
+	format_json(&l, cfg, d, 0);
 	if (l.len > PIPE_BUF)
 		return -1;
 	sigemptyset(&pipe_only);
@@ -489,7 +492,7 @@ static int append_json(const struct lg_config *cfg, const struct lg_denial *d)
 
 	if (fd < 0)
 		return -1;
-	format_json(&l, cfg, d);
+	format_json(&l, cfg, d, 1);
 	/* O_APPEND and one write(2): lines of concurrent processes never interleave. */
 	write_all(fd, l.buf, l.len);
 	close(fd);

@@ -317,6 +317,23 @@ deny linkat file $OUT/b outside"
 	[[ "$stderr" == *"malformed report"* ]]
 }
 
+@test "log: a child that lost the pipe (Python's subprocess closes descriptors) is logged and counted" {
+	snapshot_outside
+	run_split lg --log "$BATS_TEST_TMPDIR/lg.jsonl" -- python3 -c "
+import subprocess
+subprocess.run(['ln', 'file', '$OUT/closed'])
+subprocess.run(['ln', 'file', '$OUT/kept'], close_fds=False)"
+	assert_success
+	run records "$BATS_TEST_TMPDIR/lg.jsonl"
+	assert_line "deny linkat file $OUT/closed outside"
+	assert_line "deny linkat file $OUT/kept outside"
+	[[ "$stderr" == *"linkguard: 2 calls were denied"* ]] || fail "$stderr"
+	run grep -c '"direct":true' "$BATS_TEST_TMPDIR/lg.jsonl"
+	assert_output 1
+	rm "$BATS_TEST_TMPDIR/lg.jsonl"
+	assert_outside_unchanged
+}
+
 # --- start-up errors and --allow-exec -----------------------------------------------------------
 
 @test "an unwritable --log: 125 before the command starts" {
