@@ -488,7 +488,7 @@ static void print_collapsed(const struct lg_config *cfg, const struct lg_denial 
 static int append_json(const struct lg_config *cfg, const struct lg_denial *d)
 {
 	struct line l = {.len = 0, .json = 1};
-	int fd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0)
 		return -1;

@@ -334,6 +334,19 @@ subprocess.run(['ln', 'file', '$OUT/kept'], close_fds=False)"
 	assert_outside_unchanged
 }
 
+@test "log: replaced by a symlink to another file: nothing is written through it, the log is put back" {
+	local log="$BATS_TEST_TMPDIR/lg.jsonl"
+	echo "victim" >"$OUT/victim"
+	run_split lg --log "$log" -- python3 -c "
+import os, subprocess
+os.remove('$log'); os.symlink('$OUT/victim', '$log')
+subprocess.run(['ln', 'file', '$OUT/closed'])"
+	assert_success
+	assert_equal "$(cat "$OUT/victim")" "victim"
+	[ ! -L "$log" ]
+	[[ "$stderr" == *"the launcher wrote it again from its own copy"* ]] || fail "$stderr"
+}
+
 # --- start-up errors and --allow-exec -----------------------------------------------------------
 
 @test "an unwritable --log: 125 before the command starts" {
