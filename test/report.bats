@@ -19,7 +19,7 @@ as_user() {
 	setpriv --reuid=lgtest --regid=lgtest --clear-groups env HOME="$HOME" "$@"
 }
 need_user() {
-	[ "$(id -u)" = 0 ] || skip "needs root to switch to lgtest"
+	require_root
 	id lgtest >/dev/null 2>&1 || skip "no user lgtest here"
 	local d="$BATS_TEST_TMPDIR"
 	# The user must reach the test's directory: every directory above it searchable.
@@ -87,7 +87,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
 
 @test "learn mode: below a system directory, the first directory that is not one" {
 	local place="/var/cache/linkguard-test-$$"
-	[ -w /var/cache ] || skip "needs a writable /var/cache"
+	require_root
 	mkdir -p "$place/sub/deeper"
 	run_split lg --audit -- "$LGCALL" rename nonexistent "$place/sub/deeper/x"
 	rm -r "$place"
