@@ -413,19 +413,20 @@ subprocess.run(['ln', 'file', '$OUT/closed'])"
 	cc -static -O -o "$prog" -x c - <<<'int main(void) { return 0; }' 2>/dev/null ||
 		skip "static linking fails here"
 	cp "$prog" "$BATS_TEST_TMPDIR/copy"
-	run_split lg -- "$prog"
+	# (The library's exec gate: under the default kernel layer static programs run anyway.)
+	run_split lg --no-kernel -- "$prog"
 	assert_failure 126
 	[[ "$stderr" == *"--allow-exec $prog"* ]]
-	run_split lg --allow-exec "$prog" -- "$prog"
+	run_split lg --no-kernel --allow-exec "$prog" -- "$prog"
 	assert_success
 	assert_equal "$stderr" ""
 	# From a child, through the library's exec gate, too.
-	run_split lg --allow-exec "$prog" -- sh -c '"$1" && echo ran' sh "$prog"
+	run_split lg --no-kernel --allow-exec "$prog" -- sh -c '"$1" && echo ran' sh "$prog"
 	assert_success
 	assert_output "ran"
-	run_split lg --allow-exec "$prog" -- "$BATS_TEST_TMPDIR/copy"
+	run_split lg --no-kernel --allow-exec "$prog" -- "$BATS_TEST_TMPDIR/copy"
 	assert_failure 126
-	run_split lg --allow-exec "$prog" -- sh -c '"$1"' sh "$BATS_TEST_TMPDIR/copy"
+	run_split lg --no-kernel --allow-exec "$prog" -- sh -c '"$1"' sh "$BATS_TEST_TMPDIR/copy"
 	assert_failure
 	[[ "$stderr" == *"denied execve(\"$BATS_TEST_TMPDIR/copy\")"* ]]
 }
