@@ -64,6 +64,12 @@ elif command -v python3 >/dev/null 2>&1; then
 	python3 - "$log" <<'EOF' || { echo "job FAILED: the log $log is not valid JSON lines"; exit 1; }
 import json, sys
 records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+# The launcher's last record in audit mode sums up: the roots that would let the job through.
+summary = [r["summary"] for r in records if "summary" in r]
+records = [r for r in records if "summary" not in r]
+for s in summary:
+    for a in s["allow"]:
+        print(f'to allow {a["calls"]} call(s): {a["flag"]} {a["place"]}')
 for r in records:
     verdict = "DENIED" if r["decision"] == "deny" else "would deny (audit)"
     print(f'{verdict}: {r["call"]}("{r["old"]}", "{r["new"]}") in pid {r["pid"]}: {r["reason"]}')

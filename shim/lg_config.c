@@ -143,7 +143,7 @@ static int read_allow(struct lg_config *cfg, const char *name)
 static void read_exec_policy(struct lg_config *cfg)
 {
 	const char *kernel = startup_value(cfg, LG_ENV_KERNEL);
-	const char *counter = startup_value(cfg, LG_ENV_AUDIT_COUNTER);
+	const char *report = startup_value(cfg, LG_ENV_REPORT_FD);
 
 	cfg->policy.allow_static = read_allow(cfg, LG_ENV_STATIC);
 	cfg->policy.allow_setuid = read_allow(cfg, LG_ENV_SETUID);
@@ -151,10 +151,9 @@ static void read_exec_policy(struct lg_config *cfg)
 	if (kernel != NULL && strcmp(kernel, "refer") != 0 && strcmp(kernel, "strict") != 0)
 		set_broken(cfg, LG_ENV_KERNEL "=", kernel, "is neither \"refer\" nor \"strict\"");
 	cfg->policy.kernel_layer = kernel != NULL;
-	if (counter != NULL && (counter[0] != '/' || strlen(counter) >= sizeof(cfg->audit_counter)))
-		set_broken(cfg, LG_ENV_AUDIT_COUNTER "=", counter, "is not an absolute path");
-	else if (counter != NULL)
-		strcpy(cfg->audit_counter, counter);
+	cfg->policy.allow_exec = startup_value(cfg, LG_ENV_ALLOW_EXEC);
+	if (lg_report_channel(cfg, report) != 0)
+		set_broken(cfg, LG_ENV_REPORT_FD "=", report, "is not a descriptor number");
 }
 
 /* The entries read_original_env keeps: the settings, and what every exec must pass on. */

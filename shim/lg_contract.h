@@ -7,18 +7,19 @@
 #include "lg_resolve.h" /* LG_MAX_ROOTS: the entries LINKGUARD_ROOT may hold */
 
 /* The environment the launcher sets and the library reads once, at start-up. */
-#define LG_ENV_PREFIX	     "LINKGUARD_" /* every setting; an exec passes the start-up ones on */
-#define LG_ENV_PREFIX_LEN    (sizeof(LG_ENV_PREFIX) - 1)
-#define LG_ENV_ROOT	     "LINKGUARD_ROOT" /* absolute directories, LG_ROOT_SEP between */
-#define LG_ENV_MODE	     "LINKGUARD_MODE" /* "enforce" (default) or "audit" */
-#define LG_ENV_LOG	     "LINKGUARD_LOG"  /* "stderr" (default), "none" or an absolute file */
-#define LG_ENV_RESOLVER	     "LINKGUARD_RESOLVER"      /* "auto", "openat2" or "walk" */
-#define LG_ENV_STATIC	     "LINKGUARD_STATIC"	       /* "allow": run what LD_PRELOAD misses */
-#define LG_ENV_SETUID	     "LINKGUARD_SETUID"	       /* "allow": run secure-execution programs */
-#define LG_ENV_IO_URING	     "LINKGUARD_IO_URING"      /* "allow": io_uring_setup passes */
-#define LG_ENV_KERNEL	     "LINKGUARD_KERNEL"	       /* set by the launcher's kernel layer */
-#define LG_ENV_AUDIT_COUNTER "LINKGUARD_AUDIT_COUNTER" /* a file the audit mode appends to */
-#define LG_ALLOW_VALUE	     "allow"
+#define LG_ENV_PREFIX	  "LINKGUARD_" /* every setting; an exec passes the start-up ones on */
+#define LG_ENV_PREFIX_LEN (sizeof(LG_ENV_PREFIX) - 1)
+#define LG_ENV_ROOT	  "LINKGUARD_ROOT"	/* absolute directories, LG_ROOT_SEP between */
+#define LG_ENV_MODE	  "LINKGUARD_MODE"	/* "enforce" (default) or "audit" */
+#define LG_ENV_LOG	  "LINKGUARD_LOG"	/* "stderr" (default), "none" or an absolute file */
+#define LG_ENV_RESOLVER	  "LINKGUARD_RESOLVER"	/* "auto", "openat2" or "walk" */
+#define LG_ENV_STATIC	  "LINKGUARD_STATIC"	/* "allow": run what LD_PRELOAD misses */
+#define LG_ENV_SETUID	  "LINKGUARD_SETUID"	/* "allow": run secure-execution programs */
+#define LG_ENV_IO_URING	  "LINKGUARD_IO_URING"	/* "allow": io_uring_setup passes */
+#define LG_ENV_KERNEL	  "LINKGUARD_KERNEL"	/* set by the launcher's kernel layer */
+#define LG_ENV_REPORT_FD  "LINKGUARD_REPORT_FD" /* the launcher's report pipe: a number */
+#define LG_ENV_ALLOW_EXEC "LINKGUARD_ALLOW_EXEC" /* --allow-exec: "DEV:INO,..." */
+#define LG_ALLOW_VALUE	  "allow"
 
 #define LG_ROOT_SEP	':'
 #define LG_ROOT_SEP_STR ":"

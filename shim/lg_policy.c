@@ -1,5 +1,8 @@
 /* lg_policy.c - the one decision, for every entry point, the exec gate and the launcher. */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "lg_policy.h"
 
@@ -54,6 +57,36 @@ enum lg_finding lg_exec_finding(enum lg_exec_kind kind)
 	}
 }
 
+/* The next decimal number at *p, then past one separator; 0 at the end or on junk. */
+static unsigned long long next_number(const char **p)
+{
+	unsigned long long n = 0;
+
+	while (**p >= '0' && **p <= '9')
+		n = n * 10 + (unsigned long long)(*(*p)++ - '0');
+	if (**p != '\0')
+		(*p)++;
+	return n;
+}
+
+/* Whether --allow-exec named this very file (device and inode): one program, not a kind.
+ * Async-signal-safe. */
+static int allowed_by_identity(const struct lg_policy *p, int dir_fd, const char *program)
+{
+	const char *list = p->allow_exec;
+	struct stat st;
+
+	if (list == NULL || fstatat(dir_fd, program, &st, program[0] ? 0 : AT_EMPTY_PATH) != 0)
+		return 0;
+	while (*list) {
+		unsigned long long dev = next_number(&list), ino = next_number(&list);
+
+		if (dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
 enum lg_decision lg_exec_judge(const struct lg_policy *p, int dir_fd, const char *path,
 			       int at_flags, char *const argv[], struct lg_exec_verdict *v)
 {
@@ -67,5 +100,7 @@ enum lg_decision lg_exec_judge(const struct lg_policy *p, int dir_fd, const char
 	if (v->kind == LG_EXEC_PRELOADED && p->library != NULL &&
 	    !lg_same_file_as(p->library, p->library_dev, p->library_ino))
 		v->kind = LG_EXEC_NO_LIBRARY;
+	if (v->kind != LG_EXEC_PRELOADED && allowed_by_identity(p, dir_fd, v->program))
+		return lg_decide(p, LG_FOUND_CONFINED);
 	return lg_decide(p, lg_exec_finding(v->kind));
 }

@@ -22,6 +22,7 @@ struct lg_policy {
 	const char *library; /* the preload a child loads, absolute; NULL: not checked */
 	dev_t library_dev;   /* the library loaded now */
 	ino_t library_ino;
+	const char *allow_exec; /* LG_ENV_ALLOW_EXEC, --allow-exec: "DEV:INO,..." or NULL */
 };
 
 /* What was found about a call, before the policy says what happens to it. */

@@ -1,17 +1,29 @@
-/* lg_report.c - the one-line diagnostic and the JSON-lines log: stack buffers, one write(2). */
+/* lg_report.c - the one-line diagnostic, the JSON-lines log and the launcher's report pipe:
+ * stack buffers, one write(2). */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lg_shim.h"
 
 #define LG_LINE_MAX 8192
+/* A record for the launcher is one write of at most PIPE_BUF bytes, which the kernel never
+ * splits or interleaves: its six strings are cut to this many bytes each (escapes included). */
+#define LG_CHANNEL_STRING_MAX 560
+/* Lines of one kind a process prints on stderr before it stops ("collapse"). */
+#define LG_SHOWN_PER_KIND 3
+#define LG_KINDS	  32
 
 struct line {
 	size_t len;
-	int json; /* escape for JSON strings instead of C-like quoting */
+	int json;	   /* escape for JSON strings instead of C-like quoting */
+	size_t max_string; /* 0, or the most bytes a quoted string may take (the channel) */
 	char buf[LG_LINE_MAX];
 };
 
@@ -56,15 +68,21 @@ static void put_quoted(struct line *l, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	char esc[7];
+	size_t start;
 
 	if (s == NULL) {
 		put(l, l->json ? "null" : "(null)");
 		return;
 	}
 	put(l, "\"");
+	start = l->len;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
+		if (l->max_string > 0 && l->len - start + 6 > l->max_string) {
+			put(l, "...");
+			break;
+		}
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
@@ -217,7 +235,67 @@ static void format_text(struct line *l, const struct lg_config *cfg, const struc
 	put(l, "\n");
 }
 
-static void format_json(struct line *l, const struct lg_config *cfg, const struct lg_denial *d)
+/* A short name of why the call was refused: the JSON "why" field, and the launcher's groups. */
+static const char *why_tag(const struct lg_denial *d)
+{
+	if (d->entry == NULL)
+		return d->reason == NULL ? "config" : is_exec(d) ? "exec" : "other";
+	switch (d->entry->why) {
+	case LG_WHY_OUTSIDE:
+		return "outside";
+	case LG_WHY_DOTDOT:
+		return "dotdot";
+	case LG_WHY_SYMLINK:
+		return "symlink";
+	case LG_WHY_ROOT_ENTRY:
+		return "root-entry";
+	case LG_WHY_FD_OUTSIDE:
+		return "fd-outside";
+	case LG_WHY_ROOT_CHANGED:
+		return "root-changed";
+	default:
+		return "other";
+	}
+}
+
+/*
+ * "path": the refused path as given (for a bare descriptor, where it points), and "at": the
+ * absolute directory a relative one starts from, or null. The launcher turns them into the
+ * directory a root would have to cover (learn mode).
+ */
+static void put_place(struct line *l, const struct lg_denial *d)
+{
+	char at[PATH_MAX];
+	const char *path = d->culprit;
+	long n = -1;
+
+	put(l, ",\"path\":");
+	if ((path == NULL || path[0] == '\0') && d->culprit_fd >= 0) {
+		n = lg_proc_fd_readlink(d->culprit_fd, at, sizeof(at) - 1);
+		at[n > 0 ? n : 0] = '\0';
+		put_quoted(l, n > 0 ? at : NULL);
+		put(l, ",\"at\":null");
+		return;
+	}
+	put_quoted(l, path);
+	put(l, ",\"at\":");
+	if (path == NULL || path[0] == '/') {
+		put(l, "null");
+		return;
+	}
+	if (d->culprit_fd == AT_FDCWD || d->culprit_fd < 0) {
+		n = getcwd(at, sizeof(at)) ? (long)strlen(at) : -1;
+	} else {
+		n = lg_proc_fd_readlink(d->culprit_fd, at, sizeof(at) - 1);
+		at[n > 0 ? n : 0] = '\0';
+	}
+	put_quoted(l, n > 0 ? at : NULL);
+}
+
+/* direct: the process appends the line to the log itself (no launcher's pipe): marked so, so
+ * that a launcher still counts it in its summary. */
+static void format_json(struct line *l, const struct lg_config *cfg, const struct lg_denial *d,
+			int direct)
 {
 	struct line reason = {.json = 0};
 
@@ -237,7 +315,11 @@ static void format_json(struct line *l, const struct lg_config *cfg, const struc
 	put(l, audited(d) ? "\"audit\"" : "\"deny\"");
 	put(l, ",\"reason\":");
 	put_quoted(l, reason.buf);
-	put(l, "}\n");
+	put(l, ",\"why\":\"");
+	put(l, why_tag(d));
+	put(l, "\"");
+	put_place(l, d);
+	put(l, direct ? ",\"direct\":true}\n" : "}\n");
 }
 
 /* A short write to a pipe or file is retried; a failing log must never fail the call. */
@@ -255,40 +337,204 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-/* The launcher's audit summary counts these bytes, from every process of the tree. */
-static void count_audit(const struct lg_config *cfg)
-{
-	int fd = open(cfg->audit_counter, O_WRONLY | O_APPEND | O_CLOEXEC);
+/*
+ * Collapsing: how often this process reported each kind of denial (call and why), so that a
+ * loop of denials prints a few lines, not thousands. Slots are claimed with atomics (thread-
+ * and signal-safe, no allocation); a child starts counting afresh.
+ */
+static struct {
+	pid_t owner;
+	unsigned long key[LG_KINDS];
+	const char *call[LG_KINDS];
+	const char *why[LG_KINDS];
+	unsigned long count[LG_KINDS];
+} seen;
 
-	if (fd >= 0) {
-		write_all(fd, "1", 1);
-		close(fd);
+static unsigned long kind_key(const struct lg_denial *d)
+{
+	unsigned long h = 5381;
+
+	for (const char *c = d->call; c && *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	for (const char *c = why_tag(d); *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	return h | 1; /* never 0, which marks a free slot */
+}
+
+/* The how-manieth denial of this kind in this process (1 for the first). */
+static unsigned long count_kind(const struct lg_denial *d)
+{
+	pid_t me = getpid();
+	unsigned long key = kind_key(d);
+
+	if (__atomic_load_n(&seen.owner, __ATOMIC_ACQUIRE) != me) {
+		memset(seen.key, 0, sizeof(seen.key));
+		memset(seen.count, 0, sizeof(seen.count));
+		__atomic_store_n(&seen.owner, me, __ATOMIC_RELEASE);
 	}
+	for (int i = 0; i < LG_KINDS; i++) {
+		unsigned long expected = 0;
+
+		if (__atomic_load_n(&seen.key[i], __ATOMIC_ACQUIRE) != key &&
+		    !__atomic_compare_exchange_n(&seen.key[i], &expected, key, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE) &&
+		    expected != key)
+			continue;
+		seen.call[i] = d->call;
+		seen.why[i] = why_tag(d);
+		return __atomic_add_fetch(&seen.count[i], 1, __ATOMIC_ACQ_REL);
+	}
+	return 1; /* more kinds than slots: never collapsed */
+}
+
+/* Whether the launcher's pipe is still the one it handed us (the program may have closed it,
+ * or put another file at that number). */
+static int channel_intact(const struct lg_config *cfg)
+{
+	struct stat st;
+
+	return cfg->report_fd >= 0 && fstat(cfg->report_fd, &st) == 0 &&
+	       st.st_dev == cfg->report_dev && st.st_ino == cfg->report_ino;
+}
+
+/*
+ * One record to the launcher, in one write(2) of at most PIPE_BUF bytes, so records of
+ * concurrent processes never interleave. A launcher that is gone must not kill us with SIGPIPE,
+ * and a pipe the program made non-blocking is waited for. Returns 0 when the record went.
+ */
+static int send_record(const struct lg_config *cfg, const struct lg_denial *d)
+{
+	struct line l = {.len = 0, .json = 1, .max_string = LG_CHANNEL_STRING_MAX};
+	static const struct timespec no_wait;
+	sigset_t pipe_only, old, pending;
+	int was_pending;
+	ssize_t n;
+
+	if (!channel_intact(cfg))
+		return -1;
+	format_json(&l, cfg, d, 0);
+	if (l.len > PIPE_BUF)
+		return -1;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+	was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	for (;;) {
+		struct pollfd p = {.fd = cfg->report_fd, .events = POLLOUT};
+
+		n = write(cfg->report_fd, l.buf, l.len);
+		if (n < 0 && errno == EAGAIN && poll(&p, 1, -1) >= 0 && !(p.revents & POLLERR))
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n < 0 && errno == EPIPE && !was_pending)
+		sigtimedwait(&pipe_only, NULL, &no_wait);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return n == (ssize_t)l.len ? 0 : -1;
+}
+
+int lg_report_channel(struct lg_config *cfg, const char *value)
+{
+	struct stat st;
+	long fd = 0;
+	int flags;
+
+	cfg->report_fd = -1;
+	if (value == NULL)
+		return 0;
+	for (const char *c = value; *c; c++) {
+		if (*c < '0' || *c > '9' || fd > INT_MAX / 10)
+			return -1;
+		fd = fd * 10 + (*c - '0');
+	}
+	if (value[0] == '\0' || fd > INT_MAX)
+		return -1;
+	flags = fcntl((int)fd, F_GETFL);
+	if (flags < 0 || (flags & O_ACCMODE) != O_WRONLY || fstat((int)fd, &st) != 0 ||
+	    !S_ISFIFO(st.st_mode))
+		return 0;
+	cfg->report_fd = (int)fd;
+	cfg->report_dev = st.st_dev;
+	cfg->report_ino = st.st_ino;
+	return 0;
+}
+
+/* The stderr line, unless this kind already printed LG_SHOWN_PER_KIND of them; the first one
+ * held back says so once. */
+static void print_collapsed(const struct lg_config *cfg, const struct lg_denial *d,
+			    unsigned long nth)
+{
+	struct line l = {.len = 0, .json = 0};
+
+	if (nth <= LG_SHOWN_PER_KIND) {
+		format_text(&l, cfg, d);
+	} else if (nth == LG_SHOWN_PER_KIND + 1) {
+		put(&l, LG_DIAG_PREFIX "more denials like the last one (");
+		put(&l, d->call);
+		put(&l, ", ");
+		put(&l, why_tag(d));
+		put(&l, ") in this process are not shown; ");
+		put(&l, cfg->report_fd >= 0 ? "the launcher counts them at exit"
+					    : LG_ENV_LOG "=FILE keeps every one");
+		put(&l, "\n");
+	}
+	write_all(STDERR_FILENO, l.buf, l.len);
+}
+
+/* The JSON line appended to the log file by this process itself (no launcher to take it);
+ * returns -1 when the file can not be opened. */
+static int append_json(const struct lg_config *cfg, const struct lg_denial *d)
+{
+	struct line l = {.len = 0, .json = 1};
+	int fd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return -1;
+	format_json(&l, cfg, d, 1);
+	/* O_APPEND and one write(2): lines of concurrent processes never interleave. */
+	write_all(fd, l.buf, l.len);
+	close(fd);
+	return 0;
 }
 
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 {
-	struct line l;
 	int saved = errno;
-	int fd;
+	unsigned long nth = count_kind(d);
+	int sent = send_record(cfg, d) == 0;
+	int logged = cfg->log == LG_LOG_FILE && (sent || append_json(cfg, d) == 0);
 
-	if (audited(d) && cfg->audit_counter[0] == '/')
-		count_audit(cfg);
-	if (cfg->log == LG_LOG_NONE) {
-		errno = saved;
+	/* With the launcher's pipe, the launcher writes the log file and counts; stderr lines stay
+	 * here, next to the program's own message. */
+	if (!logged && cfg->log != LG_LOG_NONE)
+		print_collapsed(cfg, d, nth);
+	errno = saved;
+}
+
+/* Without the launcher, a process that held lines back says how many when it exits. */
+__attribute__((destructor)) static void lg_report_collapsed_at_exit(void)
+{
+	const struct lg_config *cfg = lg_config();
+	int saved = errno;
+
+	if (cfg->report_fd >= 0 || cfg->log != LG_LOG_STDERR ||
+	    __atomic_load_n(&seen.owner, __ATOMIC_ACQUIRE) != getpid())
 		return;
-	}
-	l.len = 0;
-	l.json = cfg->log == LG_LOG_FILE;
-	fd = l.json ? open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
-	if (fd >= 0) {
-		format_json(&l, cfg, d);
-		/* O_APPEND and one write(2): lines of concurrent processes never interleave. */
-		write_all(fd, l.buf, l.len);
-		close(fd);
-	} else {
-		l.json = 0;
-		format_text(&l, cfg, d);
+	for (int i = 0; i < LG_KINDS; i++) {
+		unsigned long n = __atomic_load_n(&seen.count[i], __ATOMIC_ACQUIRE);
+		struct line l = {.len = 0, .json = 0};
+
+		if (n <= LG_SHOWN_PER_KIND)
+			continue;
+		put(&l, LG_DIAG_PREFIX);
+		put_num(&l, (long)(n - LG_SHOWN_PER_KIND), 1);
+		put(&l, " more like this not shown: ");
+		put(&l, seen.call[i]);
+		put(&l, ", ");
+		put(&l, seen.why[i]);
+		put(&l, "\n");
 		write_all(STDERR_FILENO, l.buf, l.len);
 	}
 	errno = saved;

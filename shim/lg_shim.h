@@ -46,7 +46,13 @@ struct lg_config {
 	lg_system_fn real_system;
 	lg_popen_fn real_popen;
 	struct lg_rootset roots;
-	char audit_counter[PATH_MAX]; /* LINKGUARD_AUDIT_COUNTER: one byte appended per audit */
+
+	/* LG_ENV_REPORT_FD: the launcher's pipe, which gets one JSON record per denial; -1 when
+	 * there is none. Its identity, so that a descriptor the program put there instead is left
+	 * alone. */
+	int report_fd;
+	dev_t report_dev;
+	ino_t report_ino;
 
 	/* What every exec passes on, as read at start-up: a confined program can not change it. */
 	size_t startup_count;
@@ -92,6 +98,13 @@ struct lg_denial {
  * Never touches errno.
  */
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d);
+
+/*
+ * lg_report_channel: take the launcher's report pipe from LG_ENV_REPORT_FD's value (NULL:
+ * none). Returns 0, or -1 when the value is not a descriptor number. A number that is not
+ * (or no longer) the write end of a pipe is no channel: reports fall back to cfg->log.
+ */
+int lg_report_channel(struct lg_config *cfg, const char *value);
 
 /* lg_note: "linkguard: note: TEXT" on stderr, unless the log is "none". Never touches errno. */
 void lg_note(const struct lg_config *cfg, const char *text);

@@ -255,3 +255,64 @@ notes.txt"
 	assert_line "!! something changed:"
 	assert_cleaned_up
 }
+
+# --- examples/ci/ (i12): the CI recipes' shell steps, run as their CI would ------------------------
+
+# ci_project DIR CACHE: a make project; "all" stays inside, "publish" links into CACHE and
+# ignores the failure, as best-effort CI steps do.
+ci_project() {
+	mkdir -p "$1/src" "$2"
+	echo 'int main(void) { return 0; }' >"$1/src/app.c"
+	printf 'all:\n\tmkdir -p dist && cp src/app.c dist/.app.tmp && mv dist/.app.tmp dist/app.c\npublish: all\n\tln -f dist/app.c %s/app.c || true\n' "$2" >"$1/Makefile"
+}
+need_ci_tools() {
+	command -v cmake >/dev/null || skip "no cmake"
+	command -v make >/dev/null || skip "no make"
+	python3 -c 'import yaml' 2>/dev/null || skip "no python3 yaml module"
+	# These steps build their own (unsanitized) linkguard.
+	unset LD_PRELOAD
+}
+
+@test "examples/ci: the GitHub Actions workflow builds linkguard, passes a clean build, fails on a denial" {
+	need_ci_tools
+	export RUNNER_TEMP="$BATS_TEST_TMPDIR/runner" GITHUB_WORKSPACE="$BATS_TEST_TMPDIR/checkout"
+	mkdir -p "$RUNNER_TEMP"
+	ci_project "$GITHUB_WORKSPACE" "$BATS_TEST_TMPDIR/cache"
+	# What the workflow's second checkout step provides.
+	ln -s "$LG_SOURCE_DIR" "$GITHUB_WORKSPACE/linkguard-src"
+	cd "$GITHUB_WORKSPACE"
+	BUILD_COMMAND="make all" run python3 "$LG_SOURCE_DIR/test/ci_example.py" github "$EX/ci/github-actions.yml"
+	assert_success
+	assert_line "linkguard: no link or rename left the checkout"
+	assert_line -- "--- job passed"
+	[ -x "$RUNNER_TEMP/linkguard/bin/linkguard" ]
+	assert_file_exists "$RUNNER_TEMP/linkguard.jsonl"
+	BUILD_COMMAND="make publish" run python3 "$LG_SOURCE_DIR/test/ci_example.py" github "$EX/ci/github-actions.yml"
+	assert_failure 1
+	assert_line "::error::linkguard denied 1 link or rename calls outside the checkout"
+	assert_line -- "--- job FAILED"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/cache/app.c"
+	# The artifact: the log, with the denial in it.
+	run grep -c '"decision":"deny"' "$RUNNER_TEMP/linkguard.jsonl"
+	assert_output 1
+}
+
+@test "examples/ci: the GitLab CI job builds linkguard, passes a clean build, fails on a denial" {
+	need_ci_tools
+	export CI_PROJECT_DIR="$BATS_TEST_TMPDIR/project-ci" LINKGUARD_PREFIX="$BATS_TEST_TMPDIR/opt"
+	export LINKGUARD_LOG_FILE="$BATS_TEST_TMPDIR/linkguard.jsonl" LINKGUARD_SRC="$LG_SOURCE_DIR"
+	export LINKGUARD_BUILD="$BATS_TEST_TMPDIR/linkguard-build"
+	ci_project "$CI_PROJECT_DIR" "$BATS_TEST_TMPDIR/cache"
+	cd "$CI_PROJECT_DIR"
+	BUILD_COMMAND="make all" run python3 "$LG_SOURCE_DIR/test/ci_example.py" gitlab "$EX/ci/gitlab-ci.yml"
+	assert_success
+	assert_line -- "--- job passed"
+	assert_file_exists "$CI_PROJECT_DIR/linkguard.jsonl"
+	BUILD_COMMAND="make publish" run python3 "$LG_SOURCE_DIR/test/ci_example.py" gitlab "$EX/ci/gitlab-ci.yml"
+	assert_failure 1
+	assert_line "linkguard denied 1 link or rename calls outside the project"
+	assert_line -- "--- job FAILED"
+	assert_file_not_exists "$BATS_TEST_TMPDIR/cache/app.c"
+	run grep -c '"decision":"deny"' "$CI_PROJECT_DIR/linkguard.jsonl"
+	assert_output 1
+}

@@ -296,3 +296,13 @@ remove_scratch() {
 		rm -rf "$SCRATCH"
 	fi
 }
+
+# --- i12: the launcher's messages -----------------------------------------------------------------
+
+# kernel_line MODE: the line the launcher prints once at start when --kernel[=MODE] is in force.
+kernel_line() {
+	case $1 in
+	refer) echo "linkguard: kernel layer in force (Landlock, refer): a link or rename between directories out of the roots that escapes the library fails with EXDEV" ;;
+	strict) echo "linkguard: kernel layer in force (Landlock, strict): what escapes the library fails in the kernel, EXDEV for a link or rename out of the roots, EACCES for creating, removing or replacing entries outside them" ;;
+	esac
+}

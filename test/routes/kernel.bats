@@ -569,7 +569,7 @@ block_device() {
 	[ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
 	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" i386-getpid
 	assert_equal "$status" $((128 + 31))
-	assert_output ""
+	assert_output "$(kernel_line strict)" # the launcher's start line; not "ok": killed first
 	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" x32-getpid
 	assert_line "err ENOSYS"
 }

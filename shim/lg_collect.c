@@ -1,0 +1,893 @@
+/* lg_collect.c - the launcher's end of the report pipe: every confined process sends one JSON
+ * record per denial; here they are logged, counted, summed up at exit, and turned into the
+ * roots that would have let them through (learn mode). Ordinary launcher code: it allocates. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lg_collect.h"
+
+#define FIELD_MAX   1024
+#define SHOWN_KINDS 3 /* as the library: lines of one kind a process prints on stderr */
+#define FIRST_SHOWN 5 /* distinct denials the summary quotes */
+#define LEARN_DIRS  3 /* directories quoted per suggested root */
+#define RECORD_MAX  (64 * 1024)
+
+struct record {
+	long pid;
+	char call[64], decision[16], why[32];
+	char old[FIELD_MAX], new_path[FIELD_MAX], reason[FIELD_MAX], path[FIELD_MAX];
+	char at[FIELD_MAX];
+	int has_old, has_new, has_path, has_at;
+};
+
+/* One group of learn mode: a suggested flag and the directories it covers. */
+struct dir_count {
+	char *dir;
+	long calls;
+};
+struct group {
+	char *flag;  /* "--root" or "--allow-exec" */
+	char *place; /* its argument */
+	int tmp;     /* a temporary directory: TMPDIR inside a root does it too */
+	long calls;
+	struct dir_count *dirs;
+	size_t dir_count;
+};
+
+/* Collapsing: how many of one kind each process sent. */
+struct kind_count {
+	long pid;
+	char *call, *why, *first;
+	long calls;
+};
+
+static struct {
+	int audit;
+	enum lg_collect_log log;
+	int log_fd, copy_fd;
+	char log_path[PATH_MAX];
+	dev_t log_dev;
+	ino_t log_ino;
+	off_t log_start;
+	long long log_written;
+	char pending[RECORD_MAX];
+	size_t pending_len;
+	long total, malformed, uncovered;
+	char *first[FIRST_SHOWN], *first_key[FIRST_SHOWN];
+	long first_pid[FIRST_SHOWN];
+	size_t first_count;
+	struct group *groups;
+	size_t group_count;
+	struct kind_count *kinds;
+	size_t kind_count;
+} c = {.log_fd = -1, .copy_fd = -1};
+
+__attribute__((noreturn)) static void out_of_memory(void)
+{
+	fputs("linkguard: out of memory\n", stderr);
+	exit(125);
+}
+
+static char *copy(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+static void *grow(void *array, size_t count, size_t size)
+{
+	void *p = reallocarray(array, count + 1, size);
+
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+int lg_collect_open_log(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	int old;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int err = fd < 0 ? errno : EINVAL;
+
+		if (fd >= 0)
+			close(fd);
+		return -err;
+	}
+	snprintf(c.log_path, sizeof(c.log_path), "%s", path);
+	c.log_fd = fd;
+	c.log_dev = st.st_dev;
+	c.log_ino = st.st_ino;
+	c.log_start = st.st_size;
+	/* The launcher's own copy of the whole log, to put it back if the command empties or
+	 * replaces the file by its path. */
+	c.copy_fd = memfd_create("linkguard-log", MFD_CLOEXEC);
+	old = open(path, O_RDONLY | O_CLOEXEC);
+	if (c.copy_fd >= 0 && old >= 0) {
+		off_t at = 0;
+
+		while (at < st.st_size &&
+		       sendfile(c.copy_fd, old, &at, (size_t)(st.st_size - at)) > 0)
+			;
+	}
+	if (old >= 0)
+		close(old);
+	return 0;
+}
+
+void lg_collect_start(int audit, enum lg_collect_log log)
+{
+	c.audit = audit;
+	c.log = log;
+}
+
+/* --- reading a record: a flat JSON object of strings, numbers, null ------------------------- */
+
+/* A JSON string at *p into out (size bytes, cut if longer); returns 0, or -1 if malformed. */
+static int json_string(const char **p, char *out, size_t size)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	if (*s++ != '"')
+		return -1;
+	while (*s != '"') {
+		char ch = *s++;
+
+		if (ch == '\0')
+			return -1;
+		if (ch == '\\') {
+			ch = *s++;
+			if (ch == 'u') {
+				unsigned v = 0;
+
+				for (int i = 0; i < 4; i++, s++) {
+					if (!((*s >= '0' && *s <= '9') ||
+					      (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+						return -1;
+					v = v * 16 +
+					    (unsigned)(*s <= '9' ? *s - '0' : (*s | 32) - 'a' + 10);
+				}
+				ch = v < 256 && v != 0 ? (char)v : '?';
+			} else if (ch == 'n' || ch == 't' || ch == 'r' || ch == 'b' || ch == 'f') {
+				ch = ch == 'n'	 ? '\n'
+				     : ch == 't' ? '\t'
+				     : ch == 'r' ? '\r'
+				     : ch == 'b' ? '\b'
+						 : '\f';
+			} else if (ch != '"' && ch != '\\' && ch != '/') {
+				return -1;
+			}
+		}
+		if (n + 1 < size)
+			out[n++] = ch;
+	}
+	out[n] = '\0';
+	*p = s + 1;
+	return 0;
+}
+
+/* Where a field's value goes; NULL for a field this launcher does not use. */
+static char *field(struct record *r, const char *key, size_t *size, int **present)
+{
+	static int ignored;
+	struct {
+		const char *key;
+		char *buf;
+		size_t size;
+		int *present;
+	} fields[] = {
+	    {"call", r->call, sizeof(r->call), &ignored},
+	    {"decision", r->decision, sizeof(r->decision), &ignored},
+	    {"why", r->why, sizeof(r->why), &ignored},
+	    {"old", r->old, sizeof(r->old), &r->has_old},
+	    {"new", r->new_path, sizeof(r->new_path), &r->has_new},
+	    {"reason", r->reason, sizeof(r->reason), &ignored},
+	    {"path", r->path, sizeof(r->path), &r->has_path},
+	    {"at", r->at, sizeof(r->at), &r->has_at},
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(key, fields[i].key) == 0) {
+			*size = fields[i].size;
+			*present = fields[i].present;
+			return fields[i].buf;
+		}
+	}
+	return NULL;
+}
+
+/* Parse one line; returns 0, or -1 when it is not a denial record. */
+static int parse_record(const char *line, struct record *r)
+{
+	const char *p = line;
+	char key[32], skip[FIELD_MAX];
+
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	if (*p++ != '{')
+		return -1;
+	while (*p != '}') {
+		size_t size;
+		int *present;
+		char *buf;
+
+		if (json_string(&p, key, sizeof(key)) != 0 || *p++ != ':')
+			return -1;
+		buf = field(r, key, &size, &present);
+		if (*p == '"') {
+			if (json_string(&p, buf ? buf : skip, buf ? size : sizeof(skip)) != 0)
+				return -1;
+			if (buf)
+				*present = 1;
+		} else if (strncmp(p, "null", 4) == 0 || strncmp(p, "true", 4) == 0) {
+			p += 4;
+		} else if (strncmp(p, "false", 5) == 0) {
+			p += 5;
+		} else if (strcmp(key, "pid") == 0 && *p >= '0' && *p <= '9') {
+			r->pid = strtol(p, (char **)&p, 10);
+		} else {
+			return -1;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p != '}')
+			return -1;
+	}
+	return (p[1] == '\0' || (p[1] == '\n' && p[2] == '\0')) && r->call[0] && r->decision[0] &&
+		       r->why[0]
+		   ? 0
+		   : -1;
+}
+
+/* The line the library printed for it: denied CALL("OLD", "NEW"): REASON. */
+static char *denial_text(const struct record *r)
+{
+	char *text;
+	int n;
+
+	if (r->has_new)
+		n = asprintf(&text, "%s %s(\"%s\", \"%s\"): %s",
+			     strcmp(r->decision, "audit") == 0 ? "would deny" : "denied", r->call,
+			     r->old, r->new_path, r->reason);
+	else
+		n = asprintf(&text, "%s %s(\"%s\"): %s",
+			     strcmp(r->decision, "audit") == 0 ? "would deny" : "denied", r->call,
+			     r->old, r->reason);
+	if (n < 0)
+		out_of_memory();
+	return text;
+}
+
+/* --- learn mode: which root would have covered an entry ------------------------------------ */
+
+/* Directories a root must never be suggested as: they would confine nothing worth having. */
+static int system_dir(const char *dir)
+{
+	static const char *const dirs[] = {
+	    "/",
+	    "/etc",
+	    "/usr",
+	    "/usr/local",
+	    "/usr/lib",
+	    "/usr/lib64",
+	    "/usr/share",
+	    "/usr/bin",
+	    "/usr/sbin",
+	    "/usr/include",
+	    "/usr/libexec",
+	    "/usr/local/lib",
+	    "/usr/local/bin",
+	    "/usr/local/share",
+	    "/var",
+	    "/var/lib",
+	    "/var/cache",
+	    "/var/log",
+	    "/var/spool",
+	    "/var/opt",
+	    "/home",
+	    "/opt",
+	    "/srv",
+	    "/mnt",
+	    "/media",
+	    "/run",
+	    "/proc",
+	    "/sys",
+	    "/dev",
+	    "/boot",
+	    "/root",
+	    "/lib",
+	    "/lib64",
+	    "/lib32",
+	    "/bin",
+	    "/sbin",
+	    "/nix",
+	    "/snap",
+	    "/run/user",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strcmp(dir, dirs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether path is dir or below it. */
+static int beneath(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return 1;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The directory the refused entry lies in, physically: symlinks and ".." resolved as far as
+ * the directory still exists. */
+static int entry_dir(const struct record *r, char *out)
+{
+	char abs[2 * PATH_MAX], *slash;
+
+	if (!r->has_path || r->path[0] == '\0')
+		return -1;
+	if (r->path[0] == '/')
+		snprintf(abs, sizeof(abs), "%s", r->path);
+	else if (r->has_at)
+		snprintf(abs, sizeof(abs), "%s/%s", r->at, r->path);
+	else
+		return -1;
+	while (strlen(abs) > 1 && abs[strlen(abs) - 1] == '/')
+		abs[strlen(abs) - 1] = '\0';
+	/* The entry's own name goes; then climb until a directory exists. */
+	for (;;) {
+		slash = strrchr(abs, '/');
+		if (slash == NULL)
+			return -1;
+		if (slash == abs)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (realpath(abs, out) != NULL)
+			return 0;
+		if (strcmp(abs, "/") == 0)
+			return -1;
+	}
+}
+
+/* A home directory dir lies in: $HOME, /root, or /home/<name>; "" when none. */
+static void home_of(const char *dir, char *home, size_t size)
+{
+	const char *env = getenv("HOME");
+	char real[PATH_MAX];
+	size_t n;
+
+	home[0] = '\0';
+	if (env && env[0] == '/' && realpath(env, real) && strcmp(real, "/") != 0 &&
+	    beneath(dir, real)) {
+		snprintf(home, size, "%s", real);
+		return;
+	}
+	if (beneath(dir, "/root")) {
+		snprintf(home, size, "/root");
+		return;
+	}
+	if (strncmp(dir, "/home/", 6) == 0 && dir[6] != '\0') {
+		n = 6 + strcspn(dir + 6, "/");
+		snprintf(home, size, "%.*s", (int)n, dir);
+	}
+}
+
+/* The temporary directory dir lies in, or "". */
+static void tmp_of(const char *dir, char *tmp, size_t size)
+{
+	const char *candidates[] = {getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm"};
+	char real[PATH_MAX];
+
+	tmp[0] = '\0';
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		if (candidates[i] && candidates[i][0] == '/' && realpath(candidates[i], real) &&
+		    !system_dir(real) && beneath(dir, real)) {
+			snprintf(tmp, size, "%s", real);
+			return;
+		}
+	}
+}
+
+/* Containers of per-tool directories under a home: the tool's directory is one level below. */
+static int shared_in_home(const char *rel)
+{
+	static const char *const shared[] = {".cache",	     ".config",	     ".local",
+					     ".local/share", ".local/state", ".local/lib"};
+
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (strcmp(rel, shared[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The root to suggest for an entry in dir: under a home, the tool's top directory (~/.npm, not
+ * ~/.npm/_cacache/tmp; ~/.cache/pip); in a temporary directory, that directory; elsewhere the
+ * first directory below the system ones (/var/cache/apt). Never /, a home itself or a system
+ * directory: returns -1 then. *tmp says it is a temporary directory.
+ */
+static int suggest_root(const char *dir, char *out, size_t size, int *tmp)
+{
+	char home[PATH_MAX], base[PATH_MAX];
+	size_t len;
+
+	*tmp = 0;
+	home_of(dir, home, sizeof(home));
+	tmp_of(dir, base, sizeof(base));
+	if (home[0] && (!base[0] || strlen(home) >= strlen(base))) {
+		const char *rel = dir + strlen(home);
+
+		if (*rel == '\0')
+			return -1;
+		rel++;
+		len = strcspn(rel, "/");
+		while (rel[len] == '/') {
+			char prefix[PATH_MAX];
+
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)len, rel);
+			if (!shared_in_home(prefix))
+				break;
+			len += 1 + strcspn(rel + len + 1, "/");
+		}
+		snprintf(out, size, "%s/%.*s", home, (int)len, rel);
+		return 0;
+	}
+	if (base[0]) {
+		*tmp = 1;
+		snprintf(out, size, "%s", base);
+		return 0;
+	}
+	if (system_dir(dir))
+		return -1;
+	/* The first prefix that is not a system directory. */
+	for (len = 1; dir[len] != '\0'; len++) {
+		if (dir[len] != '/')
+			continue;
+		snprintf(out, size, "%.*s", (int)len, dir);
+		if (!system_dir(out))
+			return 0;
+	}
+	snprintf(out, size, "%s", dir);
+	return 0;
+}
+
+static void count_dir(struct group *g, const char *dir)
+{
+	for (size_t i = 0; i < g->dir_count; i++) {
+		if (strcmp(g->dirs[i].dir, dir) == 0) {
+			g->dirs[i].calls++;
+			return;
+		}
+	}
+	g->dirs = grow(g->dirs, g->dir_count, sizeof(*g->dirs));
+	g->dirs[g->dir_count++] = (struct dir_count){copy(dir), 1};
+}
+
+static void count_group(const char *flag, const char *place, int tmp, const char *dir)
+{
+	struct group *g = NULL;
+
+	for (size_t i = 0; i < c.group_count && g == NULL; i++)
+		if (strcmp(c.groups[i].flag, flag) == 0 && strcmp(c.groups[i].place, place) == 0)
+			g = &c.groups[i];
+	if (g == NULL) {
+		c.groups = grow(c.groups, c.group_count, sizeof(*c.groups));
+		g = &c.groups[c.group_count++];
+		*g = (struct group){.flag = copy(flag), .place = copy(place), .tmp = tmp};
+	}
+	g->calls++;
+	count_dir(g, dir);
+}
+
+static void learn(const struct record *r)
+{
+	char dir[PATH_MAX], root[PATH_MAX], program[PATH_MAX];
+	int tmp;
+
+	if (strcmp(r->why, "exec") == 0 && r->has_path && realpath(r->path, program) != NULL) {
+		count_group("--allow-exec", program, 0, program);
+		return;
+	}
+	if ((strcmp(r->why, "outside") != 0 && strcmp(r->why, "dotdot") != 0 &&
+	     strcmp(r->why, "symlink") != 0 && strcmp(r->why, "fd-outside") != 0) ||
+	    entry_dir(r, dir) != 0 || suggest_root(dir, root, sizeof(root), &tmp) != 0) {
+		c.uncovered++;
+		return;
+	}
+	count_group("--root", root, tmp, dir);
+}
+
+/* --- each record --------------------------------------------------------------------------- */
+
+static void count_kind(const struct record *r)
+{
+	struct kind_count *k;
+
+	for (size_t i = 0; i < c.kind_count; i++) {
+		k = &c.kinds[i];
+		if (k->pid == r->pid && strcmp(k->call, r->call) == 0 &&
+		    strcmp(k->why, r->why) == 0) {
+			k->calls++;
+			return;
+		}
+	}
+	c.kinds = grow(c.kinds, c.kind_count, sizeof(*c.kinds));
+	c.kinds[c.kind_count++] =
+	    (struct kind_count){r->pid, copy(r->call), copy(r->why), denial_text(r), 1};
+}
+
+/* The first few distinct denials: one per call, reason and directory (a loop over many
+ * files in one directory is one). */
+static void remember_first(const struct record *r)
+{
+	char *key;
+	const char *slash = strrchr(r->path, '/');
+
+	if (c.first_count == FIRST_SHOWN)
+		return;
+	if (asprintf(&key, "%s\n%s\n%s\n%.*s", r->call, r->why, r->has_at ? r->at : "",
+		     slash ? (int)(slash - r->path) : 0, r->path) < 0)
+		out_of_memory();
+	for (size_t i = 0; i < c.first_count; i++) {
+		if (strcmp(c.first_key[i], key) == 0) {
+			free(key);
+			return;
+		}
+	}
+	c.first_key[c.first_count] = key;
+	c.first_pid[c.first_count] = r->pid;
+	c.first[c.first_count++] = denial_text(r);
+}
+
+/* One denial into the counts, the first few and learn mode. */
+static void take_record(const struct record *r)
+{
+	c.total++;
+	remember_first(r);
+	count_kind(r);
+	learn(r);
+}
+
+static void take_line(const char *line, size_t len)
+{
+	static struct record r;
+
+	if (parse_record(line, &r) != 0) {
+		c.malformed++;
+		return;
+	}
+	if (c.log_fd >= 0) {
+		/* One write of the line and its newline: the log stays whole lines. */
+		write_all(c.log_fd, line, len + 1);
+		if (c.copy_fd >= 0)
+			write_all(c.copy_fd, line, len + 1);
+		c.log_written += (long long)len + 1;
+	}
+	take_record(&r);
+}
+
+/*
+ * Records a process appended to the log by itself, having lost the pipe (Python's subprocess
+ * closes every descriptor in its children): marked "direct", counted here too.
+ */
+static void take_direct_records(void)
+{
+	static struct record r;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	if (c.log_fd < 0 || (fd = open(c.log_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	f = fdopen(fd, "r");
+	if (f == NULL || fseeko(f, c.log_start, SEEK_SET) != 0) {
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		return;
+	}
+	while ((n = getline(&line, &size, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (strstr(line, ",\"direct\":true}") != NULL && parse_record(line, &r) == 0)
+			take_record(&r);
+	}
+	free(line);
+	fclose(f);
+}
+
+void lg_collect_bytes(const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (c.pending_len + 1 < sizeof(c.pending))
+				c.pending[c.pending_len++] = buf[i];
+			continue;
+		}
+		c.pending[c.pending_len] = '\n';
+		c.pending[c.pending_len + 1] = '\0';
+		/* A confined program may write garbage before a record: resynchronise on the last
+		 * start of one. */
+		{
+			char *start = c.pending, *at;
+
+			c.pending[c.pending_len] = '\0';
+			while ((at = strstr(start + 1, "{\"time\":")) != NULL)
+				start = at;
+			c.pending[c.pending_len] = '\n';
+			take_line(start, c.pending_len - (size_t)(start - c.pending));
+		}
+		c.pending_len = 0;
+	}
+}
+
+/* --- at exit ------------------------------------------------------------------------------- */
+
+/* "~/x" for a place under $HOME, as a shell would expand it back. */
+static const char *tilde(const char *place, char *buf, size_t size)
+{
+	const char *home = getenv("HOME");
+	char real[PATH_MAX];
+
+	if (home && home[0] == '/' && realpath(home, real) && strcmp(real, "/") != 0 &&
+	    beneath(place, real) && strcmp(place, real) != 0) {
+		snprintf(buf, size, "~%s", place + strlen(real));
+		return buf;
+	}
+	return place;
+}
+
+static int by_calls(const void *a, const void *b)
+{
+	long x = ((const struct dir_count *)a)->calls, y = ((const struct dir_count *)b)->calls;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int group_by_calls(const void *a, const void *b)
+{
+	long x = ((const struct group *)a)->calls, y = ((const struct group *)b)->calls;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void print_learned(void)
+{
+	char buf[PATH_MAX + 2];
+	long covered = 0;
+
+	if (c.group_count == 0)
+		return;
+	qsort(c.groups, c.group_count, sizeof(*c.groups), group_by_calls);
+	for (size_t i = 0; i < c.group_count; i++)
+		covered += c.groups[i].calls;
+	fprintf(stderr, "linkguard: to allow %s %ld call%s:", covered == 1 ? "this" : "these",
+		covered, covered == 1 ? "" : "s");
+	for (size_t i = 0; i < c.group_count; i++)
+		fprintf(stderr, " %s %s", c.groups[i].flag,
+			tilde(c.groups[i].place, buf, sizeof(buf)));
+	fputs("\n", stderr);
+	for (size_t i = 0; i < c.group_count; i++) {
+		struct group *g = &c.groups[i];
+
+		qsort(g->dirs, g->dir_count, sizeof(*g->dirs), by_calls);
+		fprintf(stderr, "linkguard:   %s %s: %ld call%s", g->flag,
+			tilde(g->place, buf, sizeof(buf)), g->calls, g->calls == 1 ? "" : "s");
+		if (strcmp(g->flag, "--root") == 0) {
+			fputs(" in", stderr);
+			for (size_t j = 0; j < g->dir_count && j < LEARN_DIRS; j++)
+				fprintf(stderr, "%s %s (%ld)", j ? "," : "",
+					tilde(g->dirs[j].dir, buf, sizeof(buf)), g->dirs[j].calls);
+			if (g->dir_count > LEARN_DIRS)
+				fprintf(stderr, " and %zu more", g->dir_count - LEARN_DIRS);
+		}
+		if (g->tmp)
+			fputs("; or set TMPDIR to a directory inside a root", stderr);
+		fputs("\n", stderr);
+	}
+}
+
+static void print_uncovered(void)
+{
+	if (c.uncovered > 0)
+		fprintf(
+		    stderr,
+		    "linkguard:   %ld call%s no root would allow (the root's own entry, a system "
+		    "or home directory itself, or a broken setting): see the lines above%s\n",
+		    c.uncovered, c.uncovered == 1 ? "" : "s",
+		    c.log == LG_COLLECT_FILE ? " or the log" : "");
+}
+
+/* A JSON string for the summary record (the places are the launcher's own, but escape). */
+static void json_put(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+/* The learn-mode result as the log's last record: {"summary": {...}}. */
+static void log_summary_record(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (c.log_fd < 0 || (f = open_memstream(&text, &len)) == NULL)
+		return;
+	fprintf(f, "{\"summary\":{\"mode\":\"%s\",\"calls\":%ld,\"uncovered\":%ld,\"allow\":[",
+		c.audit ? "audit" : "enforce", c.total, c.uncovered);
+	for (size_t i = 0; i < c.group_count; i++) {
+		struct group *g = &c.groups[i];
+
+		fprintf(f, "%s{\"flag\":\"%s\",\"place\":", i ? "," : "", g->flag);
+		json_put(f, g->place);
+		fprintf(f, ",\"calls\":%ld,\"tmp\":%s,\"dirs\":[", g->calls,
+			g->tmp ? "true" : "false");
+		for (size_t j = 0; j < g->dir_count; j++) {
+			fprintf(f, "%s{\"dir\":", j ? "," : "");
+			json_put(f, g->dirs[j].dir);
+			fprintf(f, ",\"calls\":%ld}", g->dirs[j].calls);
+		}
+		fputs("]}", f);
+	}
+	fputs("]}}\n", f);
+	if (fclose(f) == 0) {
+		write_all(c.log_fd, text, len);
+		if (c.copy_fd >= 0)
+			write_all(c.copy_fd, text, len);
+		c.log_written += (long long)len;
+	}
+	free(text);
+}
+
+/* Lines the library held back, per process and kind. */
+static void print_collapsed(void)
+{
+	size_t printed = 0, more = 0;
+
+	if (c.log != LG_COLLECT_STDERR)
+		return;
+	for (size_t i = 0; i < c.kind_count; i++) {
+		struct kind_count *k = &c.kinds[i];
+
+		if (k->calls <= SHOWN_KINDS)
+			continue;
+		if (printed++ == FIRST_SHOWN) {
+			more++;
+			continue;
+		}
+		fprintf(stderr, "linkguard: %ld more like this not shown (pid %ld): %s\n",
+			k->calls - SHOWN_KINDS, k->pid, k->first);
+	}
+	if (more > 0)
+		fprintf(stderr, "linkguard: and as many lines for %zu more kinds of denial\n",
+			more);
+}
+
+static void print_summary(void)
+{
+	if (c.audit) {
+		fprintf(stderr, "linkguard: audit: %ld call%s would have been denied\n", c.total,
+			c.total == 1 ? "" : "s");
+		print_collapsed();
+		print_learned();
+		print_uncovered();
+		return;
+	}
+	if (c.total == 0 || c.log == LG_COLLECT_NONE)
+		return;
+	fprintf(stderr, "linkguard: %ld call%s denied; the first distinct one%s:\n", c.total,
+		c.total == 1 ? " was" : "s were", c.first_count == 1 ? "" : "s");
+	for (size_t i = 0; i < c.first_count; i++)
+		fprintf(stderr, "linkguard:   %s (pid %ld)\n", c.first[i], c.first_pid[i]);
+	print_collapsed();
+	if (c.log == LG_COLLECT_FILE)
+		fprintf(stderr, "linkguard: every one is in %s\n", c.log_path);
+	else
+		fprintf(stderr, "linkguard: the command's stderr had each (a few per kind and "
+				"process); --log FILE keeps every one; --audit lists the roots the "
+				"command needs\n");
+}
+
+/* The command emptied, truncated or replaced the log by its path: write it again from the
+ * launcher's copy, next to it, and rename it into place. */
+static void restore_log(void)
+{
+	struct stat now, ours;
+	char tmp[PATH_MAX + 32];
+	off_t at = 0;
+	int fd;
+
+	if (c.log_fd < 0 || c.copy_fd < 0 || fstat(c.log_fd, &ours) != 0)
+		return;
+	if (stat(c.log_path, &now) == 0 && now.st_dev == c.log_dev && now.st_ino == c.log_ino &&
+	    ours.st_size >= c.log_start + c.log_written)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.linkguard-XXXXXX", c.log_path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr,
+			"linkguard: the log %s was emptied or replaced during the run, and "
+			"can not be written again: %s\n",
+			c.log_path, strerror(errno));
+		return;
+	}
+	fchmod(fd, 0644);
+	while (sendfile(fd, c.copy_fd, &at, 1 << 20) > 0)
+		;
+	if (fsync(fd) != 0 || rename(tmp, c.log_path) != 0) {
+		fprintf(stderr,
+			"linkguard: the log %s was emptied or replaced during the run, and "
+			"can not be put back: %s\n",
+			c.log_path, strerror(errno));
+		unlink(tmp);
+	} else {
+		fprintf(stderr,
+			"linkguard: the log %s was emptied or replaced during the run; "
+			"the launcher wrote it again from its own copy\n",
+			c.log_path);
+	}
+	close(fd);
+}
+
+void lg_collect_finish(void)
+{
+	if (c.pending_len > 0)
+		lg_collect_bytes("\n", 1);
+	take_direct_records();
+	if (c.audit)
+		log_summary_record();
+	print_summary();
+	if (c.malformed > 0)
+		fprintf(stderr,
+			"linkguard: %ld malformed report%s ignored (a confined program wrote "
+			"to the report pipe)\n",
+			c.malformed, c.malformed == 1 ? "" : "s");
+	restore_log();
+}
