@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
+
 #define CALLARGS_PROG "lgcall"
 #include "lg_callargs.h"
 
@@ -17,8 +19,10 @@
 static const char usage[] =
     "usage: lgcall [-C DIR] OP ARGS...\n" CALLARGS_USAGE_CALLS
     "  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through "
-    "syscall()\n" CALLARGS_USAGE_ARGS
-    "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers\n"
+    "syscall()\n"
+    "  probe: print the kernel features this platform sees (openat2, Landlock "
+    "ABI)\n" CALLARGS_USAGE_ARGS
+    "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers, %p the pid\n"
     "prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
 
 static void fail_usage(const char *why)
@@ -27,7 +31,8 @@ static void fail_usage(const char *why)
 	exit(2);
 }
 
-/* NULL for "NULL"; %o and %n replaced by the descriptor numbers (for /proc/self/fd/N). */
+/* NULL for "NULL"; %o and %n replaced by the descriptor numbers, %p by the driver's own pid
+ * (for /proc/self/fd/N and /proc/<pid>/fd/N without a shell in between). */
 static const char *parse_path(const char *spec, int old_fd, int new_fd)
 {
 	static char bufs[2][PATH_MAX * 2];
@@ -40,6 +45,9 @@ static const char *parse_path(const char *spec, int old_fd, int new_fd)
 	for (; *spec && n < sizeof(bufs[0]) - 16; spec++) {
 		if (spec[0] == '%' && (spec[1] == 'o' || spec[1] == 'n')) {
 			n += (size_t)sprintf(out + n, "%d", spec[1] == 'o' ? old_fd : new_fd);
+			spec++;
+		} else if (spec[0] == '%' && spec[1] == 'p') {
+			n += (size_t)sprintf(out + n, "%d", (int)getpid());
 			spec++;
 		} else {
 			out[n++] = *spec;
@@ -85,6 +93,32 @@ static long call(const char *op, char **a, int argc)
 	return -1;
 }
 
+/* The errno name of a failed system call's answer, or "ok". */
+static const char *answer(long r)
+{
+	if (r >= 0)
+		return "ok";
+	return strerrorname_np(errno) ? strerrorname_np(errno) : "EUNKNOWN";
+}
+
+/* What the kernel, as this program sees it (an emulator may hide some), offers the resolver and
+ * the launcher: for the platform table in README.md. */
+static int probe(void)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	long r = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
+
+	printf("openat2: %s\n", answer(r));
+	if (r >= 0)
+		close((int)r);
+	r = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	if (r >= 0)
+		printf("landlock: ABI %ld\n", r);
+	else
+		printf("landlock: %s\n", answer(r));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long r;
@@ -95,6 +129,8 @@ int main(int argc, char **argv)
 	argv += skip;
 	if (argc < 2)
 		fail_usage("no operation");
+	if (argc == 2 && strcmp(argv[1], "probe") == 0)
+		return probe();
 	r = call(argv[1], argv + 2, argc - 2);
 	err = errno;
 	if (r == 0) {
