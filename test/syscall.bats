@@ -223,24 +223,28 @@ err = ctypes.get_errno
 # --- every other system call passes through ---------------------------------------------------
 
 @test "syscall(SYS_getpid) passes through: it returns the pid" {
+	require_host_preload python3
 	run pysys getpid -- 'print(libc.syscall(nr["getpid"]) == os.getpid())'
 	assert_success
 	assert_output "True"
 }
 
 @test "syscall(SYS_write, 1, buf, n) passes its three arguments through" {
+	require_host_preload python3
 	run pysys write -- 'n = libc.syscall(nr["write"], 1, b"through\n", 8); print(n)'
 	assert_success
 	assert_output $'through\n8'
 }
 
 @test "syscall(SYS_close, -1) passes through: -1 with errno EBADF" {
+	require_host_preload python3
 	run pysys close -- 'print(libc.syscall(nr["close"], -1), err() == __import__("errno").EBADF)'
 	assert_success
 	assert_output "-1 True"
 }
 
 @test "syscall(SYS_readlinkat) passes its four arguments through" {
+	require_host_preload python3
 	ln -s "some/target" "$ROOT/sl"
 	run pysys readlinkat -- '
 buf = ctypes.create_string_buffer(64)
@@ -251,6 +255,7 @@ print(buf.raw[:n].decode(), n)'
 }
 
 @test "syscall(SYS_mkdirat) passes through inside the root" {
+	require_host_preload python3
 	run pysys mkdirat -- 'print(libc.syscall(nr["mkdirat"], -100, os.environ["ROOT"].encode() + b"/made", 0o755))'
 	assert_success
 	assert_output "0"
@@ -258,6 +263,7 @@ print(buf.raw[:n].decode(), n)'
 }
 
 @test "syscall(SYS_link) from another program (python ctypes) is confined too" {
+	require_host_preload python3
 	freeze
 	run --separate-stderr pysys link -- '
 r = libc.syscall(nr["link"], os.environ["ROOT"].encode() + b"/file", os.environ["OUT"].encode() + b"/x")
@@ -273,6 +279,7 @@ print(libc.syscall(nr["link"], os.environ["ROOT"].encode() + b"/file", os.enviro
 }
 
 @test "syscall(SYS_renameat2) from another program (python ctypes) is confined too" {
+	require_host_preload python3
 	freeze
 	run --separate-stderr pysys renameat2 -- '
 r = libc.syscall(nr["renameat2"], -100, os.environ["OUT"].encode() + b"/secret", -100, os.environ["ROOT"].encode() + b"/x", 0)
