@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lg_compat.h"
@@ -20,8 +22,10 @@ static const char usage[] =
     "usage: lgcall [-C DIR] OP ARGS...\n" CALLARGS_USAGE_CALLS
     "  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through "
     "syscall()\n"
-    "  probe: print the kernel features this platform sees (openat2, Landlock "
-    "ABI)\n" CALLARGS_USAGE_ARGS
+    "  probe: print the kernel features this platform sees (openat2, Landlock ABI)\n"
+    "  exec VIA PROGRAM [ARG...]: empty the environment, run PROGRAM by VIA (execve, execv,\n"
+    "       execvp, execl, posix_spawn, posix_spawnp; system and popen take one "
+    "COMMAND)\n" CALLARGS_USAGE_ARGS
     "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers, %p the pid\n"
     "prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
 
@@ -93,6 +97,55 @@ static long call(const char *op, char **a, int argc)
 	return -1;
 }
 
+/*
+ * exec VIA PROGRAM [ARG...]: with the environment emptied (as env -i does), run PROGRAM through
+ * one member of the exec family; the spawning ones wait and exit with the child's status.
+ * system and popen take one shell command instead.
+ */
+static int run_via(const char *via, char **a, int argc)
+{
+	static char *const no_env[] = {NULL};
+	int status = 0;
+	pid_t pid;
+
+	if (argc < 1 || clearenv() != 0)
+		fail_usage("exec: VIA PROGRAM [ARG...]");
+	errno = 0;
+	if (strcmp(via, "execve") == 0)
+		execve(a[0], a, no_env);
+	else if (strcmp(via, "execv") == 0)
+		execv(a[0], a);
+	else if (strcmp(via, "execvp") == 0)
+		execvp(a[0], a);
+	else if (strcmp(via, "execl") == 0 && argc <= 6)
+		execl(a[0], a[0], argc > 1 ? a[1] : NULL, argc > 2 ? a[2] : NULL,
+		      argc > 3 ? a[3] : NULL, argc > 4 ? a[4] : NULL, argc > 5 ? a[5] : NULL,
+		      (char *)NULL);
+	else if (strcmp(via, "posix_spawn") == 0 || strcmp(via, "posix_spawnp") == 0) {
+		errno = (via[11] == 'p' ? posix_spawnp : posix_spawn)(&pid, a[0], NULL, NULL, a,
+								      no_env);
+		if (errno == 0 && waitpid(pid, &status, 0) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	} else if (strcmp(via, "system") == 0 && argc == 1) {
+		status = system(a[0]);
+		if (status != -1)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	} else if (strcmp(via, "popen") == 0 && argc == 1) {
+		FILE *f = popen(a[0], "r");
+		char line[512];
+
+		if (f != NULL) {
+			while (fgets(line, sizeof(line), f) != NULL)
+				fputs(line, stdout);
+			status = pclose(f);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+	} else
+		fail_usage("exec: unknown VIA or wrong number of arguments");
+	printf("err %s\n", strerrorname_np(errno) ? strerrorname_np(errno) : "EUNKNOWN");
+	return 1;
+}
+
 /* The errno name of a failed system call's answer, or "ok". */
 static const char *answer(long r)
 {
@@ -131,6 +184,8 @@ int main(int argc, char **argv)
 		fail_usage("no operation");
 	if (argc == 2 && strcmp(argv[1], "probe") == 0)
 		return probe();
+	if (argc >= 4 && strcmp(argv[1], "exec") == 0)
+		return run_via(argv[2], argv + 3, argc - 3);
 	r = call(argv[1], argv + 2, argc - 2);
 	err = errno;
 	if (r == 0) {
