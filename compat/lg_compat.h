@@ -138,6 +138,38 @@ struct sock_fprog {
 #define AUDIT_ARCH_AARCH64 0xc00000b7U
 #endif
 
+/* --- capabilities (the launcher drops the ones that reach around Landlock) ---------------------
+ */
+#if __has_include(<linux/capability.h>)
+#include <linux/capability.h>
+#else
+struct __user_cap_header_struct {
+	__u32 version;
+	int pid;
+};
+struct __user_cap_data_struct {
+	__u32 effective;
+	__u32 permitted;
+	__u32 inheritable;
+};
+#define _LINUX_CAPABILITY_VERSION_3 0x20080522
+#define CAP_CHOWN		    0
+#define CAP_DAC_OVERRIDE	    1
+#define CAP_DAC_READ_SEARCH	    2
+#define CAP_FOWNER		    3
+#define CAP_FSETID		    4
+#define CAP_SETUID		    7
+#define CAP_SYS_MODULE		    16
+#define CAP_SYS_RAWIO		    17
+#define CAP_SYS_ADMIN		    21
+#define CAP_SYS_BOOT		    22
+#define CAP_MKNOD		    27
+#define CAP_MAC_OVERRIDE	    32
+#define CAP_MAC_ADMIN		    33
+#define CAP_PERFMON		    38
+#define CAP_BPF			    39
+#endif
+
 /*
  * --- GNU extensions the test programs call (never include this part where the library defines
  * the same symbol: it redirects the names) --------------------------------------------------------
