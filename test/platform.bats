@@ -16,7 +16,7 @@ setup() {
 # without binfmt_misc (qemu-user hands an exec to this machine's kernel).
 require_native_exec() {
 	if [ -n "${LG_FOREIGN_LIB:-}" ] && [[ $LG_FOREIGN_LIB == *"(run by "* ]]; then
-		skip "an emulated program's exec needs binfmt_misc, which CI does not register"
+		platform_skip "an emulated program's exec needs binfmt_misc, which CI does not register"
 	fi
 }
 
@@ -85,9 +85,9 @@ shell_child_confined() {
 }
 
 @test "a program of this machine that can not load the library does not run unconfined" {
-	[ -n "${LG_FOREIGN_LIB:-}" ] || skip "the library is built for this machine: every program loads it"
+	[ -n "${LG_FOREIGN_LIB:-}" ] || platform_skip "the library is built for this machine: every program loads it"
 	[[ $LG_FOREIGN_LIB != *"(run by "* ]] ||
-		skip "a host program ignores a preload of another architecture (glibc's loader warns and runs it); the exec gate refuses such programs"
+		platform_skip "a host program ignores a preload of another architecture (glibc's loader warns and runs it); the exec gate refuses such programs"
 	freeze
 	run --separate-stderr shim mv "$ROOT/file" "$OUT/dir/"
 	assert_equal "$status" 127
