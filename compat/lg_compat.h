@@ -43,6 +43,27 @@ struct open_how {
 #define SYS_openat2 437
 #endif
 
+/* --- the dynamic loader's GNU extensions (musl has no dlvsym, dlmopen, RTLD_DEEPBIND) ----------
+ */
+#include <dlfcn.h>
+#ifdef LM_ID_BASE
+#define LG_HAVE_DLMOPEN 1
+#else
+#define LG_HAVE_DLMOPEN 0
+typedef long Lmid_t;
+#define LM_ID_BASE	0
+#endif
+#ifndef RTLD_DEEPBIND
+#define RTLD_DEEPBIND 0 /* no such flag, nothing to take away */
+#endif
+
+/* --- file system magic numbers (the resolver trusts only a real /proc) ------------------------ */
+#if __has_include(<linux/magic.h>)
+#include <linux/magic.h>
+#else
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
 /* --- Landlock (the launcher's kernel layer) --------------------------------------------------- */
 #if __has_include(<linux/landlock.h>)
 #include <linux/landlock.h>
