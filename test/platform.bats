@@ -94,3 +94,13 @@ shell_child_confined() {
 	[[ $stderr == *"error while loading shared libraries"* ]] || fail "mv ran: $stderr"
 	assert_nothing_changed
 }
+
+@test "dlsym of libc's own handle hands back the wrapper: a link out through it is denied" {
+	denied link "$OUT/secret" "$ROOT/stolen" -- dl_link "$OUT/secret" "$ROOT/stolen"
+}
+
+@test "dlsym of libc's own handle: a link inside the root through it works" {
+	run lgcall dl_link "$ROOT/file" "$ROOT/new"
+	assert_ok
+	assert_same_inode "$ROOT/file" "$ROOT/new"
+}

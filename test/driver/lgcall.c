@@ -1,5 +1,6 @@
 /* lgcall.c - make one link/rename call from the command line and print "ok" or "err ENAME". */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +23,7 @@ static const char usage[] =
     "usage: lgcall [-C DIR] OP ARGS...\n" CALLARGS_USAGE_CALLS
     "  sys_link, sys_rename, sys_linkat, sys_renameat, sys_renameat2: the same through "
     "syscall()\n"
+    "  dl_link OLD NEW: link() as dlsym finds it in libc's own handle\n"
     "  probe: print the kernel features this platform sees (openat2, Landlock ABI)\n"
     "  exec VIA PROGRAM [ARG...]: empty the environment, run PROGRAM by VIA (execve, execv,\n"
     "       execvp, execl, posix_spawn, posix_spawnp; system and popen take one "
@@ -61,6 +63,28 @@ static const char *parse_path(const char *spec, int old_fd, int new_fd)
 	return out;
 }
 
+/* dl_link OLD NEW: link() as dlsym hands it out of libc's own handle (a level-2 bypass the
+ * library closes: it must hand back its wrapper, on glibc and on musl alike). */
+static int dl_link(const char *old, const char *new)
+{
+	typedef int (*link_fn)(const char *, const char *);
+	Dl_info info;
+	void *libc;
+	link_fn fn;
+
+	if (dladdr((void *)getpid, &info) == 0 ||
+	    (libc = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD)) == NULL) {
+		fprintf(stderr, "lgcall: no handle of libc: %s\n", dlerror());
+		exit(2);
+	}
+	fn = (link_fn)dlsym(libc, "link");
+	if (fn == NULL) {
+		fprintf(stderr, "lgcall: no link in libc: %s\n", dlerror());
+		exit(2);
+	}
+	return fn(old, new);
+}
+
 static long call(const char *op, char **a, int argc)
 {
 	int two = argc == 2, four = argc == 4, five = argc == 5;
@@ -75,6 +99,8 @@ static long call(const char *op, char **a, int argc)
 		return link(old, new);
 	if (two && strcmp(op, "rename") == 0)
 		return rename(old, new);
+	if (two && strcmp(op, "dl_link") == 0)
+		return dl_link(old, new);
 	if (five && strcmp(op, "linkat") == 0)
 		return linkat(ofd, old, nfd, new, (int)flags);
 	if (four && strcmp(op, "renameat") == 0)
