@@ -189,6 +189,15 @@ struct __user_cap_data_struct {
 #define CAP_MAC_ADMIN		    33
 #define CAP_PERFMON		    38
 #define CAP_BPF			    39
+#define VFS_CAP_FLAGS_EFFECTIVE	    0x000001
+struct vfs_ns_cap_data {
+	__u32 magic_etc;
+	struct {
+		__u32 permitted;
+		__u32 inheritable;
+	} data[2];
+	__u32 rootid;
+};
 #endif
 
 /*
