@@ -331,6 +331,7 @@ PY
 }
 
 @test "syscall(SYS_linkat | 1<<32) and the rest of the family: escapes denied as the kernel reads the number" {
+	require_host_preload python3
 	need_32bit_numbers
 	local -a names=(linkat renameat renameat2)
 	printf '#include <sys/syscall.h>\nSYS_link\n' | "${CC:-cc}" -E -P - | grep -q '^[0-9]' && names+=(link rename)
@@ -346,6 +347,7 @@ PY
 }
 
 @test "syscall(SYS_linkat | 0xffffffff00000000) inside the root links, as the kernel does" {
+	require_host_preload python3
 	need_32bit_numbers
 	run --separate-stderr pysys linkat -- '
 R = os.environ["ROOT"].encode()
@@ -358,6 +360,7 @@ print(libc.syscall(L(nr["linkat"] | -(1 << 32)), L(-100), R + b"/file", L(-100),
 }
 
 @test "syscall(SYS_execve | 1<<32) with an empty envp: the child still gets LD_PRELOAD and the root" {
+	require_host_preload python3
 	need_32bit_numbers
 	run pysys execve -- '
 import shutil
@@ -372,6 +375,7 @@ print("execve failed", err())'
 }
 
 @test "syscall(SYS_io_uring_setup | 1<<32): ENOSYS, as the plain number" {
+	require_host_preload python3
 	need_32bit_numbers
 	run pysys io_uring_setup -- '
 import errno
@@ -381,6 +385,7 @@ print(libc.syscall(ctypes.c_long(nr["io_uring_setup"] | 1 << 32), 1, None), errn
 }
 
 @test "syscall(x32 bit | SYS_linkat) and the rest of the family: escapes denied, nothing changes (x86_64)" {
+	require_host_preload python3
 	need_x32_bit
 	freeze
 	run --separate-stderr pysys link rename linkat renameat renameat2 -- "$(hicalls 0x40000000)"
@@ -392,6 +397,7 @@ print(libc.syscall(ctypes.c_long(nr["io_uring_setup"] | 1 << 32), 1, None), errn
 }
 
 @test "syscall(x32 bit | x32 execve): refused with a line saying why (x86_64)" {
+	require_host_preload python3
 	need_x32_bit
 	run --separate-stderr pysys -- '
 for n in (0x40000000 | 520, 0x40000000 | 545):
