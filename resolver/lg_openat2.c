@@ -1,11 +1,11 @@
 /* lg_openat2.c - the fast backend: the kernel walks the parent with RESOLVE_BENEATH. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
 #include "lg_internal.h"
 
 #ifndef SYS_openat2

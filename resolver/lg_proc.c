@@ -7,14 +7,13 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
 #include "lg_internal.h"
 
 #ifndef SYS_openat2

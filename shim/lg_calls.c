@@ -262,6 +262,7 @@ static long kernel_number(long nr, int *x32)
 	return nr;
 }
 
+#if defined(__x86_64__)
 /*
  * An x32 execve or execveat: its argument vectors hold 32-bit pointers, which the exec gate does
  * not read. Refused, unless the audit mode lets it through (*handled clear: it runs as given).
@@ -280,6 +281,7 @@ static int refuse_x32_exec(const char *call, int *handled)
 	*handled = d.decision != LG_AUDIT;
 	return -LG_ERR_DENIED;
 }
+#endif
 
 /* An x32 number: x32's own execs are refused; the 64-bit-only execs are not in its table. */
 static long x32_number(long nr, int *refused, int *handled)

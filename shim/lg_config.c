@@ -295,6 +295,14 @@ static int renameat2_by_syscall(int ofd, const char *old, int nfd, const char *n
 	return (int)lg_real_syscall(SYS_renameat2, ofd, (long)old, nfd, (long)new, fl, 0);
 }
 
+/* Before glibc 2.34, and in musl, there is no execveat symbol; the system call is the same. */
+static int execveat_by_syscall(int dir_fd, const char *path, char *const argv[], char *const envp[],
+			       int flags)
+{
+	return (int)lg_real_syscall(SYS_execveat, dir_fd, (long)path, (long)argv, (long)envp, flags,
+				    0);
+}
+
 static void find_real_symbols(struct lg_config *cfg)
 {
 	cfg->real_linkat = (lg_linkat_fn)lg_dl_next("linkat");
@@ -304,6 +312,8 @@ static void find_real_symbols(struct lg_config *cfg)
 	cfg->real_execve = (lg_execve_fn)lg_dl_next("execve");
 	cfg->real_execvpe = (lg_execve_fn)lg_dl_next("execvpe");
 	cfg->real_execveat = (lg_execveat_fn)lg_dl_next("execveat");
+	if (cfg->real_execveat == NULL)
+		cfg->real_execveat = execveat_by_syscall;
 	cfg->real_fexecve = (lg_fexecve_fn)lg_dl_next("fexecve");
 	cfg->real_posix_spawn = (lg_spawn_fn)lg_dl_next("posix_spawn");
 	cfg->real_posix_spawnp = (lg_spawn_fn)lg_dl_next("posix_spawnp");

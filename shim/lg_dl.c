@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "lg_compat.h" /* Lmid_t, RTLD_DEEPBIND where libc has no dlmopen (musl) */
 #include "lg_shim.h"
 
 #define LG_EXPORT __attribute__((visibility("default")))
@@ -171,15 +172,15 @@ static void *lookup(const struct symtab *t, const char *name)
 
 /*
  * The loader's functions as libc (or, before glibc 2.34, libdl) defines them. Not by dlsym: any
- * call of dlsym from here would reach our own wrapper first. The object that defines dladdr1
- * defines them all; its symbol table is read in memory.
+ * call of dlsym from here would reach our own wrapper first. The object that defines dladdr
+ * defines them all; its symbol table is read in memory. musl has no dlvsym and no dlmopen.
  */
 static void find_real_dl(void)
 {
 	struct real_dl found;
 	struct symtab t;
 
-	if (symtab_of((void *)dladdr1, &t) != 0) {
+	if (symtab_of((void *)dladdr, &t) != 0) {
 		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
 		return;
 	}
@@ -187,7 +188,8 @@ static void find_real_dl(void)
 	found.dlvsym = (lg_dlvsym_fn)lookup(&t, "dlvsym");
 	found.dlopen = (lg_dlopen_fn)lookup(&t, "dlopen");
 	found.dlmopen = (lg_dlmopen_fn)lookup(&t, "dlmopen");
-	if (!found.dlsym || !found.dlvsym || !found.dlopen || !found.dlmopen ||
+	if (!found.dlsym || !found.dlopen ||
+	    (LG_HAVE_DLMOPEN && (!found.dlvsym || !found.dlmopen)) ||
 	    symtab_of((void *)&real, &found.self_tab) != 0) {
 		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
 		return;
@@ -272,7 +274,7 @@ LG_EXPORT void *dlvsym(void *handle, const char *name, const char *version)
 	const struct real_dl *r = real_dl();
 	void *ours;
 
-	if (r == NULL)
+	if (r == NULL || r->dlvsym == NULL)
 		return NULL;
 	ours = substitute(r, handle, name, version, __builtin_return_address(0));
 	if (ours != NULL)
@@ -317,7 +319,7 @@ LG_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
 {
 	const struct real_dl *r = real_dl();
 
-	if (r == NULL)
+	if (r == NULL || r->dlmopen == NULL)
 		return NULL;
 	if (lmid != LM_ID_BASE && refuse_namespace(file) != 0)
 		return refused(r);

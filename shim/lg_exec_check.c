@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/capability.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/sysmacros.h>
@@ -18,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
 #include "lg_contract.h"
 #include "lg_exec_check.h"
 #include "lg_resolve.h"

@@ -4,11 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/landlock.h>
-#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
 #include "lg_contract.h"
 #include "lg_kernel.h"
 

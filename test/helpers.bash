@@ -306,3 +306,23 @@ kernel_line() {
 	strict) echo "linkguard: kernel layer in force (Landlock, strict): what escapes the library fails in the kernel, EXDEV for a link or rename out of the roots, EACCES for creating, removing or replacing entries outside them" ;;
 	esac
 }
+
+# --- i15: a library built for another libc or architecture (musl; aarch64 under qemu-user) ------
+# LG_FOREIGN_LIB, set by CTest, names the platform the library and the driver were built for when
+# it is not this machine's own (glibc, native): the driver runs on it (directly, or through
+# qemu-user), but this machine's programs (mv, python3, bash) can not load the library.
+
+# platform_skip REASON: skip a test that can not exist on this platform (a system call the
+# architecture lacks, a host program that can not load a foreign library). Like require_root's,
+# LG_TESTS_MUST_WORK leaves it alone: a missing tool still fails, a platform's nature does not.
+platform_skip() {
+	lg_bats_skip "$1"
+}
+
+# require_host_preload PROGRAM: skip, saying why, a test that preloads the library into PROGRAM,
+# one of this machine's own programs, when the library is built for another platform.
+require_host_preload() {
+	if [ -n "${LG_FOREIGN_LIB:-}" ]; then
+		platform_skip "preloads the library into this machine's $1; the library is built for $LG_FOREIGN_LIB"
+	fi
+}

@@ -493,6 +493,7 @@ assert_renamed() {
 # --- real programs --------------------------------------------------------------------------
 
 @test "mv: moving a file within the root works" {
+	require_host_preload mv
 	local ino; ino=$(inode_of "$ROOT/file")
 	run shim mv "$ROOT/file" "$ROOT/dir/sub/"
 	assert_success
@@ -500,6 +501,7 @@ assert_renamed() {
 }
 
 @test "mv: moving a file out of the root fails and copies nothing (EACCES, not EXDEV)" {
+	require_host_preload mv
 	freeze
 	run shim mv "$ROOT/file" "$OUT/dir/"
 	assert_failure
@@ -508,6 +510,7 @@ assert_renamed() {
 }
 
 @test "mv: moving an outside file into the root fails and copies nothing" {
+	require_host_preload mv
 	freeze
 	run shim mv "$OUT/secret" "$ROOT/dir/"
 	assert_failure

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "lg_compat.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)

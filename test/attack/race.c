@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "lg_compat.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)

@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
+
 #define RAWCALL_LIBC  1
 #define RAWCALL_ASM   2
 #define RAWCALL_URING 3

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../tap.h"
+#include "lg_compat.h"
 
 /*
  * The executable's own malloc comes first in symbol lookup, before the preloaded shim and libc,

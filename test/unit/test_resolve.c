@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
 #include "lg_resolve.h"
 #include "../tap.h"
 
@@ -585,6 +585,14 @@ int main(int argc, char **argv)
 
 	no_openat2_expected = argc > 1 && strcmp(argv[1], "no-openat2") == 0;
 	make_tree();
+	/* Which backend answers the "openat2" rows: an emulator (qemu-user before 9.0) or an old
+	 * kernel has no openat2, and then they test the fallback to the walk. */
+	if (have_openat2())
+		printf("# backend openat2: the kernel's openat2 answers\n");
+	else
+		printf(
+		    "# backend openat2: no openat2 here (%s): its rows run on the walk fallback\n",
+		    strerror(errno));
 	for (size_t b = 0; b < 2; b++) {
 		if (backends[b].backend == LG_BACKEND_AUTO && !have_openat2() &&
 		    !no_openat2_expected)
