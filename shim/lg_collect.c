@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lg_collect.h"
+#include "lg_contract.h"
 
 #define FIELD_MAX   1024
 #define SHOWN_KINDS 3 /* as the library: lines of one kind a process prints on stderr */
@@ -93,20 +94,6 @@ static void *grow(void *array, size_t count, size_t size)
 	if (p == NULL)
 		out_of_memory();
 	return p;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
 }
 
 int lg_collect_open_log(const char *path)
@@ -591,9 +578,9 @@ static void take_line(const char *line, size_t len)
 	}
 	if (c.log_fd >= 0) {
 		/* One write of the line and its newline: the log stays whole lines. */
-		write_all(c.log_fd, line, len + 1);
+		lg_write_all(c.log_fd, line, len + 1);
 		if (c.copy_fd >= 0)
-			write_all(c.copy_fd, line, len + 1);
+			lg_write_all(c.copy_fd, line, len + 1);
 		c.log_written += (long long)len + 1;
 	}
 	take_record(&r);
@@ -778,9 +765,9 @@ static void log_summary_record(void)
 	}
 	fputs("]}}\n", f);
 	if (fclose(f) == 0) {
-		write_all(c.log_fd, text, len);
+		lg_write_all(c.log_fd, text, len);
 		if (c.copy_fd >= 0)
-			write_all(c.copy_fd, text, len);
+			lg_write_all(c.copy_fd, text, len);
 		c.log_written += (long long)len;
 	}
 	free(text);

@@ -1,5 +1,6 @@
-/* lg_contract.c - the PATH search that the launcher and the library's exec gate share. */
+/* lg_contract.c - what the launcher and the library share: the PATH search, the record write. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,5 +28,19 @@ const char *lg_find_program(const char *file, char *buf, size_t size)
 		if (dirs[len] == '\0')
 			return file;
 		dirs += len + 1;
+	}
+}
+
+void lg_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
 	}
 }

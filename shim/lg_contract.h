@@ -48,4 +48,11 @@
  */
 const char *lg_find_program(const char *file, char *buf, size_t size);
 
+/*
+ * lg_write_all: write all of buf to fd, again after a short write or EINTR; gives up silently on
+ * an error (a failing log must never fail the call that is reported). Async-signal-safe. May
+ * change errno.
+ */
+void lg_write_all(int fd, const char *buf, size_t len);
+
 #endif

@@ -350,37 +350,31 @@ static int exec_list(const char *call, const char *file, const char *arg, va_lis
 	return release_args(&v, r);
 }
 
+/* The body of execl, execle and execlp: a variadic function can not pass its "..." on. */
+#define LG_EXEC_LIST(call, file, arg, with_envp, search)                                           \
+	do {                                                                                       \
+		va_list ap;                                                                        \
+		int r;                                                                             \
+                                                                                                   \
+		va_start(ap, arg);                                                                 \
+		r = exec_list(call, file, arg, ap, with_envp, search);                             \
+		va_end(ap);                                                                        \
+		return r;                                                                          \
+	} while (0)
+
 LG_EXPORT int execl(const char *path, const char *arg, ...)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, arg);
-	r = exec_list("execl", path, arg, ap, 0, 0);
-	va_end(ap);
-	return r;
+	LG_EXEC_LIST("execl", path, arg, 0, 0);
 }
 
 LG_EXPORT int execle(const char *path, const char *arg, ...)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, arg);
-	r = exec_list("execle", path, arg, ap, 1, 0);
-	va_end(ap);
-	return r;
+	LG_EXEC_LIST("execle", path, arg, 1, 0);
 }
 
 LG_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, arg);
-	r = exec_list("execlp", file, arg, ap, 0, 1);
-	va_end(ap);
-	return r;
+	LG_EXEC_LIST("execlp", file, arg, 0, 1);
 }
 
 /*

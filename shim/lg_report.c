@@ -322,21 +322,6 @@ static void format_json(struct line *l, const struct lg_config *cfg, const struc
 	put(l, direct ? ",\"direct\":true}\n" : "}\n");
 }
 
-/* A short write to a pipe or file is retried; a failing log must never fail the call. */
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 /*
  * Collapsing: how often this process reported each kind of denial (call and why), so that a
  * loop of denials prints a few lines, not thousands. Slots are claimed with atomics (thread-
@@ -480,7 +465,7 @@ static void print_collapsed(const struct lg_config *cfg, const struct lg_denial 
 					    : LG_ENV_LOG "=FILE keeps every one");
 		put(&l, "\n");
 	}
-	write_all(STDERR_FILENO, l.buf, l.len);
+	lg_write_all(STDERR_FILENO, l.buf, l.len);
 }
 
 /* The JSON line appended to the log file by this process itself (no launcher to take it);
@@ -494,7 +479,7 @@ static int append_json(const struct lg_config *cfg, const struct lg_denial *d)
 		return -1;
 	format_json(&l, cfg, d, 1);
 	/* O_APPEND and one write(2): lines of concurrent processes never interleave. */
-	write_all(fd, l.buf, l.len);
+	lg_write_all(fd, l.buf, l.len);
 	close(fd);
 	return 0;
 }
@@ -535,7 +520,7 @@ __attribute__((destructor)) static void lg_report_collapsed_at_exit(void)
 		put(&l, ", ");
 		put(&l, seen.why[i]);
 		put(&l, "\n");
-		write_all(STDERR_FILENO, l.buf, l.len);
+		lg_write_all(STDERR_FILENO, l.buf, l.len);
 	}
 	errno = saved;
 }
@@ -550,6 +535,6 @@ void lg_note(const struct lg_config *cfg, const char *text)
 	put(&l, LG_DIAG_PREFIX "note: ");
 	put(&l, text);
 	put(&l, "\n");
-	write_all(STDERR_FILENO, l.buf, l.len);
+	lg_write_all(STDERR_FILENO, l.buf, l.len);
 	errno = saved;
 }
