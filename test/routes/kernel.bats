@@ -251,16 +251,21 @@ wait_states() {
 	run as_lgtest "$LINKGUARD_BIN" --root "$LGTEST_DIR" -- "$LG_PROBE" kill "$BACKGROUND" 15
 	assert_line "err EPERM"
 }
-@test "scope | default: connecting to an abstract unix socket outside the sandbox is refused (EPERM)" {
-	need_layer
-	need_abi 6
-	local name="linkguard-test-$$-$RANDOM"
-	"$LG_PROBE" abstract-listen "$name" >"$BATS_TEST_TMPDIR/.outside.listen" &
+# abstract_listener NAME: an unconfined process listening on the abstract unix socket NAME, in
+# BACKGROUND, once it is ready; it writes "accepted" to .outside.listen for a connection.
+abstract_listener() {
+	"$LG_PROBE" abstract-listen "$1" >"$BATS_TEST_TMPDIR/.outside.listen" &
 	BACKGROUND=$!
 	for _ in $(seq 100); do
 		grep -q ready "$BATS_TEST_TMPDIR/.outside.listen" && break
 		sleep 0.05
 	done
+}
+@test "scope | default: connecting to an abstract unix socket outside the sandbox is refused (EPERM)" {
+	need_layer
+	need_abi 6
+	local name="linkguard-test-$$-$RANDOM"
+	abstract_listener "$name"
 	run lg --root "$ROOT" -- "$LG_PROBE" abstract-connect "$name"
 	assert_line "err EPERM"
 	run "$LG_PROBE" abstract-connect "$name"
@@ -274,12 +279,7 @@ wait_states() {
 	need_layer
 	need_abi 6
 	local name="linkguard-test-$$-$RANDOM"
-	"$LG_PROBE" abstract-listen "$name" >"$BATS_TEST_TMPDIR/.outside.listen" &
-	BACKGROUND=$!
-	for _ in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/.outside.listen" && break
-		sleep 0.05
-	done
+	abstract_listener "$name"
 	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" kill "$BACKGROUND" 0
 	assert_line "err EPERM"
 	run lg --kernel=strict --root "$ROOT" -- "$LG_PROBE" abstract-connect "$name"
