@@ -268,29 +268,32 @@ static void count_audit(const struct lg_config *cfg)
 
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 {
-	struct line l;
+	struct line *l;
 	int saved = errno;
 	int fd;
 
 	if (audited(d) && cfg->audit_counter[0] == '/')
 		count_audit(cfg);
-	if (cfg->log == LG_LOG_NONE) {
+	/* Not on the stack: a handler on an alternate stack of 8 KiB may be refused too. */
+	l = cfg->log == LG_LOG_NONE ? NULL : lg_scratch_take();
+	if (l == NULL) {
 		errno = saved;
 		return;
 	}
-	l.len = 0;
-	l.json = cfg->log == LG_LOG_FILE;
-	fd = l.json ? open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+	l->len = 0;
+	l->json = cfg->log == LG_LOG_FILE;
+	fd = l->json ? open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
 	if (fd >= 0) {
-		format_json(&l, cfg, d);
+		format_json(l, cfg, d);
 		/* O_APPEND and one write(2): lines of concurrent processes never interleave. */
-		write_all(fd, l.buf, l.len);
+		write_all(fd, l->buf, l->len);
 		close(fd);
 	} else {
-		l.json = 0;
-		format_text(&l, cfg, d);
-		write_all(STDERR_FILENO, l.buf, l.len);
+		l->json = 0;
+		format_text(l, cfg, d);
+		write_all(STDERR_FILENO, l->buf, l->len);
 	}
+	lg_scratch_give(l);
 	errno = saved;
 }
 
