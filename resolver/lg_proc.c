@@ -122,9 +122,10 @@ static int proc_dir(const char *sub)
 
 	if (root < 0)
 		return root;
-	fd = syscall(SYS_openat2, root, sub, &how, sizeof(how));
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
-		return fd >= 0 ? (int)fd : -errno;
+	/* Made here, not through libc's syscall(): that name is the library's own export. */
+	fd = lg_sys_openat2(root, sub, &how, sizeof(how));
+	if (fd >= 0 || (fd != -ENOSYS && fd != -EPERM && fd != -EINVAL))
+		return (int)fd;
 	/* No openat2 (before 5.6): a mount over it must at least be procfs. */
 	fd = openat(root, sub, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -287,18 +287,18 @@ static int renameat2_by_syscall(int ofd, const char *old, int nfd, const char *n
 
 static void find_real_symbols(struct lg_config *cfg)
 {
-	cfg->real_linkat = (lg_linkat_fn)dlsym(RTLD_NEXT, "linkat");
-	cfg->real_renameat2 = (lg_renameat2_fn)dlsym(RTLD_NEXT, "renameat2");
+	cfg->real_linkat = (lg_linkat_fn)lg_next_symbol("linkat");
+	cfg->real_renameat2 = (lg_renameat2_fn)lg_next_symbol("renameat2");
 	if (cfg->real_renameat2 == NULL)
 		cfg->real_renameat2 = renameat2_by_syscall;
-	cfg->real_execve = (lg_execve_fn)dlsym(RTLD_NEXT, "execve");
-	cfg->real_execvpe = (lg_execve_fn)dlsym(RTLD_NEXT, "execvpe");
-	cfg->real_execveat = (lg_execveat_fn)dlsym(RTLD_NEXT, "execveat");
-	cfg->real_fexecve = (lg_fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
-	cfg->real_posix_spawn = (lg_spawn_fn)dlsym(RTLD_NEXT, "posix_spawn");
-	cfg->real_posix_spawnp = (lg_spawn_fn)dlsym(RTLD_NEXT, "posix_spawnp");
-	cfg->real_system = (lg_system_fn)dlsym(RTLD_NEXT, "system");
-	cfg->real_popen = (lg_popen_fn)dlsym(RTLD_NEXT, "popen");
+	cfg->real_execve = (lg_execve_fn)lg_next_symbol("execve");
+	cfg->real_execvpe = (lg_execve_fn)lg_next_symbol("execvpe");
+	cfg->real_execveat = (lg_execveat_fn)lg_next_symbol("execveat");
+	cfg->real_fexecve = (lg_fexecve_fn)lg_next_symbol("fexecve");
+	cfg->real_posix_spawn = (lg_spawn_fn)lg_next_symbol("posix_spawn");
+	cfg->real_posix_spawnp = (lg_spawn_fn)lg_next_symbol("posix_spawnp");
+	cfg->real_system = (lg_system_fn)lg_next_symbol("system");
+	cfg->real_popen = (lg_popen_fn)lg_next_symbol("popen");
 	if (cfg->real_linkat == NULL || cfg->real_execve == NULL || cfg->real_execvpe == NULL ||
 	    cfg->real_execveat == NULL || cfg->real_fexecve == NULL ||
 	    cfg->real_posix_spawn == NULL || cfg->real_posix_spawnp == NULL ||
@@ -339,7 +339,7 @@ long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long 
 	lg_syscall_fn fn = __atomic_load_n(&real_syscall, __ATOMIC_ACQUIRE);
 
 	if (fn == NULL) {
-		fn = (lg_syscall_fn)dlsym(RTLD_NEXT, "syscall");
+		fn = (lg_syscall_fn)lg_next_symbol("syscall");
 		if (fn == NULL) {
 			errno = ENOSYS;
 			return -1;

@@ -208,6 +208,14 @@ static void *refused(const struct real_dl *r)
 	return r->dlopen("/dev/null/linkguard refused a new link-map namespace", RTLD_NOW);
 }
 
+void *lg_next_symbol(const char *name)
+{
+	const struct real_dl *r = real_dl();
+
+	/* The loader's dlsym, called from here: RTLD_NEXT means the objects after this library. */
+	return r != NULL ? r->dlsym(RTLD_NEXT, name) : NULL;
+}
+
 LG_EXPORT void *dlsym(void *handle, const char *name)
 {
 	const struct real_dl *r = real_dl();

@@ -67,6 +67,12 @@ struct lg_config {
  */
 struct lg_config *lg_config(void);
 
+/*
+ * lg_next_symbol: dlsym(RTLD_NEXT, name) asked of the loader itself (lg_dl.c), never through this
+ * library's own exported dlsym. NULL when the loader's functions could not be found.
+ */
+void *lg_next_symbol(const char *name);
+
 /* lg_real_syscall: libc's syscall(), for every number the shim does not handle. */
 long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 
