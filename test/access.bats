@@ -113,7 +113,7 @@ below() {
 }
 
 @test "access: another user's 0700 directory on the path: the kernel's EACCES, no line" {
-	[ "$(id -u)" = 0 ] || skip "needs root"
+	require_root
 	local b
 	mkdir -p "$R/other/sub"
 	touch "$R/other/sub/a"
