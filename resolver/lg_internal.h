@@ -37,10 +37,6 @@ struct lg_anchor {
 	long depth;
 };
 
-/* lg_sys_openat2: the openat2 system call made directly (never through an exported syscall()).
- * Returns an fd or -errno; -ENOSYS where the architecture has no inline system call here. */
-long lg_sys_openat2(int dir_fd, const char *path, void *how, size_t size);
-
 /* lg_sys_getcwd: the getcwd system call (length with the NUL, or -errno; -ENOSYS: none here). */
 long lg_sys_getcwd(char *buf, size_t size);
 

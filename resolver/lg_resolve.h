@@ -174,6 +174,13 @@ struct lg_scope {
 #define LG_NO_START (-1000) /* no dirfd or AT_FDCWD (-100) has this value */
 
 /*
+ * lg_sys_openat2: the openat2 system call made directly, never through an exported syscall()
+ * (inside liblinkguard.so that name is the library's own). Returns an fd or -errno (errno is
+ * untouched); -ENOSYS where the architecture has no inline system call here.
+ */
+long lg_sys_openat2(int dir_fd, const char *path, void *how, size_t size);
+
+/*
  * lg_scratch_take / lg_scratch_give: a mapped buffer of at least LG_SCRATCH_MIN bytes from the
  * same pool, for other work on the call path that must use neither the stack nor the heap (the
  * shim's diagnostic line). NULL when no memory could be mapped. Async-signal-safe.
