@@ -195,6 +195,7 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 			return refuse_escape(cfg, c, dst, c->new_path, c->new_fd, forward_as_given);
 		return r;
 	}
+	dst->final_err = 0; /* a closed new dirfd is the new parent's error, not its name's */
 	r = new_fd_bad ? -EBADF : lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
 	lg_scope_end(&scope);
 	if (r == 0) {
