@@ -10,12 +10,51 @@
 /* lg_openat2_resolve returns this when the walk must decide instead. */
 #define LG_FALLBACK 1
 
+/* The buffers of one call (see lg_scope): mapped, so that the stack stays small. */
+struct lg_scratch {
+	char path[LG_BUF_SIZE];	  /* the path, a start spelling in front, symlink targets spliced */
+	char done[LG_BUF_SIZE];	  /* the walk's real directories from its anchor */
+	char parent[PATH_MAX];	  /* the scope's shared parent, as spelled from its anchor */
+	char start[PATH_MAX + 1]; /* the scope's start directory, as the kernel spells it */
+	char cwd[PATH_MAX + 1];	  /* the current directory, as getcwd spells it */
+	char where[PATH_MAX + 1]; /* another directory being placed */
+	char root[PATH_MAX + 1];  /* a root's descriptor, as the kernel spells it */
+	char name[NAME_MAX + 1];  /* the walk's current component */
+	char again[NAME_MAX + 1]; /* a component the walk re-walks after ".." */
+};
+
+/* lg_scratch_get / lg_scratch_put: claim a scratch area (NULL: no memory) and give it back. */
+struct lg_scratch *lg_scratch_get(void);
+void lg_scratch_put(struct lg_scratch *s);
+
+/*
+ * Where resolution starts: a root (depth 0, fd the root's validated descriptor) or a directory
+ * placed `depth` levels beneath root `root` (fd its descriptor, borrowed).
+ */
+struct lg_anchor {
+	int fd;
+	size_t root;
+	long depth;
+};
+
+/* lg_sys_getcwd: the getcwd system call (length with the NUL, or -errno; -ENOSYS: none here). */
+long lg_sys_getcwd(char *buf, size_t size);
+
 /* lg_next_component: the component at *p (after slashes), its length in *len; NULL at end. */
 const char *lg_next_component(const char *p, size_t *len);
 
 /* lg_is_dot / lg_is_dotdot: whether a component of length len is "." / "..". */
 int lg_is_dot(const char *c, size_t len);
 int lg_is_dotdot(const char *c, size_t len);
+
+/* lg_count_components: the number of components of a tidy path (no "." nor ".."). */
+long lg_count_components(const char *p);
+
+/*
+ * lg_after_prefix: the offset in abs[0..len) after the tidy spelling spelled (compared component
+ * by component), slashes skipped; or -1 when abs does not begin with it.
+ */
+long lg_after_prefix(const char *abs, size_t len, const char *spelled, size_t spelled_len);
 
 /*
  * lg_match_root: whether the absolute path abs[0..len) lies under a root, compared component by
@@ -29,17 +68,17 @@ int lg_deny(struct lg_entry *out, enum lg_why why);
 
 /*
  * lg_set_final: copy the final component (and a '/' when trailing) into out->name.
- * Returns 0 or -ENAMETOOLONG.
+ * Returns 0 or -ENAMETOOLONG (and marks out->final_err).
  */
 int lg_set_final(struct lg_entry *out, const char *name, size_t len, int trailing);
 
 /*
- * lg_openat2_resolve: open rel's parent beneath root `root` with one openat2.
+ * lg_openat2_resolve: open rel's parent beneath the anchor with one openat2.
  * Returns 0 (out filled), a negative errno, or LG_FALLBACK when the walk must decide
- * (no openat2, an absolute symlink, an escape to confirm, a final symlink to follow).
- * rel lies in buf and is left as it was found.
+ * (no openat2, an absolute symlink, a ".." above the anchor, an escape to confirm, a final
+ * symlink to follow). rel lies in buf and is left as it was found.
  */
-int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned flags,
+int lg_openat2_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *rel, unsigned flags,
 		       struct lg_entry *out);
 
 /*
@@ -47,11 +86,26 @@ int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned 
  * rel lies in buf[0..LG_BUF_SIZE), which the walk reuses to splice symlink targets in front.
  * Returns 0 (out filled) or a negative errno.
  */
-int lg_walk_resolve(struct lg_scope *scope, size_t root, char *buf, char *rel, unsigned flags,
-		    struct lg_entry *out);
+int lg_walk_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *buf, char *rel,
+		    unsigned flags, struct lg_entry *out);
 
-/* lg_scope_root_fd: root i's descriptor, validated once per scope; or -LG_ERR_DENIED. */
+/* lg_scope_root_fd: root i's descriptor, validated once per scope; -LG_ERR_DENIED or -errno. */
 int lg_scope_root_fd(struct lg_scope *scope, size_t i);
+
+/*
+ * lg_place_dir: where directory fd lies. Returns 1 (beneath root *root, *depth levels down), 0
+ * (outside every root); either way its spelling in spell[0..*len) (*len = -1: none); or
+ * -LG_ERR_DENIED (out->why set) / -errno. spell holds PATH_MAX + 1 bytes.
+ */
+int lg_place_dir(struct lg_scope *scope, int fd, char *spell, long *len, size_t *root, long *depth,
+		 struct lg_entry *out);
+
+/*
+ * lg_search_probe: the kernel's own check that the user may search dir_fd (a lookup of "." in it),
+ * made where the resolver would otherwise answer before the kernel's permission check would
+ * (an over-long name, a ".."). Returns 0 or -errno (EACCES). Error paths and ".." only.
+ */
+int lg_search_probe(int dir_fd);
 
 /* lg_wants_follow: whether the final component must be followed (a lookup, not a create). */
 int lg_wants_follow(unsigned flags, int trailing);

@@ -2,22 +2,17 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lg_compat.h"
 #include "lg_internal.h"
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
 /*
- * The parent of the final component, beneath root_fd. Returns an fd or -errno; -EAGAIN only
+ * The parent of the final component, beneath dir_fd. Returns an fd or -errno; -EAGAIN only
  * once LG_EAGAIN_MAX retries are spent (any rename on the system during a ".." step makes the
  * kernel unable to prove the walk stayed beneath; the caller then walks).
  */
-static int open_beneath(int root_fd, const char *parent)
+static int open_beneath(int dir_fd, const char *parent)
 {
 	struct open_how how = {
 	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -26,11 +21,9 @@ static int open_beneath(int root_fd, const char *parent)
 	long fd;
 
 	for (int i = 0; i < LG_EAGAIN_MAX; i++) {
-		fd = syscall(SYS_openat2, root_fd, parent, &how, sizeof(how));
-		if (fd >= 0)
+		fd = lg_sys_openat2(dir_fd, parent, &how, sizeof(how));
+		if (fd != -EAGAIN)
 			return (int)fd;
-		if (errno != EAGAIN)
-			return -errno;
 	}
 	return -EAGAIN;
 }
@@ -43,7 +36,7 @@ static int walk_decides(int err)
 	case EPERM:  /* a seccomp filter that refuses it */
 	case E2BIG:
 	case EINVAL: /* an older kernel without one of the RESOLVE_ flags */
-	case EXDEV:  /* an escape, or an absolute symlink that may lie under a root */
+	case EXDEV:  /* an escape, a ".." above the anchor, or an absolute symlink to a root */
 	case ELOOP:  /* a magic link, or a real loop */
 		return 1;
 	default:
@@ -59,47 +52,46 @@ static int is_symlink_at(int dir_fd, const char *name)
 }
 
 /*
- * The parent directory: the root itself, the one this scope opened last (a link or rename in
+ * The parent directory: the anchor itself, the one this scope opened last (a link or rename in
  * one directory), or one openat2. *own says whether the caller must close it.
  */
-static int open_parent(struct lg_scope *scope, size_t root, char *rel, size_t len, int *own)
+static int open_parent(struct lg_scope *scope, const struct lg_anchor *a, char *rel, size_t len,
+		       int *own)
 {
-	int root_fd = lg_scope_root_fd(scope, root);
 	char saved;
 	int fd;
 
 	*own = 0;
-	if (root_fd < 0)
-		return root_fd;
 	while (len > 0 && rel[len - 1] == '/')
 		len--;
 	if (len == 0)
-		return root_fd;
-	if (scope->parent_len == (long)len && scope->parent_root == root &&
-	    memcmp(scope->parent, rel, len) == 0)
+		return a->fd;
+	if (scope->parent_len == (long)len && scope->parent_anchor == a->fd &&
+	    memcmp(scope->scratch->parent, rel, len) == 0)
 		return scope->parent_fd;
 	saved = rel[len];
 	rel[len] = '\0';
-	fd = open_beneath(root_fd, rel);
+	fd = open_beneath(a->fd, rel);
 	rel[len] = saved;
 	*own = fd >= 0;
 	return fd;
 }
 
 /* Remember a parent this scope opened, for the other path of the call. */
-static void share_parent(struct lg_scope *scope, size_t root, const char *rel, size_t len, int fd)
+static void share_parent(struct lg_scope *scope, const struct lg_anchor *a, const char *rel,
+			 size_t len, int fd)
 {
 	while (len > 0 && rel[len - 1] == '/')
 		len--;
-	if (len == 0 || len >= sizeof(scope->parent))
+	if (len == 0 || len >= sizeof(scope->scratch->parent))
 		return;
-	memcpy(scope->parent, rel, len);
+	memcpy(scope->scratch->parent, rel, len);
 	scope->parent_len = (long)len;
-	scope->parent_root = root;
+	scope->parent_anchor = a->fd;
 	scope->parent_fd = fd;
 }
 
-int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned flags,
+int lg_openat2_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *rel, unsigned flags,
 		       struct lg_entry *out)
 {
 	size_t end = strlen(rel), name_end, name_start, name_len;
@@ -113,9 +105,7 @@ int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned 
 		name_start--;
 	name_len = name_end - name_start;
 	trailing = name_end < end;
-	fd = open_parent(scope, root, rel, name_start, &own);
-	if (fd == -LG_ERR_DENIED)
-		return lg_deny(out, LG_WHY_ROOT_CHANGED);
+	fd = open_parent(scope, a, rel, name_start, &own);
 	/* Renames elsewhere on the system kept openat2 from proving a ".." step beneath: the walk
 	 * re-walks from the root instead of trusting "..", so it answers without retrying. */
 	if (fd == -EAGAIN)
@@ -124,7 +114,10 @@ int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned 
 		return walk_decides(-fd) ? LG_FALLBACK : fd;
 	out->dir_fd = fd;
 	out->own_dir = own;
-	r = lg_set_final(out, rel + name_start, name_len, 0);
+	/* The kernel searches the parent before it looks at the name's length. */
+	r = name_len > NAME_MAX ? lg_search_probe(fd) : 0;
+	if (r == 0)
+		r = lg_set_final(out, rel + name_start, name_len, 0);
 	if (r != 0)
 		return r;
 	if (lg_wants_follow(flags, trailing) && !lg_is_dot(out->name, name_len) &&
@@ -135,6 +128,6 @@ int lg_openat2_resolve(struct lg_scope *scope, size_t root, char *rel, unsigned 
 		return LG_FALLBACK;
 	}
 	if (own)
-		share_parent(scope, root, rel, name_start, fd);
+		share_parent(scope, a, rel, name_start, fd);
 	return lg_set_final(out, rel + name_start, name_len, trailing);
 }

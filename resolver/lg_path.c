@@ -1,5 +1,8 @@
 /* lg_path.c - lexical helpers: components, root prefixes, the final name. */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lg_internal.h"
 
@@ -40,8 +43,7 @@ static const char *next_real_component(const char *p, const char *end, size_t *l
 	}
 }
 
-/* Offset in abs[0..len) after the prefix spelled, or -1. spelled is tidy: "/a/b" or "/". */
-static long after_prefix(const char *abs, size_t len, const char *spelled, size_t spelled_len)
+long lg_after_prefix(const char *abs, size_t len, const char *spelled, size_t spelled_len)
 {
 	const char *p = abs, *end = abs + len;
 	const char *s = spelled, *s_end = spelled + spelled_len;
@@ -77,11 +79,11 @@ long lg_match_root(const struct lg_rootset *set, const char *abs, size_t len, si
 		return -1;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct lg_root *r = &set->root[i];
-		long off = after_prefix(abs, len, r->path, r->path_len);
+		long off = lg_after_prefix(abs, len, r->path, r->path_len);
 		size_t spelled = r->path_len;
 
 		if (off < 0) {
-			off = after_prefix(abs, len, r->canon, r->canon_len);
+			off = lg_after_prefix(abs, len, r->canon, r->canon_len);
 			spelled = r->canon_len;
 		}
 		if (off >= 0 && (best < 0 || spelled > best_len)) {
@@ -99,14 +101,38 @@ int lg_deny(struct lg_entry *out, enum lg_why why)
 	return -LG_ERR_DENIED;
 }
 
+long lg_count_components(const char *p)
+{
+	long n = 0;
+	size_t len;
+
+	while ((p = lg_next_component(p, &len)) != NULL) {
+		n++;
+		p += len;
+	}
+	return n;
+}
+
 int lg_set_final(struct lg_entry *out, const char *name, size_t len, int trailing)
 {
-	if (len > NAME_MAX)
+	if (len > NAME_MAX) {
+		out->final_err = 1;
 		return -ENAMETOOLONG;
+	}
 	memcpy(out->name, name, len);
 	if (trailing)
 		out->name[len++] = '/';
 	out->name[len] = '\0';
+	return 0;
+}
+
+int lg_search_probe(int dir_fd)
+{
+	int fd = openat(dir_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
 	return 0;
 }
 

@@ -140,9 +140,10 @@ static int proc_dir(const char *sub)
 
 	if (root < 0)
 		return root;
-	fd = syscall(SYS_openat2, root, sub, &how, sizeof(how));
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EINVAL))
-		return fd >= 0 ? (int)fd : -errno;
+	/* Made here, not through libc's syscall(): that name is the library's own export. */
+	fd = lg_sys_openat2(root, sub, &how, sizeof(how));
+	if (fd >= 0 || (fd != -ENOSYS && fd != -EPERM && fd != -EINVAL))
+		return (int)fd;
 	/* No openat2 (before 5.6): a mount over it must at least be procfs. */
 	fd = openat(root, sub, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -235,10 +236,11 @@ static int proc_self_openat2(const char *name, int flags)
 	root = lg_proc_root();
 	if (root < 0)
 		return root;
-	fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+	/* Made here, not through libc's syscall(): that name is the library's own export. */
+	fd = lg_sys_openat2(root, path, &how, sizeof(how));
 	if (fd >= 0)
 		return (int)fd;
-	return errno == EPERM || errno == EINVAL ? -ENOSYS : -errno;
+	return fd == -EPERM || fd == -EINVAL ? -ENOSYS : (int)fd;
 }
 
 int lg_proc_self_open(const char *name, int flags)

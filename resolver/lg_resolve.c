@@ -17,6 +17,8 @@ static void entry_reset(struct lg_entry *out)
 	out->root = 0;
 	out->why = LG_WHY_NONE;
 	out->by = LG_BY_FRONT;
+	out->keep_fd = -1;
+	out->final_err = 0;
 	out->name[0] = '\0';
 }
 
@@ -28,44 +30,73 @@ void lg_entry_close(struct lg_entry *entry)
 		close(entry->dir_fd);
 	if (entry->file_fd >= 0)
 		close(entry->file_fd);
+	if (entry->keep_fd >= 0)
+		close(entry->keep_fd);
 	entry->dir_fd = -1;
 	entry->file_fd = -1;
+	entry->keep_fd = -1;
 	errno = saved;
 }
 
 /*
- * The physical, absolute path of directory fd (AT_FDCWD: the cwd) into buf.
- * Returns its length, -EBADF, -ENOTDIR, -ENOENT (deleted), -ENAMETOOLONG or -LG_ERR_DENIED.
- * The kernel's d_path is trusted only as a spelling: whatever it says is walked again from a
- * root, so a stale answer can make a call fail or act elsewhere inside the root, never outside.
+ * The start directory of a relative path, placed (see lg_place_dir), in the scope: the current
+ * directory is opened once per scope (out keeps it; later entries borrow it), a dirfd is used as
+ * given. Returns 0 or -LG_ERR_DENIED / -errno.
  */
-static long locate_dir(struct lg_scope *scope, int fd, char *buf, size_t size, struct lg_entry *out)
+static int start_dir(struct lg_scope *scope, int given, struct lg_entry *out)
 {
+	char *spell = scope->scratch->start;
 	struct stat st;
-	long n;
+	size_t root = 0;
+	long depth = 0, len, n;
+	int fd = given, r;
 
-	if (fd == AT_FDCWD) {
-		if (scope->cwd_len < 0) {
-			if (getcwd(scope->cwd, sizeof(scope->cwd)) == NULL)
-				return errno == ERANGE ? -ENAMETOOLONG : -errno;
-			scope->cwd_len = (long)strlen(scope->cwd);
-		}
-		if ((size_t)scope->cwd_len >= size)
-			return -ENAMETOOLONG;
-		memcpy(buf, scope->cwd, (size_t)scope->cwd_len + 1);
-		return scope->cwd_len;
+	if (scope->start_given == given)
+		return 0;
+	scope->start_given = LG_NO_START;
+	if (given == AT_FDCWD) {
+		fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		out->keep_fd = fd;
+	} else {
+		if (fstat(given, &st) != 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if (st.st_nlink == 0)
+			return -ENOENT;
 	}
-	if (fstat(fd, &st) != 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (st.st_nlink == 0)
-		return -ENOENT;
-	n = lg_proc_fd_readlink(fd, buf, size);
-	if (n < 0 || (size_t)n >= size || buf[0] != '/')
-		return lg_deny(out, LG_WHY_UNLOCATABLE);
-	buf[n] = '\0';
-	return n;
+	r = lg_place_dir(scope, fd, spell, &len, &root, &depth, out);
+	if (r < 0)
+		return r;
+	/* Outside, unspelled by /proc: the current directory's spelling from the kernel. */
+	if (r == 0 && len < 0 && given == AT_FDCWD && (n = lg_sys_getcwd(spell, PATH_MAX)) > 1 &&
+	    spell[0] == '/')
+		len = n - 1;
+	scope->start_given = given;
+	scope->start_fd = fd;
+	scope->start_in = r;
+	scope->start_root = root;
+	scope->start_depth = depth;
+	scope->start_len = len;
+	return 0;
+}
+
+/* An anchor at root i itself. */
+static int root_anchor(struct lg_scope *scope, size_t i, struct lg_anchor *a, struct lg_entry *out)
+{
+	int fd = lg_scope_root_fd(scope, i);
+
+	out->root = i;
+	if (fd == -LG_ERR_DENIED)
+		return lg_deny(out, LG_WHY_ROOT_CHANGED);
+	if (fd < 0)
+		return fd;
+	a->fd = fd;
+	a->root = i;
+	a->depth = 0;
+	return 0;
 }
 
 /* Drop the last component of the absolute path buf[0..len); "/" stays "/". */
@@ -94,60 +125,117 @@ static char *prepend(char *path, const char *head, size_t head_len)
 }
 
 /*
- * Anchor a relative path: from a start directory inside a root, the path continues from there
- * (its ".." may not climb out); from one outside, its leading ".." apply to the physical start
- * and it must then enter a root by its own components.
+ * From a start directory outside every root: its leading ".." apply to the physical start (its
+ * spelling), and the path must then enter a root by its own components.
  */
-static int anchor_relative(struct lg_scope *scope, int start_fd, char *buf, char *path, char **rel,
-			   size_t *root, struct lg_entry *out)
+static int anchor_outside(struct lg_scope *scope, const char *spell, long spell_len, char *path,
+			  char **rel, struct lg_anchor *a, struct lg_entry *out)
 {
-	struct lg_rootset *set = scope->set;
-	long n = locate_dir(scope, start_fd, buf, (size_t)(path - buf) - 1, out);
-	size_t len, clen;
+	size_t len = (size_t)spell_len, clen, root;
 	const char *c;
 	long off;
 
-	if (n < 0)
-		return (int)n;
-	len = (size_t)n;
-	off = lg_match_root(set, buf, len, root);
-	if (off >= 0) {
-		*rel = prepend(path, buf + off, len - (size_t)off);
-		return 0;
-	}
+	/* Deeper than PATH_MAX (or no /proc and not the current directory): no spelling to enter a
+	 * root by. */
+	if (spell_len < 0)
+		return lg_deny(out, LG_WHY_OUTSIDE);
 	while ((c = lg_next_component(path, &clen)) != NULL &&
 	       (lg_is_dot(c, clen) || lg_is_dotdot(c, clen))) {
 		if (lg_is_dotdot(c, clen))
-			len = parent_of(buf, len);
+			len = parent_of(spell, len);
 		path = (char *)c + clen;
 		while (*path == '/')
 			path++;
 	}
-	path = prepend(path, buf, len);
-	off = lg_match_root(set, path, strlen(path), root);
+	path = prepend(path, spell, len);
+	off = lg_match_root(scope->set, path, strlen(path), &root);
 	if (off < 0)
 		return lg_deny(out, LG_WHY_OUTSIDE);
 	*rel = path + off;
-	return 0;
+	return root_anchor(scope, root, a, out);
 }
 
-static int resolve_in_root(struct lg_scope *scope, size_t root, char *buf, char *rel,
-			   unsigned flags, struct lg_entry *out)
+/*
+ * Anchor a relative path at its start directory. Beneath a root, it continues from that
+ * directory's descriptor (its ".." may climb to the root, not out of it); with nested roots, the
+ * root is the one its joined spelling names, as for an absolute path. Outside, see
+ * anchor_outside().
+ */
+static int anchor_relative(struct lg_scope *scope, int start_fd, char *path, char **rel,
+			   struct lg_anchor *a, struct lg_entry *out)
+{
+	char *joined;
+	size_t root;
+	long off;
+	int r = start_dir(scope, start_fd, out);
+
+	if (r != 0)
+		return r;
+	if (!scope->start_in)
+		return anchor_outside(scope, scope->scratch->start, scope->start_len, path, rel, a,
+				      out);
+	*rel = path;
+	if (scope->set->nested && scope->start_len >= 0) {
+		joined = prepend(path, scope->scratch->start, (size_t)scope->start_len);
+		off = lg_match_root(scope->set, joined, strlen(joined), &root);
+		if (off >= 0 && root != scope->start_root) {
+			*rel = joined + off;
+			return root_anchor(scope, root, a, out);
+		}
+	}
+	r = root_anchor(scope, scope->start_root, a, out);
+	if (r == 0 && scope->start_depth > 0) {
+		a->fd = scope->start_fd;
+		a->depth = scope->start_depth;
+	}
+	return r;
+}
+
+/*
+ * The cheap way for the current directory, as absolute paths go: its getcwd spelling joined to
+ * the path, resolved from the root that the joined spelling names. Whatever the spelling says by
+ * the time it is walked, the walk starts at the root's descriptor, so it stays inside. Returns 0,
+ * a denial, or LG_FALLBACK where only the directory's own descriptor can answer (no spelling:
+ * deeper than PATH_MAX or removed).
+ */
+static int anchor_by_spelling(struct lg_scope *scope, char *path, char **rel, struct lg_anchor *a,
+			      struct lg_entry *out)
+{
+	char *cwd = scope->scratch->cwd, *joined;
+	size_t root;
+	long n, off;
+
+	if (scope->cwd_len == -1) {
+		n = lg_sys_getcwd(cwd, PATH_MAX + 1);
+		scope->cwd_len = n > 1 && cwd[0] == '/' ? n - 1 : -2;
+	}
+	if (scope->cwd_len < 0)
+		return LG_FALLBACK;
+	if (lg_match_root(scope->set, cwd, (size_t)scope->cwd_len, &root) < 0)
+		return anchor_outside(scope, cwd, scope->cwd_len, path, rel, a, out);
+	joined = prepend(path, cwd, (size_t)scope->cwd_len);
+	off = lg_match_root(scope->set, joined, strlen(joined), &root);
+	*rel = joined + off;
+	return root_anchor(scope, root, a, out);
+}
+
+static int resolve_from(struct lg_scope *scope, const struct lg_anchor *a, char *buf, char *rel,
+			unsigned flags, struct lg_entry *out)
 {
 	size_t len;
 	int r;
 
-	out->root = root;
-	if (lg_next_component(rel, &len) == NULL)
+	out->root = a->root;
+	if (a->depth == 0 && lg_next_component(rel, &len) == NULL)
 		return lg_deny(out, LG_WHY_ROOT_ENTRY);
 	if (scope->set->backend != LG_BACKEND_WALK) {
 		out->by = LG_BY_OPENAT2;
-		r = lg_openat2_resolve(scope, root, rel, flags, out);
+		r = lg_openat2_resolve(scope, a, rel, flags, out);
 		if (r != LG_FALLBACK)
 			return r;
 	}
 	out->by = LG_BY_WALK;
-	return lg_walk_resolve(scope, root, buf, rel, flags, out);
+	return lg_walk_resolve(scope, a, buf, rel, flags, out);
 }
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -164,6 +252,7 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 {
 	struct lg_rootset *set = scope->set;
 	struct lg_entry parent;
+	struct lg_anchor a;
 	struct stat st, seen;
 	int dup_fd, r;
 	long n;
@@ -194,8 +283,11 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 	if (n < 0)
 		goto out_close_dup;
 	entry_reset(&parent);
-	if (resolve_in_root(scope, root, buf, buf + PATH_MAX + 2 + n, 0, &parent) != 0)
+	if (root_anchor(scope, root, &a, &parent) != 0 ||
+	    resolve_from(scope, &a, buf, buf + PATH_MAX + 2 + n, 0, &parent) != 0) {
+		lg_entry_close(&parent);
 		goto out_close_dup;
+	}
 	if (st.st_nlink > 0)
 		r = fstatat(parent.dir_fd, parent.name, &seen, AT_SYMLINK_NOFOLLOW);
 	else
@@ -243,10 +335,27 @@ static int magic_fd_number(const char *path)
 	return (int)n;
 }
 
+/* A failed entry is closed at once: the scope must not lend its descriptors to a later path. */
+static void forget_entry(struct lg_scope *scope, struct lg_entry *out)
+{
+	if (out->keep_fd >= 0 && out->keep_fd == scope->start_fd)
+		scope->start_given = LG_NO_START;
+	if (out->dir_fd >= 0 && out->own_dir && out->dir_fd == scope->parent_fd)
+		scope->parent_len = -1;
+	lg_entry_close(out);
+}
+
+/*
+ * by_spelling: a path relative to the current directory may go the cheap way first (see
+ * anchor_by_spelling); where that walk meets a kernel error, the path is resolved again from the
+ * directory's own descriptor, whose answer is the kernel's (a directory above it that the user
+ * may not search is no error there).
+ */
 static int resolve(struct lg_scope *scope, int start_fd, const char *unsafe_path, unsigned flags,
-		   char *buf, struct lg_entry *out)
+		   char *buf, int by_spelling, struct lg_entry *out)
 {
 	struct lg_rootset *set = scope->set;
+	struct lg_anchor a;
 	size_t len, root;
 	char *path, *rel = NULL;
 	long off;
@@ -272,33 +381,60 @@ static int resolve(struct lg_scope *scope, int start_fd, const char *unsafe_path
 		if (off < 0)
 			return lg_deny(out, LG_WHY_OUTSIDE);
 		rel = path + off;
-	} else {
-		r = anchor_relative(scope, start_fd, buf, path, &rel, &root, out);
-		if (r != 0)
+		r = root_anchor(scope, root, &a, out);
+	} else if (start_fd == AT_FDCWD && by_spelling &&
+		   (r = anchor_by_spelling(scope, path, &rel, &a, out)) != LG_FALLBACK) {
+		if (r == 0)
+			r = resolve_from(scope, &a, buf, rel, flags, out);
+		if (r >= 0 || r == -LG_ERR_DENIED)
 			return r;
+		forget_entry(scope, out);
+		return resolve(scope, start_fd, unsafe_path, flags, buf, 0, out);
+	} else {
+		r = anchor_relative(scope, start_fd, path, &rel, &a, out);
 	}
-	return resolve_in_root(scope, root, buf, rel, flags, out);
+	return r != 0 ? r : resolve_from(scope, &a, buf, rel, flags, out);
 }
 
 void lg_scope_init(struct lg_scope *scope, struct lg_rootset *set)
 {
 	scope->set = set;
+	scope->scratch = NULL;
 	scope->cwd_len = -1;
+	scope->start_given = LG_NO_START;
+	scope->start_fd = -1;
+	scope->parent_anchor = -1;
 	scope->parent_len = -1;
 	scope->parent_fd = -1;
-	for (size_t i = 0; i < set->count; i++)
+	for (size_t i = 0; i < set->count; i++) {
 		scope->root_fd[i] = -1;
+		scope->root_placed[i] = -1;
+	}
+}
+
+void lg_scope_end(struct lg_scope *scope)
+{
+	if (scope->scratch != NULL)
+		lg_scratch_put(scope->scratch);
+	scope->scratch = NULL;
 }
 
 int lg_resolve_in(struct lg_scope *scope, int start_fd, const char *unsafe_path, unsigned flags,
 		  struct lg_entry *out)
 {
-	char buf[LG_BUF_SIZE];
 	int saved = errno;
-	int r = resolve(scope, start_fd, unsafe_path, flags, buf, out);
+	int r;
 
+	if (scope->scratch == NULL)
+		scope->scratch = lg_scratch_get();
+	if (scope->scratch == NULL) {
+		entry_reset(out);
+		errno = saved;
+		return -ENOMEM;
+	}
+	r = resolve(scope, start_fd, unsafe_path, flags, scope->scratch->path, 1, out);
 	if (r != 0)
-		lg_entry_close(out);
+		forget_entry(scope, out);
 	errno = saved;
 	return r;
 }
@@ -307,7 +443,10 @@ int lg_resolve(struct lg_rootset *set, int start_fd, const char *unsafe_path, un
 	       struct lg_entry *out)
 {
 	struct lg_scope scope;
+	int r;
 
 	lg_scope_init(&scope, set);
-	return lg_resolve_in(&scope, start_fd, unsafe_path, flags, out);
+	r = lg_resolve_in(&scope, start_fd, unsafe_path, flags, out);
+	lg_scope_end(&scope);
+	return r;
 }

@@ -8,10 +8,40 @@
 #include <sys/types.h>
 
 /*
- * The errnos linkguard chooses itself (every other errno is the kernel's).
- * EACCES, not EXDEV: mv(1) and many libraries answer EXDEV by copying the data out.
+ * A denial is not an errno: LG_ERR_DENIED lies outside the kernel's range (Linux errnos end at
+ * 4095), so a permission error the kernel gives while resolving (EACCES from a directory the user
+ * can not search) is never taken for a denial. lg_libc_errno() turns it into EACCES at the libc
+ * boundary; compare with -LG_ERR_DENIED, never with -EACCES.
+ *
+ * The errnos linkguard chooses itself; every other errno is a system call's, as the kernel gave it.
+ *   a denial (-LG_ERR_DENIED)  EACCES (not EXDEV: mv(1) and many libraries answer EXDEV by
+ *                              copying the data out): an escape, a root that changed, a start
+ *                              directory that can not be placed, a broken setting (fail closed)
+ *   a NULL path                EFAULT        (as the kernel)
+ *   an empty path              ENOENT        (without LG_EMPTY_IS_FD; as the kernel)
+ *   a path of PATH_MAX bytes   ENAMETOOLONG  (as the kernel, before any system call)
+ *   a name over NAME_MAX       ENAMETOOLONG  (as the kernel, in its order: see lg_calls.c)
+ *   over LG_SYMLINK_MAX links  ELOOP         (as Linux's MAXSYMLINKS)
+ *   no scratch area mapped     ENOMEM        (mmap's own)
+ *   io_uring_setup (shim)      ENOSYS        (programs fall back to the ordinary calls)
+ * Asserted: test/unit/test_resolve.c ("errno table") the resolver's, test/routes/routes.bats
+ * the ENOSYS.
  */
-#define LG_ERR_DENIED EACCES /* an escape, or a misconfiguration (fail closed) */
+#define LG_ERR_DENIED 4100
+
+/* lg_libc_errno: the errno a negative result r means for the caller of libc. */
+static inline int lg_libc_errno(int r)
+{
+	return r == -LG_ERR_DENIED ? EACCES : -r;
+}
+
+/*
+ * Stack budget: a call through lg_resolve_in() uses at most LG_STACK_BUDGET bytes of stack (the
+ * resolver's frames; the large buffers live in a scratch area mapped once and reused, see
+ * struct lg_scratch). test_resolve.c measures it; test/attack/sigstack.c runs link and rename
+ * from signal handlers on alternate stacks of SIGSTKSZ, 8 KiB and 16 KiB.
+ */
+#define LG_STACK_BUDGET 2048
 
 /* No trusted /proc: missing, or not the root of a procfs mount (see lg_proc_root). */
 #define LG_ERR_NO_PROC ENOMEDIUM
@@ -19,6 +49,7 @@
 #define LG_MAX_ROOTS   16 /* entries in LINKGUARD_ROOT */
 #define LG_SYMLINK_MAX 40 /* symlinks followed per path, as Linux's MAXSYMLINKS */
 #define LG_EAGAIN_MAX  16 /* openat2 retries while renames race with a ".." step; then the walk */
+#define LG_DEPTH_MAX   65536 /* ".." steps when placing a start directory by its identity */
 
 /* Why a path was denied; the shim turns it into words. */
 enum lg_why {
@@ -51,6 +82,8 @@ struct lg_root {
 struct lg_rootset {
 	size_t count;
 	enum lg_backend backend;
+	int nested; /* a root lies beneath another: a relative path is judged by its joined spelling
+		     */
 	struct lg_root root[LG_MAX_ROOTS];
 };
 
@@ -79,7 +112,9 @@ struct lg_entry {
 	int dir_fd;  /* LG_ENTRY_NAME: the parent directory, inside root `root` */
 	int own_dir; /* whether dir_fd is this entry\'s to close (not a root\'s or a shared one) */
 	int file_fd; /* LG_ENTRY_FD: a private duplicate of the named descriptor */
-	size_t root; /* index of the root the path entered */
+	int keep_fd; /* a start directory opened for the scope, which later entries may borrow */
+	int final_err;		 /* a failure that concerns only the last component (its length) */
+	size_t root;		 /* index of the root the path entered */
 	enum lg_why why;	 /* set when the result is -LG_ERR_DENIED */
 	enum lg_decider by;	 /* who gave the result (descriptor entries: LG_BY_FRONT) */
 	char name[NAME_MAX + 2]; /* last component; a trailing '/' is kept for the kernel */
@@ -105,24 +140,60 @@ int lg_rootset_add(struct lg_rootset *set, const char *path);
 int lg_rootset_is_everything(const struct lg_rootset *set);
 
 /*
- * The work that the paths of one call share: the current directory's spelling, the roots'
+ * The big buffers of one call, mapped (never on the stack, never from the heap): a pool of them is
+ * claimed and released with atomic flags, so threads and signal handlers each get their own; a
+ * call that finds the pool busy maps one for itself and unmaps it at the end.
+ */
+struct lg_scratch;
+
+/*
+ * The work that the paths of one call share: the start directory and where it lies, the roots'
  * validated descriptors, and the last parent directory opened (a link or rename within one
  * directory opens it once). Lives on the caller's stack for one call: an entry may borrow a
- * descriptor that an earlier entry of the scope owns, so close them together, after use.
+ * descriptor that an earlier entry of the scope owns, so close them together, after use; end the
+ * scope with lg_scope_end() (the entries stay valid).
  */
 struct lg_scope {
 	struct lg_rootset *set;
-	long cwd_len;		   /* < 0: not read yet */
-	int root_fd[LG_MAX_ROOTS]; /* validated in this scope; -1: not yet */
-	size_t parent_root;
-	long parent_len; /* < 0: none yet */
-	int parent_fd;	 /* borrowed from the entry that opened it */
-	char cwd[PATH_MAX];
-	char parent[PATH_MAX];
+	struct lg_scratch *scratch;    /* NULL until the first path needs it */
+	int root_fd[LG_MAX_ROOTS];     /* validated in this scope; -1: not yet */
+	int root_placed[LG_MAX_ROOTS]; /* its fd is at its canonical path: 1, 0; -1 unknown */
+	long cwd_len; /* the current directory's getcwd spelling: -1 not read yet, -2 none */
+	/* The start directory of the last relative path (borrowed from the entry that opened it) */
+	int start_given; /* AT_FDCWD or the caller's dirfd; LG_NO_START: none yet */
+	int start_fd;	 /* a descriptor of it */
+	int start_in;	 /* 1: beneath root start_root at start_depth; 0: outside (spelling kept) */
+	size_t start_root;
+	long start_depth;
+	long start_len;	   /* its spelling's length in the scratch area; < 0: none */
+	int parent_anchor; /* the descriptor the shared parent was opened from */
+	long parent_len;   /* < 0: none yet */
+	int parent_fd;	   /* borrowed from the entry that opened it */
 };
+
+#define LG_NO_START (-1000) /* no dirfd or AT_FDCWD (-100) has this value */
+
+/*
+ * lg_sys_openat2: the openat2 system call made directly, never through an exported syscall()
+ * (inside liblinkguard.so that name is the library's own). Returns an fd or -errno (errno is
+ * untouched); -ENOSYS where the architecture has no inline system call here.
+ */
+long lg_sys_openat2(int dir_fd, const char *path, void *how, size_t size);
+
+/*
+ * lg_scratch_take / lg_scratch_give: a mapped buffer of at least LG_SCRATCH_MIN bytes from the
+ * same pool, for other work on the call path that must use neither the stack nor the heap (the
+ * shim's diagnostic line). NULL when no memory could be mapped. Async-signal-safe.
+ */
+#define LG_SCRATCH_MIN 16384
+void *lg_scratch_take(void);
+void lg_scratch_give(void *buf);
 
 /* lg_scope_init: a fresh scope over set. Never fails. */
 void lg_scope_init(struct lg_scope *scope, struct lg_rootset *set);
+
+/* lg_scope_end: give the scope's scratch area back. The entries stay open. Never touches errno. */
+void lg_scope_end(struct lg_scope *scope);
 
 /* lg_resolve_in: lg_resolve() within a scope (see struct lg_scope). */
 int lg_resolve_in(struct lg_scope *scope, int start_fd, const char *unsafe_path, unsigned flags,
@@ -134,7 +205,14 @@ int lg_resolve_in(struct lg_scope *scope, int start_fd, const char *unsafe_path,
  * Returns 0 and fills `out` (close it with lg_entry_close), or a negative errno:
  *   -LG_ERR_DENIED   an escape or a root that changed; out->why says which;
  *   -EFAULT          unsafe_path is NULL;
- *   -ENAMETOOLONG, -ENOENT (empty path), -EBADF, -ENOTDIR, -ELOOP, ... as the kernel gives.
+ *   -ENAMETOOLONG, -ENOENT (empty path), -EBADF, -ENOTDIR, -ELOOP, -EACCES (a directory the
+ *                    user may not search), ... as the kernel gives; -ENOMEM when no scratch
+ *                    area could be mapped.
+ * A path relative to the current directory is first joined to its getcwd spelling and walked
+ * from the root; where that walk meets a kernel error or there is no spelling, and for a dirfd, it
+ * starts from the start directory's own descriptor, once that directory is placed beneath a root
+ * (by the kernel's spelling of it, or by walking ".." and comparing device and inode with the
+ * roots where the spelling is too long or can not be read).
  * Only the entry's parent is opened: the final component is the caller's to act on, through
  * out->dir_fd, so no later change of the path string can redirect the call.
  * Never touches errno, never allocates, is thread-safe and async-signal-safe.
@@ -158,8 +236,9 @@ size_t lg_proc_fd_path(char *buf, long pid, int fd);
 
 /*
  * lg_root_fd: the validated descriptor of root `i`, reopened by its canonical path when the
- * program closed or replaced it. Returns the fd, or -LG_ERR_DENIED when the directory at the
- * canonical path is no longer the root recorded at start-up. Never touches errno.
+ * program closed or replaced it. Returns the fd, -LG_ERR_DENIED when the directory at the
+ * canonical path is no longer the root recorded at start-up (or is gone), or the kernel's -errno
+ * when the reopen fails for another reason (EACCES, EMFILE, ...). Never touches errno.
  */
 int lg_root_fd(struct lg_rootset *set, size_t i);
 

@@ -13,6 +13,7 @@ void lg_rootset_init(struct lg_rootset *set, enum lg_backend backend)
 {
 	set->count = 0;
 	set->backend = backend;
+	set->nested = 0;
 }
 
 /* Tidy an absolute spelling lexically: no repeated slashes, no "." and no trailing slash. */
@@ -72,6 +73,11 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 	r->ino = st.st_ino;
 	r->path_len = tidy_spelling(r->path, path);
 	r->canon_len = strlen(r->canon);
+	for (size_t i = 0; i < set->count; i++)
+		set->nested |= lg_after_prefix(r->canon, r->canon_len, set->root[i].canon,
+					       set->root[i].canon_len) >= 0 ||
+			       lg_after_prefix(set->root[i].canon, set->root[i].canon_len, r->canon,
+					       r->canon_len) >= 0;
 	set->count++;
 	return 0;
 out_close_fd:
@@ -101,14 +107,21 @@ static int is_root_fd(const struct lg_root *r, int fd)
 	       st.st_ino == r->ino;
 }
 
-/* O_NOFOLLOW: a root replaced by a symlink must not be followed to wherever it points. */
+/*
+ * O_NOFOLLOW: a root replaced by a symlink must not be followed to wherever it points.
+ * Returns the fd, -LG_ERR_DENIED (another directory, or none, at the root's path), or the
+ * kernel's -errno for a failure that says nothing about the root (EACCES, EMFILE, ...).
+ */
 static int reopen_root(const struct lg_root *r)
 {
 	int fd = open(r->canon, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (fd >= 0 && !is_root_fd(r, fd)) {
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? -LG_ERR_DENIED
+									     : -errno;
+	if (!is_root_fd(r, fd)) {
 		close(fd);
-		fd = -1;
+		fd = -LG_ERR_DENIED;
 	}
 	return fd;
 }
@@ -125,7 +138,7 @@ int lg_root_fd(struct lg_rootset *set, size_t i)
 	/* The program closed or dup2()ed over our descriptor: never close that number again. */
 	fresh = reopen_root(r);
 	if (fresh < 0) {
-		fd = -LG_ERR_DENIED;
+		fd = fresh;
 		goto out;
 	}
 	if (__atomic_compare_exchange_n(&r->fd, &fd, fresh, 0, __ATOMIC_ACQ_REL,

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,11 +33,14 @@ struct call {
 	unsigned flags;
 };
 
-/* The boundary: -errno inside, errno outside; a success leaves the caller's errno alone. */
+/*
+ * The boundary: -errno (or -LG_ERR_DENIED, which becomes EACCES) inside, errno outside; a success
+ * leaves the caller's errno alone.
+ */
 static int to_libc(int r, int saved_errno)
 {
 	if (r < 0) {
-		errno = -r;
+		errno = lg_libc_errno(r);
 		return -1;
 	}
 	errno = saved_errno;
@@ -70,11 +75,93 @@ static int refuse_escape(const struct lg_config *cfg, const struct call *c,
 		      forward_as_given);
 }
 
+static int link_as_given(const struct call *c);
+static int rename_as_given(const struct call *c);
+
+/* Whether the last component src->name is "." or ".." (a trailing slash aside). */
+static int names_dot(const struct lg_entry *e)
+{
+	const char *n = e->name;
+	size_t len = strcspn(n, "/");
+
+	return e->kind == LG_ENTRY_NAME && (len == 1 || len == 2) && n[0] == '.' &&
+	       (len == 1 || n[1] == '.');
+}
+
+/*
+ * The kernel's own lookup of the old entry (link: the whole path; rename: the last component,
+ * without its trailing slash), made only when the new path failed, to answer in the kernel's
+ * order. Returns 0 or -errno.
+ */
+static int look_up_old(const struct lg_entry *src, int whole)
+{
+	char name[NAME_MAX + 2];
+	struct stat st;
+	size_t len = strcspn(src->name, "/");
+
+	if (src->kind != LG_ENTRY_NAME)
+		return 0;
+	memcpy(name, src->name, len);
+	name[len] = '\0';
+	return fstatat(src->dir_fd, whole ? src->name : name, &st, AT_SYMLINK_NOFOLLOW) == 0
+		   ? 0
+		   : -errno;
+}
+
+/*
+ * The new path failed with the kernel error r: what the kernel would have said first.
+ * link (do_linkat) looks the old path up completely before the new one. rename (do_renameat2)
+ * takes both parents first, then EBUSY for an old "." or "..", then the old last component (and
+ * only then the new one's length). Escapes are not the kernel's: they stay denials.
+ */
+static int kernel_first(int is_link, const struct lg_entry *src, const struct lg_entry *dst, int r)
+{
+	int old;
+
+	if (r == -LG_ERR_DENIED)
+		return r;
+	if (is_link)
+		return look_up_old(src, 1) ?: r;
+	old = look_up_old(src, 0);
+	/* The new parent's errors come after the old parent's (one the user can not search). */
+	if (!dst->final_err || old == -EACCES)
+		return old == -EACCES ? old : r;
+	if (names_dot(src))
+		return -EBUSY;
+	return old ?: r;
+}
+
+/*
+ * The old path's last component is too long (rename): the kernel looks at it only after both
+ * parents and the "." checks, so resolve the new path first. Returns the answer.
+ */
+static int old_name_too_long(const struct call *c, struct lg_scope *scope, struct lg_entry *dst,
+			     int new_fd_bad, int r)
+{
+	struct stat st;
+	int n;
+
+	if (new_fd_bad)
+		return -EBADF;
+	n = lg_resolve_in(scope, c->new_fd, c->new_path, 0, dst);
+	if (n != 0)
+		return dst->final_err ? r : n;
+	/* The new parent's walk ends with a search of the parent itself (a lookup of "."). */
+	if (fstatat(dst->dir_fd, ".", &st, 0) != 0)
+		n = -errno;
+	else if (names_dot(dst))
+		n = (c->flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
+	else
+		n = r;
+	lg_entry_close(dst);
+	return n;
+}
+
 /*
  * Start from "denied": only the policy (nothing to confine) or two resolved entries let the call
  * through. Returns 0 with both entries open and *done clear; otherwise *done is set and the
  * result is the call's: -LG_ERR_DENIED after reporting, the audited or unconfined call's own
- * result, or another -errno the kernel would give.
+ * result, or another -errno the kernel would give, in the kernel's order (see kernel_first).
  */
 static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned old_opts,
 			struct lg_entry *src, struct lg_entry *dst,
@@ -82,6 +169,7 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 {
 	enum lg_decision d = lg_decide(&cfg->policy, LG_FOUND_UNCHECKED);
 	struct lg_scope scope;
+	int is_link = forward_as_given != rename_as_given;
 	int r, new_fd_bad;
 
 	*done = 1;
@@ -95,15 +183,26 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 	new_fd_bad = c->new_fd != AT_FDCWD && c->new_path && c->new_path[0] != '/' &&
 		     fcntl(c->new_fd, F_GETFD) < 0 && errno == EBADF;
 	r = lg_resolve_in(&scope, c->old_fd, c->old_path, old_opts, src);
-	if (r == -LG_ERR_DENIED)
+	if (r == -LG_ERR_DENIED) {
+		lg_scope_end(&scope);
 		return refuse_escape(cfg, c, src, c->old_path, c->old_fd, forward_as_given);
-	if (r != 0)
+	}
+	if (r != 0) {
+		if (!is_link && src->final_err)
+			r = old_name_too_long(c, &scope, dst, new_fd_bad, r);
+		lg_scope_end(&scope);
+		if (r == -LG_ERR_DENIED)
+			return refuse_escape(cfg, c, dst, c->new_path, c->new_fd, forward_as_given);
 		return r;
+	}
+	dst->final_err = 0; /* a closed new dirfd is the new parent's error, not its name's */
 	r = new_fd_bad ? -EBADF : lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
+	lg_scope_end(&scope);
 	if (r == 0) {
 		*done = 0;
 		return 0;
 	}
+	r = kernel_first(is_link, src, dst, r);
 	lg_entry_close(src);
 	if (r == -LG_ERR_DENIED)
 		return refuse_escape(cfg, c, dst, c->new_path, c->new_fd, forward_as_given);

@@ -208,7 +208,7 @@ static int prepare(const char *call, int dir_fd, const char *checked, int at_fla
 
 static int fail(int r)
 {
-	errno = -r;
+	errno = lg_libc_errno(r);
 	return -1;
 }
 
@@ -429,7 +429,7 @@ LG_EXPORT int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *a
 						   const char *path)
 {
 	lg_addchdir_fn real_add =
-	    (lg_addchdir_fn)dlsym(RTLD_NEXT, "posix_spawn_file_actions_addchdir_np");
+	    (lg_addchdir_fn)lg_dl_next("posix_spawn_file_actions_addchdir_np");
 	int r = real_add ? real_add(actions, path) : ENOSYS;
 
 	if (r == 0)
@@ -440,7 +440,7 @@ LG_EXPORT int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *a
 LG_EXPORT int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *actions, int fd)
 {
 	lg_addfchdir_fn real_add =
-	    (lg_addfchdir_fn)dlsym(RTLD_NEXT, "posix_spawn_file_actions_addfchdir_np");
+	    (lg_addfchdir_fn)lg_dl_next("posix_spawn_file_actions_addfchdir_np");
 	int r = real_add ? real_add(actions, fd) : ENOSYS;
 
 	if (r == 0)
@@ -451,7 +451,7 @@ LG_EXPORT int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *
 LG_EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *actions)
 {
 	lg_destroy_fn real_destroy =
-	    (lg_destroy_fn)dlsym(RTLD_NEXT, "posix_spawn_file_actions_destroy");
+	    (lg_destroy_fn)lg_dl_next("posix_spawn_file_actions_destroy");
 
 	forget_chdir(actions);
 	return real_destroy ? real_destroy(actions) : 0;
@@ -545,7 +545,7 @@ static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, p
 	if (r == 0)
 		r = prepare(call, AT_FDCWD, checked, 0, argv, envp, &env);
 	if (r != 0)
-		return -r;
+		return lg_libc_errno(r);
 	r = real_spawn(pid, path, actions, attr, argv, env.envp);
 	release_env(&env);
 	return r;
@@ -603,7 +603,8 @@ static void repair_environ(void)
 	errno = saved;
 }
 
-LG_EXPORT int system(const char *command)
+/* system() and popen() with the shell's environment repaired; under their names below. */
+static int guarded_system(const char *command)
 {
 	if (command != NULL && lg_refuse_userns("system", "/bin/sh") != 0) {
 		errno = EACCES;
@@ -614,7 +615,7 @@ LG_EXPORT int system(const char *command)
 	return lg_config()->real_system(command);
 }
 
-LG_EXPORT FILE *popen(const char *command, const char *mode)
+static FILE *guarded_popen(const char *command, const char *mode)
 {
 	if (lg_refuse_userns("popen", "/bin/sh") != 0) {
 		errno = EACCES;
@@ -624,16 +625,26 @@ LG_EXPORT FILE *popen(const char *command, const char *mode)
 	return lg_config()->real_popen(command, mode);
 }
 
+LG_EXPORT int system(const char *command)
+{
+	return guarded_system(command);
+}
+
+LG_EXPORT FILE *popen(const char *command, const char *mode)
+{
+	return guarded_popen(command, mode);
+}
+
 /* glibc's other names for popen and system (_IO_popen, GLIBC_PRIVATE __libc_system): the same
- * functions, so the same wrappers. */
+ * wrappers, called directly (not through our own exports, which the loader could bind to us). */
 LG_EXPORT FILE *_IO_popen(const char *command, const char *mode)
 {
-	return popen(command, mode);
+	return guarded_popen(command, mode);
 }
 
 LG_EXPORT int __libc_system(const char *command)
 {
-	return system(command);
+	return guarded_system(command);
 }
 
 /*
@@ -643,7 +654,7 @@ LG_EXPORT int __libc_system(const char *command)
 /* The real pidfd_spawn or pidfd_spawnp (an int * for a pid_t *: the same call), or NULL. */
 static lg_spawn_fn real_pidfd_spawn(const char *name)
 {
-	return (lg_spawn_fn)dlsym(RTLD_NEXT, name);
+	return (lg_spawn_fn)lg_dl_next(name);
 }
 
 LG_EXPORT int pidfd_spawn(int *pidfd, const char *path, const posix_spawn_file_actions_t *actions,

@@ -493,8 +493,9 @@ int lg_exec_through_proc(const char *path)
 {
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
 	int saved = errno, through = 1;
-	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
-	int err = errno;
+	/* Not libc's syscall(): that name is this library's own export. */
+	long fd = lg_sys_openat2(AT_FDCWD, path, &how, sizeof(how));
+	int err = fd < 0 ? (int)-fd : 0;
 
 	if (fd >= 0) {
 		close((int)fd);

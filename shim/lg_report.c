@@ -12,7 +12,7 @@
 
 #include "lg_shim.h"
 
-#define LG_LINE_MAX 8192
+#define LG_LINE_MAX 6000 /* a report_space fits one scratch area (LG_SCRATCH_MIN) */
 /* A record for the launcher is one write of at most PIPE_BUF bytes, which the kernel never
  * splits or interleaves: its six strings are cut to this many bytes each (escapes included). */
 #define LG_CHANNEL_STRING_MAX 560
@@ -24,8 +24,21 @@ struct line {
 	size_t len;
 	int json;	   /* escape for JSON strings instead of C-like quoting */
 	size_t max_string; /* 0, or the most bytes a quoted string may take (the channel) */
+	char *place;	   /* PATH_MAX bytes to read a directory's place into, or NULL */
 	char buf[LG_LINE_MAX];
 };
+
+/*
+ * Where a report is composed: the line, the reason in words before it is quoted into a JSON
+ * line, and a directory's place read from /proc (one at a time). Not on the stack: a handler on
+ * an alternate stack of 8 KiB may be refused too.
+ */
+struct report_space {
+	struct line out;
+	struct line reason;
+	char place[PATH_MAX];
+};
+_Static_assert(sizeof(struct report_space) <= LG_SCRATCH_MIN, "a report fits one scratch area");
 
 static void put_bytes(struct line *l, const char *s, size_t n)
 {
@@ -112,11 +125,11 @@ static void put_roots(struct line *l, const struct lg_rootset *set)
 /* Where a descriptor points, as the kernel spells it; "?" when it can not be read. */
 static void put_fd_place(struct line *l, int fd)
 {
-	char place[PATH_MAX];
-	long n = lg_proc_fd_readlink(fd, place, sizeof(place) - 1);
+	long n = l->place ? lg_proc_fd_readlink(fd, l->place, PATH_MAX - 1) : -1;
 
-	place[n > 0 ? n : 0] = '\0';
-	put_quoted(l, n > 0 ? place : "?");
+	if (n > 0)
+		l->place[n] = '\0';
+	put_quoted(l, n > 0 ? l->place : "?");
 }
 
 /* The refused path; a relative one taken from a directory descriptor also says where that
@@ -265,42 +278,48 @@ static const char *why_tag(const struct lg_denial *d)
  */
 static void put_place(struct line *l, const struct lg_denial *d)
 {
-	char at[PATH_MAX];
+	char *at = l->place;
 	const char *path = d->culprit;
 	long n = -1;
 
 	put(l, ",\"path\":");
 	if ((path == NULL || path[0] == '\0') && d->culprit_fd >= 0) {
-		n = lg_proc_fd_readlink(d->culprit_fd, at, sizeof(at) - 1);
-		at[n > 0 ? n : 0] = '\0';
+		n = at ? lg_proc_fd_readlink(d->culprit_fd, at, PATH_MAX - 1) : -1;
+		if (n > 0)
+			at[n] = '\0';
 		put_quoted(l, n > 0 ? at : NULL);
 		put(l, ",\"at\":null");
 		return;
 	}
 	put_quoted(l, path);
 	put(l, ",\"at\":");
-	if (path == NULL || path[0] == '/') {
+	if (path == NULL || path[0] == '/' || at == NULL) {
 		put(l, "null");
 		return;
 	}
 	if (d->culprit_fd == AT_FDCWD || d->culprit_fd < 0) {
-		n = getcwd(at, sizeof(at)) ? (long)strlen(at) : -1;
+		n = getcwd(at, PATH_MAX) ? (long)strlen(at) : -1;
 	} else {
-		n = lg_proc_fd_readlink(d->culprit_fd, at, sizeof(at) - 1);
-		at[n > 0 ? n : 0] = '\0';
+		n = lg_proc_fd_readlink(d->culprit_fd, at, PATH_MAX - 1);
+		if (n > 0)
+			at[n] = '\0';
 	}
 	put_quoted(l, n > 0 ? at : NULL);
 }
 
 /* direct: the process appends the line to the log itself (no launcher's pipe): marked so, so
  * that a launcher still counts it in its summary. */
-static void format_json(struct line *l, const struct lg_config *cfg, const struct lg_denial *d,
-			int direct)
+static void format_json(struct report_space *sp, const struct lg_config *cfg,
+			const struct lg_denial *d, int direct)
 {
-	struct line reason = {.json = 0};
+	struct line *l = &sp->out, *reason = &sp->reason;
 
-	put_reason(&reason, cfg, d);
-	reason.buf[reason.len < LG_LINE_MAX ? reason.len : LG_LINE_MAX - 1] = '\0';
+	reason->len = 0;
+	reason->json = 0;
+	reason->max_string = 0;
+	reason->place = sp->place;
+	put_reason(reason, cfg, d);
+	reason->buf[reason->len < LG_LINE_MAX ? reason->len : LG_LINE_MAX - 1] = '\0';
 	put(l, "{\"time\":\"");
 	put_time(l);
 	put(l, "\",\"pid\":");
@@ -314,7 +333,7 @@ static void format_json(struct line *l, const struct lg_config *cfg, const struc
 	put(l, ",\"decision\":");
 	put(l, audited(d) ? "\"audit\"" : "\"deny\"");
 	put(l, ",\"reason\":");
-	put_quoted(l, reason.buf);
+	put_quoted(l, reason->buf);
 	put(l, ",\"why\":\"");
 	put(l, why_tag(d));
 	put(l, "\"");
@@ -387,9 +406,10 @@ static int channel_intact(const struct lg_config *cfg)
  * concurrent processes never interleave. A launcher that is gone must not kill us with SIGPIPE,
  * and a pipe the program made non-blocking is waited for. Returns 0 when the record went.
  */
-static int send_record(const struct lg_config *cfg, const struct lg_denial *d)
+static int send_record(const struct lg_config *cfg, const struct lg_denial *d,
+		       struct report_space *sp)
 {
-	struct line l = {.len = 0, .json = 1, .max_string = LG_CHANNEL_STRING_MAX};
+	struct line *l = &sp->out;
 	static const struct timespec no_wait;
 	sigset_t pipe_only, old, pending;
 	int was_pending;
@@ -397,8 +417,10 @@ static int send_record(const struct lg_config *cfg, const struct lg_denial *d)
 
 	if (!channel_intact(cfg))
 		return -1;
-	format_json(&l, cfg, d, 0);
-	if (l.len > PIPE_BUF)
+	*l = (struct line){
+	    .len = 0, .json = 1, .max_string = LG_CHANNEL_STRING_MAX, .place = sp->place};
+	format_json(sp, cfg, d, 0);
+	if (l->len > PIPE_BUF)
 		return -1;
 	sigemptyset(&pipe_only);
 	sigaddset(&pipe_only, SIGPIPE);
@@ -407,7 +429,7 @@ static int send_record(const struct lg_config *cfg, const struct lg_denial *d)
 	for (;;) {
 		struct pollfd p = {.fd = cfg->report_fd, .events = POLLOUT};
 
-		n = write(cfg->report_fd, l.buf, l.len);
+		n = write(cfg->report_fd, l->buf, l->len);
 		if (n < 0 && errno == EAGAIN && poll(&p, 1, -1) >= 0 && !(p.revents & POLLERR))
 			continue;
 		if (n < 0 && errno == EINTR)
@@ -417,7 +439,7 @@ static int send_record(const struct lg_config *cfg, const struct lg_denial *d)
 	if (n < 0 && errno == EPIPE && !was_pending)
 		sigtimedwait(&pipe_only, NULL, &no_wait);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return n == (ssize_t)l.len ? 0 : -1;
+	return n == (ssize_t)l->len ? 0 : -1;
 }
 
 int lg_report_channel(struct lg_config *cfg, const char *value)
@@ -449,52 +471,73 @@ int lg_report_channel(struct lg_config *cfg, const char *value)
 /* The stderr line, unless this kind already printed LG_SHOWN_PER_KIND of them; the first one
  * held back says so once. */
 static void print_collapsed(const struct lg_config *cfg, const struct lg_denial *d,
-			    unsigned long nth)
+			    unsigned long nth, struct report_space *sp)
 {
-	struct line l = {.len = 0, .json = 0};
+	struct line *l = &sp->out;
 
+	*l = (struct line){.len = 0, .json = 0, .place = sp->place};
 	if (nth <= LG_SHOWN_PER_KIND) {
-		format_text(&l, cfg, d);
+		format_text(l, cfg, d);
 	} else if (nth == LG_SHOWN_PER_KIND + 1) {
-		put(&l, LG_DIAG_PREFIX "more denials like the last one (");
-		put(&l, d->call);
-		put(&l, ", ");
-		put(&l, why_tag(d));
-		put(&l, ") in this process are not shown; ");
-		put(&l, cfg->report_fd >= 0 ? "the launcher counts them at exit"
-					    : LG_ENV_LOG "=FILE keeps every one");
-		put(&l, "\n");
+		put(l, LG_DIAG_PREFIX "more denials like the last one (");
+		put(l, d->call);
+		put(l, ", ");
+		put(l, why_tag(d));
+		put(l, ") in this process are not shown; ");
+		put(l, cfg->report_fd >= 0 ? "the launcher counts them at exit"
+					   : LG_ENV_LOG "=FILE keeps every one");
+		put(l, "\n");
 	}
-	lg_write_all(STDERR_FILENO, l.buf, l.len);
+	lg_write_all(STDERR_FILENO, l->buf, l->len);
 }
 
 /* The JSON line appended to the log file by this process itself (no launcher to take it);
  * returns -1 when the file can not be opened. */
-static int append_json(const struct lg_config *cfg, const struct lg_denial *d)
+static int append_json(const struct lg_config *cfg, const struct lg_denial *d,
+		       struct report_space *sp)
 {
-	struct line l = {.len = 0, .json = 1};
 	int fd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0)
 		return -1;
-	format_json(&l, cfg, d, 1);
+	sp->out = (struct line){.len = 0, .json = 1, .place = sp->place};
+	format_json(sp, cfg, d, 1);
 	/* O_APPEND and one write(2): lines of concurrent processes never interleave. */
-	lg_write_all(fd, l.buf, l.len);
+	lg_write_all(fd, sp->out.buf, sp->out.len);
 	close(fd);
 	return 0;
+}
+
+/* Without room for the whole line (no memory to map), still one line that says a call was
+ * denied. */
+static void report_tersely(const struct lg_denial *d)
+{
+	lg_write_all(STDERR_FILENO, LG_DIAG_PREFIX "denied ", sizeof(LG_DIAG_PREFIX "denied ") - 1);
+	lg_write_all(STDERR_FILENO, d->call, strlen(d->call));
+	lg_write_all(STDERR_FILENO, " (no memory for the whole line)\n",
+		     sizeof(" (no memory for the whole line)\n") - 1);
 }
 
 void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 {
 	int saved = errno;
 	unsigned long nth = count_kind(d);
-	int sent = send_record(cfg, d) == 0;
-	int logged = cfg->log == LG_LOG_FILE && (sent || append_json(cfg, d) == 0);
+	struct report_space *sp = lg_scratch_take();
+	int sent, logged;
 
+	if (sp == NULL) {
+		if (cfg->log != LG_LOG_NONE)
+			report_tersely(d);
+		errno = saved;
+		return;
+	}
+	sent = send_record(cfg, d, sp) == 0;
+	logged = cfg->log == LG_LOG_FILE && (sent || append_json(cfg, d, sp) == 0);
 	/* With the launcher's pipe, the launcher writes the log file and counts; stderr lines stay
 	 * here, next to the program's own message. */
 	if (!logged && cfg->log != LG_LOG_NONE)
-		print_collapsed(cfg, d, nth);
+		print_collapsed(cfg, d, nth, sp);
+	lg_scratch_give(sp);
 	errno = saved;
 }
 
@@ -527,14 +570,16 @@ __attribute__((destructor)) static void lg_report_collapsed_at_exit(void)
 
 void lg_note(const struct lg_config *cfg, const char *text)
 {
-	struct line l = {.len = 0, .json = 0};
 	int saved = errno;
+	struct line *l = cfg->log == LG_LOG_NONE ? NULL : lg_scratch_take();
 
-	if (cfg->log == LG_LOG_NONE)
-		return;
-	put(&l, LG_DIAG_PREFIX "note: ");
-	put(&l, text);
-	put(&l, "\n");
-	lg_write_all(STDERR_FILENO, l.buf, l.len);
+	if (l != NULL) {
+		*l = (struct line){.len = 0, .json = 0};
+		put(l, LG_DIAG_PREFIX "note: ");
+		put(l, text);
+		put(l, "\n");
+		lg_write_all(STDERR_FILENO, l->buf, l->len);
+		lg_scratch_give(l);
+	}
 	errno = saved;
 }

@@ -416,3 +416,46 @@ mount_twin_and_root() {
 	assert_output "err EROFS"
 	[ -f "$ROOT/dir/w" ]
 }
+
+# --- both paths bad: the kernel's order (i10a) ------------------------------------------------
+# link (do_linkat) looks the old path up completely before the new one; rename (do_renameat2)
+# takes both parents, then EBUSY for "." or "..", then the old last component, then the new
+# name's length. The library resolves both parents before the call: it must answer the same.
+
+@test "link: the old path's error comes before the new path's" {
+	same_as_native "err ENOENT" link missing file/x
+	same_as_native "err ENOTDIR" link file/ missing/x
+	same_as_native "err ENOENT" link missing missing/x
+	same_as_native "err ENOENT" link missing "$(name_of 300)"
+	same_as_native "err ENOENT" link missing/ "dir/$(name_of 300)"
+	same_as_native "err ENOTDIR" link file/ "$(name_of 300)"
+	same_as_native "err ENOENT" link . missing/x
+	same_as_native "err ENOENT" link missing .
+	same_as_native "err ENOENT" linkat cwd missing "dir:@R/dir" nope/x AT_SYMLINK_FOLLOW
+}
+
+@test "link: an over-long old name is the first error" {
+	same_as_native "err ENAMETOOLONG" link "$(name_of 300)" missing/x
+	same_as_native "err ENAMETOOLONG" link "dir/$(name_of 300)" missing/x
+	same_as_native "err ENAMETOOLONG" link "$(name_of 300)" "$(name_of 300)"
+}
+
+@test "rename: both parents first, then EBUSY, the old name, the new name's length" {
+	same_as_native "err ENOTDIR" rename missing file/x
+	same_as_native "err ENOENT" rename file/ missing/x
+	same_as_native "err ENOENT" rename missing "$(name_of 300)"
+	same_as_native "err ENAMETOOLONG" rename file "$(name_of 300)"
+	same_as_native "err ENOENT" rename "$(name_of 300)" missing/x
+	same_as_native "err ENOTDIR" rename "dir/$(name_of 300)" file/x
+	same_as_native "err ENAMETOOLONG" rename "$(name_of 300)" x
+	same_as_native "err EBUSY" rename . "$(name_of 300)"
+	same_as_native "err EBUSY" rename "$(name_of 300)" .
+	same_as_native "err EBUSY" rename "$(name_of 300)" dir/..
+	same_as_native "err EEXIST" renameat2 cwd "$(name_of 300)" cwd . RENAME_NOREPLACE
+	same_as_native "err ENAMETOOLONG" rename file/ "$(name_of 300)"
+	same_as_native "err ENAMETOOLONG" rename "$(name_of 300)" "$(name_of 300)"
+	same_as_native "err EBUSY" rename missing .
+	same_as_native "err ENOENT" rename . missing/x
+	same_as_native "err EBADF" renameat cwd "$(name_of 300)" closed x
+	same_as_native "err ENOENT" linkat cwd missing closed x 0
+}

@@ -516,3 +516,50 @@ assert_renamed() {
 	assert_failure
 	assert_nothing_changed
 }
+
+# --- start directories deeper than PATH_MAX (i10a) --------------------------------------------
+
+# deep_dir DIR: make 45 levels of 100-byte names below DIR (past PATH_MAX); print the relative path.
+deep_dir() {
+	local n p="" i
+	printf -v n '%*s' 100 ''
+	n=${n// /d}
+	for ((i = 0; i < 45; i++)); do p+="$n/"; done
+	(cd "$1" && for ((i = 0; i < 45; i++)); do mkdir "$n" && cd "$n" || exit 1; done)
+	printf '%s\n' "${p%/}"
+}
+
+# in_deep DIR REL CALL...: lgcall CALL, confined, from DIR/REL (reached by one cd a level).
+in_deep() {
+	local dir=$1 rel=$2
+	shift 2
+	(cd "$dir" && IFS=/ && for c in $rel; do cd "$c" || exit 9; done && unset IFS &&
+		shim "$LGCALL" "$@")
+}
+
+@test "rename and linkat from a current directory and a dirfd deeper than PATH_MAX, in the root" {
+	local rel
+	rel=$(deep_dir "$ROOT/dir")
+	(cd "$ROOT/dir" && IFS=/ && for c in $rel; do cd "$c"; done && touch a)
+	run --separate-stderr in_deep "$ROOT/dir" "$rel" rename a b
+	assert_output "ok"
+	assert_equal "$stderr" ""
+	run --separate-stderr in_deep "$ROOT/dir" "$rel" linkat dir:. b dir:.. c 0
+	assert_output "ok"
+	assert_equal "$stderr" ""
+	run --separate-stderr in_deep "$ROOT/dir" "$rel" rename ../c ../d
+	assert_output "ok"
+	(cd "$ROOT/dir" && IFS=/ && for c in $rel; do cd "$c"; done && [ -f b ] && [ -f ../d ])
+}
+
+@test "rename and linkat from a current directory and a dirfd deeper than PATH_MAX, outside: denied" {
+	local rel
+	rel=$(deep_dir "$OUT/dir")
+	(cd "$OUT/dir" && IFS=/ && for c in $rel; do cd "$c"; done && touch a)
+	freeze
+	run --separate-stderr in_deep "$OUT/dir" "$rel" rename a b
+	assert_denied rename a b
+	run --separate-stderr in_deep "$OUT/dir" "$rel" linkat dir:. a dir:. b 0
+	assert_denied linkat a b
+	assert_nothing_changed
+}

@@ -87,6 +87,28 @@ fails_closed_with() {
 	assert_outside_unchanged
 }
 
+@test "nested roots: a relative path is judged in the root its joined spelling names (i10a)" {
+	snapshot_outside
+	# from the outer root, the inner root by name is the inner root's own entry: refused, as
+	# its absolute spelling is
+	LG_ROOT="$ROOT:$ROOT/dir" run lgcall -C "$ROOT" rename dir x
+	assert_line "err EACCES"
+	assert_line --partial "names the root itself"
+	LG_ROOT="$ROOT:$ROOT/dir" run lgcall -C "$ROOT" rename "$ROOT/dir" x
+	assert_line "err EACCES"
+	assert_dir_exists "$ROOT/dir"
+	# into the inner root and out again by "..": refused, as absolutely
+	LG_ROOT="$ROOT:$ROOT/dir" run lgcall -C "$ROOT" link file dir/../y
+	assert_line "err EACCES"
+	assert_line --partial "climbs out of root \"$ROOT/dir\""
+	assert_file_not_exists "$ROOT/y"
+	# and within it, as usual
+	LG_ROOT="$ROOT:$ROOT/dir" run lgcall -C "$ROOT" link file dir/sub/../x
+	assert_output ok
+	assert_same_inode "$ROOT/file" "$ROOT/dir/x"
+	assert_outside_unchanged
+}
+
 @test "a root given through a symlinked spelling: both spellings work" {
 	ln -s "$ROOT" "$BATS_TEST_TMPDIR/rootlink"
 	linked_in "$BATS_TEST_TMPDIR/rootlink:$TMPROOT" "$BATS_TEST_TMPDIR/rootlink/file" "$TMPROOT/t/a"

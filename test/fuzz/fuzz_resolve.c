@@ -982,8 +982,9 @@ static void model_spec(struct model *m, const struct recipe *r, const struct wor
 		finish_err(m, start_error(r), ESC_NONE);
 		return;
 	} else {
-		/* A start inside a root goes on from there; one outside must enter by the path's
-		 * own leading components, after its leading ".." have climbed from the start. */
+		/* A start inside a root goes on from there (in the root the joined spelling names,
+		 * for nested roots); one outside must enter by the path's own leading components,
+		 * after its leading ".." have climbed from the start. */
 		ns = tokenize(w->dirs[w->start_dir], sc, MAX_COMPS, &ignored, 0);
 		k = which_root(w, sc, ns, &used);
 		if (k < 0)
@@ -993,8 +994,7 @@ static void model_spec(struct model *m, const struct recipe *r, const struct wor
 		memcpy(all, sc, ns * sizeof(sc[0]));
 		memcpy(all + ns, pc + i, (np - i) * sizeof(pc[0]));
 		nall = ns + np - i;
-		if (k < 0)
-			k = which_root(w, all, nall, &used);
+		k = which_root(w, all, nall, &used);
 	}
 	if (k < 0) {
 		finish_err(m, EACCES, ESC_OUTSIDE);
@@ -1133,6 +1133,7 @@ static void ask_pair(struct lg_rootset *set, const struct world *w, const struct
 	errno = 4242;
 	rc2 = lg_resolve_in(&scope, w->start_fd, w->path2, r->flags2, &e2);
 	t2 = errno != 4242;
+	lg_scope_end(&scope);
 	record(a1, rc1, &e1, t1);
 	record(a2, rc2, &e2, t2);
 	if (rc2 == 0)
@@ -1290,10 +1291,10 @@ static void compare_answer(struct problems *p, const char *who, const struct ver
 				"name \"%s\"\n",
 				who, v->root, v->where, v->name, a->root, a->where, a->name);
 	} else if (v->err == EACCES) {
-		if (a->rc != -EACCES || !why_fits(v->esc, a->why))
+		if (a->rc != -LG_ERR_DENIED || !why_fits(v->esc, a->why))
 			problem(p, "%s: want EACCES (%s), got %s (why %s)\n", who,
 				esc_names[v->esc], err_name(-a->rc),
-				a->rc == -EACCES ? why_name(a->why) : "-");
+				a->rc == -LG_ERR_DENIED ? why_name(a->why) : "-");
 	} else if (a->rc != -v->err) {
 		problem(p, "%s: want %s, got %s\n", who, err_name(v->err), err_name(-a->rc));
 	}
@@ -1302,7 +1303,7 @@ static void compare_answer(struct problems *p, const char *who, const struct ver
 static void compare_backends(struct problems *p, const char *who, const struct answer *a,
 			     const struct answer *b)
 {
-	if (a->rc != b->rc || (a->rc == -EACCES && a->why != b->why) ||
+	if (a->rc != b->rc || (a->rc == -LG_ERR_DENIED && a->why != b->why) ||
 	    (a->rc == 0 && (a->dev != b->dev || a->ino != b->ino || a->root != b->root ||
 			    strcmp(a->name, b->name) != 0)))
 		problem(p, "%s: auto and walk differ\n", who);
@@ -1456,8 +1457,8 @@ static void print_answer(FILE *out, const char *who, const struct answer *a)
 		fprintf(out, "entry: root %zu, parent ", a->root);
 		print_path(out, a->where);
 		fprintf(out, ", name \"%s\"\n", a->name);
-	} else if (a->rc == -EACCES) {
-		fprintf(out, "EACCES (why %s)\n", why_name(a->why));
+	} else if (a->rc == -LG_ERR_DENIED) {
+		fprintf(out, "denied (why %s)\n", why_name(a->why));
 	} else {
 		fprintf(out, "%s\n", err_name(-a->rc));
 	}

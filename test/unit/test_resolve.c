@@ -8,13 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lg_compat.h"
 #include "lg_resolve.h"
 #include "../tap.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/memcheck.h>
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND		0
+#define VALGRIND_MAKE_MEM_DEFINED(a, n) ((void)(a), (void)(n))
+#endif
 
 /*
  * The tree, made fresh under a temporary directory @T:
@@ -39,7 +54,8 @@ enum start {
 /* Who must answer a row on the openat2 backend (see expected_by for the walk backend). */
 enum by_row {
 	FE, /* the front end, before any backend */
-	RT, /* the openat2 backend, from the root's own descriptor: no openat2 call */
+	RT, /* the openat2 backend, from the root's (or a dirfd's) own descriptor: no openat2 call
+	     */
 	O2, /* the openat2 backend, by an openat2 call */
 	WK, /* the walk, after the openat2 backend handed the path over */
 };
@@ -147,8 +163,8 @@ static const struct row rows[] = {
     DENY(WK, "cwd outside, enters then leaves", AT_TMP, "root/../root/file", 0, LG_WHY_DOTDOT),
     DENY(FE, "cwd outside, never enters", AT_TMP, "out/x", 0, LG_WHY_OUTSIDE),
     DENY(FE, "cwd outside, the root by name", AT_TMP, "root", 0, LG_WHY_ROOT_ENTRY),
-    OK(O2, "dirfd inside", FD_DIR, "x", 0, "dir", "x"),
-    OK(O2, "dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
+    OK(RT, "dirfd inside", FD_DIR, "x", 0, "dir", "x"),
+    OK(WK, "dirfd inside, dotdot inside", FD_DIR, "../file", 0, ".", "file"),
     DENY(WK, "dirfd inside, dotdot out", FD_DIR, "../../out/x", 0, LG_WHY_DOTDOT),
     DENY(FE, "dirfd outside", FD_OUT, "secret", 0, LG_WHY_OUTSIDE),
     OK(RT, "dirfd outside, absolute path inside", FD_OUT, "@T/root/file", 0, ".", "file"),
@@ -574,6 +590,345 @@ static void check_root_fd(enum lg_backend backend, const char *name)
 		close(set.root[i].fd);
 }
 
+/* Whether AddressSanitizer instruments this build (its frames are larger, and it maps memory). */
+static int under_asan(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/* In a child: every pooled scratch area taken, no address space left: lg_resolve's answer. */
+static int no_scratch(struct lg_rootset *set)
+{
+	struct lg_entry e;
+	struct rlimit none = {0, 0};
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 64; i++)
+			if (lg_scratch_take() == NULL)
+				_exit(2);
+		none.rlim_cur = none.rlim_max = 1; /* every new mapping fails */
+		setrlimit(RLIMIT_AS, &none);
+		_exit(lg_resolve(set, AT_FDCWD, "x", 0, &e) == -ENOMEM ? 0 : 1);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		       WEXITSTATUS(status) == 0
+		   ? -ENOMEM
+		   : 0;
+}
+
+/* The errnos linkguard chooses itself (lg_resolve.h's table): each one, as the table says. */
+static void check_errno_table(struct lg_rootset *set, const char *name)
+{
+	char p[PATH_MAX + 2];
+	struct lg_entry e;
+	int r;
+
+	report(LG_ERR_DENIED > 4095 && lg_libc_errno(-LG_ERR_DENIED) == EACCES &&
+		   lg_libc_errno(-ENOENT) == ENOENT && lg_libc_errno(-EACCES) == EACCES,
+	       name, "errno table: a denial lies outside the errno range, EACCES at the boundary",
+	       "");
+	r = lg_resolve(set, AT_FDCWD, "/etc/passwd", 0, &e);
+	report(r == -LG_ERR_DENIED, name, "errno table: an escape is -LG_ERR_DENIED", "");
+	r = lg_resolve(set, AT_FDCWD, NULL, 0, &e);
+	report(r == -EFAULT, name, "errno table: NULL path is EFAULT", "");
+	r = lg_resolve(set, AT_FDCWD, "", 0, &e);
+	report(r == -ENOENT, name, "errno table: empty path is ENOENT", "");
+	memset(p, 'a', PATH_MAX);
+	p[PATH_MAX] = '\0';
+	r = lg_resolve(set, AT_FDCWD, p, 0, &e);
+	report(r == -ENAMETOOLONG, name, "errno table: a path of PATH_MAX bytes is ENAMETOOLONG",
+	       "");
+	p[NAME_MAX + 1] = '\0';
+	r = lg_resolve(set, AT_FDCWD, p, 0, &e);
+	report(r == -ENAMETOOLONG && e.final_err, name,
+	       "errno table: a last component over NAME_MAX is ENAMETOOLONG (marked final)", "");
+	snprintf(p, sizeof(p), "%s/root/n41/x", T);
+	r = lg_resolve(set, AT_FDCWD, p, 0, &e);
+	report(r == -ELOOP, name, "errno table: over LG_SYMLINK_MAX symlinks is ELOOP", "");
+	/* Not under ASan or valgrind: their own memory comes from mmap too (no check, no skip:
+	 * unit.resolve, uninstrumented, makes it). */
+	if (!under_asan() && !RUNNING_ON_VALGRIND)
+		report(no_scratch(set) == -ENOMEM, name,
+		       "errno table: no scratch area to map is ENOMEM", "");
+}
+
+/*
+ * The root's descriptor closed and its path no longer searchable by the user: the reopen's EACCES
+ * is the kernel's, not a denial. As root, a child drops to "nobody" (the tree's top is 0700).
+ */
+static int reopen_eacces(enum lg_backend backend)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX];
+	int r, as_root = geteuid() == 0;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	close(set.root[0].fd);
+	if (as_root ? setgid(65534) != 0 || setuid(65534) != 0 : chmod(T, 0) != 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/root/file", T);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	if (!as_root && chmod(T, 0700) != 0)
+		return -1;
+	return r;
+}
+
+static void check_reopen_eacces(enum lg_backend backend, const char *name)
+{
+	pid_t pid;
+	int status, r;
+
+	if (geteuid() != 0) {
+		r = reopen_eacces(backend);
+	} else {
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(reopen_eacces(backend) == -EACCES ? 0 : 1);
+		r = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0
+			? -EACCES
+			: 0;
+	}
+	report(r == -EACCES, name,
+	       "root reopened where the user may not search: the kernel's EACCES", "");
+}
+
+/*
+ * A start directory moved out of the root after it was placed (here: between the two paths of one
+ * scope, which reuses the placing): a ".." from it is taken by the kernel, so the parent reached
+ * is placed again before use, and refused now that it lies outside.
+ */
+static void check_moved_start(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_scope scope;
+	struct lg_entry a, b;
+	char p[PATH_MAX], q[PATH_MAX];
+	int d, ra, rb;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	snprintf(p, sizeof(p), "%s/root/dir", T);
+	snprintf(q, sizeof(q), "%s/root/dir/sub", T);
+	d = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(q, sizeof(q), "%s/out/moved", T);
+	lg_scope_init(&scope, &set);
+	ra = lg_resolve_in(&scope, d, "x", 0, &a);
+	if (rename(p, q) != 0) {
+		tap_bail("rename %s: %s", p, strerror(errno));
+	}
+	rb = lg_resolve_in(&scope, d, "../y", 0, &b);
+	lg_scope_end(&scope);
+	report(ra == 0 && rb == -LG_ERR_DENIED && b.why == LG_WHY_DOTDOT, name,
+	       "a start moved out after it was placed: its \"..\" is placed again, and refused",
+	       "");
+	if (rb == 0)
+		lg_entry_close(&b);
+	if (ra == 0)
+		lg_entry_close(&a);
+	if (rename(q, p) != 0)
+		tap_bail("rename back %s: %s", q, strerror(errno));
+	close(d);
+	close(set.root[0].fd);
+}
+
+/* mkdirat + openat, n levels of 100-byte names below dir_fd: the deepest directory's fd. */
+static int make_deep(int dir_fd, int n)
+{
+	char name[101];
+	int fd = dup(dir_fd), next;
+
+	memset(name, 'd', 100);
+	name[100] = '\0';
+	for (int i = 0; i < n && fd >= 0; i++) {
+		if (mkdirat(fd, name, 0755) != 0 && errno != EEXIST)
+			break;
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+static int same_fd_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Start directories deeper than PATH_MAX (no spelling in /proc, getcwd fails): placed by their
+ * identity, they work inside a root and are refused outside, as a cwd and as a dirfd.
+ */
+static void check_deep(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX], up[3 * 50 + 16];
+	int root, out, in_deep, in_up, out_deep, r, saved_cwd = open(".", O_RDONLY | O_CLOEXEC);
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	snprintf(p, sizeof(p), "%s/root", T);
+	root = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(p, sizeof(p), "%s/out", T);
+	out = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	in_deep = make_deep(root, 45); /* 45 * 101 bytes: past PATH_MAX */
+	in_up = openat(in_deep, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	out_deep = make_deep(out, 45);
+	r = lg_resolve(&set, in_deep, "x", 0, &e);
+	report(r == 0 && same_fd_file(e.dir_fd, in_deep) && strcmp(e.name, "x") == 0, name,
+	       "deep dirfd inside a root: works", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	r = lg_resolve(&set, in_deep, "../x", 0, &e);
+	report(r == 0 && same_fd_file(e.dir_fd, in_up), name, "deep dirfd inside, \"..\": works",
+	       "");
+	if (r == 0)
+		lg_entry_close(&e);
+	r = lg_resolve(&set, out_deep, "x", 0, &e);
+	report(r == -LG_ERR_DENIED && e.why == LG_WHY_OUTSIDE, name,
+	       "deep dirfd outside every root: denied", "");
+	up[0] = '\0';
+	for (int i = 0; i < 46; i++)
+		strcat(up, "../");
+	strcat(up, "out/x");
+	r = lg_resolve(&set, in_deep, up, 0, &e);
+	report(r == -LG_ERR_DENIED && e.why == LG_WHY_DOTDOT, name,
+	       "deep dirfd inside, \"..\" past the root: denied", "");
+	if (fchdir(in_deep) == 0) {
+		r = lg_resolve(&set, AT_FDCWD, "x", 0, &e);
+		report(r == 0 && same_fd_file(e.dir_fd, in_deep), name,
+		       "deep cwd inside a root: works", "");
+		if (r == 0)
+			lg_entry_close(&e);
+	}
+	if (fchdir(out_deep) == 0) {
+		r = lg_resolve(&set, AT_FDCWD, "x", 0, &e);
+		report(r == -LG_ERR_DENIED && e.why == LG_WHY_OUTSIDE, name,
+		       "deep cwd outside every root: denied", "");
+	}
+	if (fchdir(saved_cwd) != 0)
+		tap_bail("fchdir back: %s", strerror(errno));
+	close(saved_cwd);
+	close(in_deep);
+	close(in_up);
+	close(out_deep);
+	close(root);
+	close(out);
+	close(set.root[0].fd);
+}
+
+/*
+ * Nested roots: a relative path is judged in the root its joined spelling names, as the same
+ * path spelled absolutely (root/dir is a root of its own inside root).
+ */
+static void check_nested(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX];
+	int r, rel, abs;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	add_root(&set, "root/dir");
+	snprintf(p, sizeof(p), "%s/root", T);
+	if (chdir(p) != 0)
+		return;
+	rel = lg_resolve(&set, AT_FDCWD, "dir", 0, &e);
+	snprintf(p, sizeof(p), "%s/root/dir", T);
+	abs = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	report(rel == -LG_ERR_DENIED && abs == rel && e.why == LG_WHY_ROOT_ENTRY, name,
+	       "nested roots: the inner root by a relative name is its entry, as absolute", "");
+	r = lg_resolve(&set, AT_FDCWD, "dir/x", 0, &e);
+	report(r == 0 && e.root == 1 && same_dir(e.dir_fd, "dir"), name,
+	       "nested roots: a relative path into the inner root is in the inner root", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	r = lg_resolve(&set, AT_FDCWD, "dir/../file", 0, &e);
+	report(r == -LG_ERR_DENIED && e.why == LG_WHY_DOTDOT, name,
+	       "nested roots: \"..\" out of the inner root, relative: denied as absolute", "");
+	r = lg_resolve(&set, AT_FDCWD, "dir/sub/../x", 0, &e);
+	report(r == 0 && e.root == 1 && same_dir(e.dir_fd, "dir"), name,
+	       "nested roots: \"..\" inside the inner root", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	r = lg_resolve(&set, AT_FDCWD, "file", 0, &e);
+	report(r == 0 && e.root == 0, name, "nested roots: the outer root's own entries", "");
+	if (r == 0)
+		lg_entry_close(&e);
+	for (size_t i = 0; i < set.count; i++)
+		close(set.root[i].fd);
+}
+
+/*
+ * The stack a resolution uses, measured on a painted alternate signal stack: from the handler's
+ * frame down to the lowest byte written (the handler's own locals included).
+ */
+#define PAINT 0xa5
+static struct lg_rootset *stack_set;
+static uintptr_t stack_entry;
+static char stack_path[PATH_MAX];
+static unsigned char alt_stack[65536] __attribute__((aligned(16)));
+
+static void measure_handler(int sig)
+{
+	struct lg_entry e;
+
+	(void)sig;
+	stack_entry = (uintptr_t)__builtin_frame_address(0);
+	if (lg_resolve(stack_set, AT_FDCWD, stack_path, 0, &e) == 0)
+		lg_entry_close(&e);
+}
+
+static void check_stack(enum lg_backend backend, const char *name)
+{
+	stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof(alt_stack)}, old;
+	struct sigaction sa = {.sa_handler = measure_handler, .sa_flags = SA_ONSTACK}, old_sa;
+	struct lg_rootset set;
+	char why[128];
+	long stack_used;
+	size_t low = 0;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	stack_set = &set;
+	memset(alt_stack, PAINT, sizeof(alt_stack));
+	/* The long way: symlinks, "..", and on the walk one openat a component. */
+	snprintf(stack_path, sizeof(stack_path), "%s/root/chain1/../rel_in/../sub/../../dir/x", T);
+	sigemptyset(&sa.sa_mask);
+	sigaltstack(&ss, &old);
+	sigaction(SIGUSR2, &sa, &old_sa);
+	raise(SIGUSR2);
+	sigaction(SIGUSR2, &old_sa, NULL);
+	sigaltstack(&old, NULL);
+	/* valgrind takes the bytes of a popped stack for undefined: they are read on purpose. */
+	VALGRIND_MAKE_MEM_DEFINED(alt_stack, sizeof(alt_stack));
+	while (low < sizeof(alt_stack) && alt_stack[low] == PAINT)
+		low++;
+	stack_used = (long)(stack_entry - (uintptr_t)(alt_stack + low));
+	snprintf(why, sizeof(why), "used %ld bytes", stack_used);
+	/* ASan's frames hold redzones: there the bound is four times the budget. */
+	report(stack_used > 0 && stack_used <= LG_STACK_BUDGET * (under_asan() ? 4 : 1), name,
+	       "stack use within LG_STACK_BUDGET", why);
+	tap_diag("%s: %s of stack", name, why);
+	close(set.root[0].fd);
+}
+
 /* test_resolve [no-openat2]: no-openat2 says that a missing openat2 is expected here. */
 int main(int argc, char **argv)
 {
@@ -608,6 +963,15 @@ int main(int argc, char **argv)
 		check_spellings(backends[b].backend, backends[b].name);
 		check_scope(backends[b].backend, backends[b].name);
 		check_root_fd(backends[b].backend, backends[b].name);
+		lg_rootset_init(&set, backends[b].backend);
+		add_root(&set, "root");
+		check_errno_table(&set, backends[b].name);
+		close(set.root[0].fd);
+		check_deep(backends[b].backend, backends[b].name);
+		check_nested(backends[b].backend, backends[b].name);
+		check_reopen_eacces(backends[b].backend, backends[b].name);
+		check_moved_start(backends[b].backend, backends[b].name);
+		check_stack(backends[b].backend, backends[b].name);
 	}
 	tap_plan(-1);
 	sh("rm -rf %s", T);
