@@ -43,6 +43,13 @@ long lg_sys_getcwd(char *buf, size_t size);
 /* lg_next_component: the component at *p (after slashes), its length in *len; NULL at end. */
 const char *lg_next_component(const char *p, size_t *len);
 
+/*
+ * lg_deleted_suffix: whether the kernel's spelling s[0..len) of an open file ends in the
+ * " (deleted)" it appends once the file has no name left. Returns the suffix's length, or 0.
+ * NOTE: a file may really be named so; the callers tell by its link count.
+ */
+size_t lg_deleted_suffix(const char *s, size_t len);
+
 /* lg_is_dot / lg_is_dotdot: whether a component of length len is "." / "..". */
 int lg_is_dot(const char *c, size_t len);
 int lg_is_dotdot(const char *c, size_t len);

@@ -173,3 +173,11 @@ size_t lg_proc_fd_path(char *buf, long pid, int fd)
 	buf[n] = '\0';
 	return n;
 }
+
+size_t lg_deleted_suffix(const char *s, size_t len)
+{
+	static const char suffix[] = " (deleted)";
+	const size_t n = sizeof(suffix) - 1;
+
+	return len > n && memcmp(s + len - n, suffix, n) == 0 ? n : 0;
+}

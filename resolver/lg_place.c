@@ -124,7 +124,7 @@ int lg_place_dir(struct lg_scope *scope, int fd, char *spell, long *len, size_t 
 	int placed;
 
 	*len = -1;
-	if (n > 10 && memcmp(spell + n - 10, " (deleted)", 10) == 0) {
+	if (n > 0 && lg_deleted_suffix(spell, (size_t)n) != 0) {
 		if (fstat(fd, &st) != 0)
 			return -errno;
 		if (st.st_nlink == 0)

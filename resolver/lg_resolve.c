@@ -275,8 +275,8 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 	if (n <= 0 || n >= PATH_MAX || target[0] != '/')
 		goto out_close_dup;
 	len = (size_t)n;
-	if (st.st_nlink == 0 && len > 10 && memcmp(target + len - 10, " (deleted)", 10) == 0)
-		len -= 10;
+	if (st.st_nlink == 0)
+		len -= lg_deleted_suffix(target, len);
 	memmove(buf + PATH_MAX + 2, target, len);
 	buf[PATH_MAX + 2 + len] = '\0';
 	n = lg_match_root(set, buf + PATH_MAX + 2, len, &root);

@@ -1,10 +1,24 @@
-/* lg_child.c - the launcher as the parent of its command: how the command ended becomes its own
- * exit. */
+/* lg_child.c - how the launcher ends: its own failures, and its command's end as its own. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include "lg_child.h"
+
+void lg_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("linkguard: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\n", stderr);
+	va_end(ap);
+	exit(status);
+}
 
 int lg_child_exit_status(int status)
 {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lg_child.h"
 #include "lg_collect.h"
 #include "lg_contract.h"
 
@@ -74,8 +75,7 @@ static struct {
 
 __attribute__((noreturn)) static void out_of_memory(void)
 {
-	fputs("linkguard: out of memory\n", stderr);
-	exit(125);
+	lg_die(LG_EXIT_OWN_ERROR, "out of memory");
 }
 
 static char *copy(const char *s)

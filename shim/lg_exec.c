@@ -83,15 +83,18 @@ static void drop_audit(const struct lg_config *cfg)
 		     "libc of its own, out of linkguard's reach");
 }
 
+/* Room a rewritten LD_PRELOAD entry needs beyond the old one: this library's path, separators. */
+#define LG_PRELOAD_ROOM (PATH_MAX + 16)
+
 static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
 {
-	size_t n = count(envp), k = 0, text_room = PATH_MAX + 16;
+	size_t n = count(envp), k = 0, text_room = LG_PRELOAD_ROOM;
 	int preload_seen = 0;
 	char *text;
 
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0)
-			text_room += strlen(envp[i]) + PATH_MAX + 16;
+			text_room += strlen(envp[i]) + LG_PRELOAD_ROOM;
 	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + text_room;
 	out->map =
 	    mmap(NULL, out->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -151,7 +154,7 @@ static void exec_refusal_text(const struct lg_config *cfg, const struct lg_exec_
 			      char *out, size_t size)
 {
 	int setuid = v->kind == LG_EXEC_SETUID;
-	char detail[160];
+	char detail[LG_EXEC_DETAIL_MAX];
 
 	if (cfg->policy.broken) {
 		snprintf(out, size, "%s", cfg->policy.broken);
@@ -171,7 +174,7 @@ static int exec_answer(const char *call, int dir_fd, const char *path, enum lg_d
 		       const struct lg_exec_verdict *v)
 {
 	struct lg_config *cfg = lg_config();
-	char reason[PATH_MAX + 512], detail[160];
+	char reason[LG_REASON_MAX], detail[LG_EXEC_DETAIL_MAX];
 
 	if (d == LG_ALLOW)
 		return 0;
@@ -450,8 +453,7 @@ LG_EXPORT int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *
 
 LG_EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *actions)
 {
-	lg_destroy_fn real_destroy =
-	    (lg_destroy_fn)lg_dl_next("posix_spawn_file_actions_destroy");
+	lg_destroy_fn real_destroy = (lg_destroy_fn)lg_dl_next("posix_spawn_file_actions_destroy");
 
 	forget_chdir(actions);
 	return real_destroy ? real_destroy(actions) : 0;
@@ -512,7 +514,7 @@ static const char *child_runs_other(int search, const char *file, const char *ch
 static int refuse_child_view(const char *call, const char *program, const char *why)
 {
 	struct lg_config *cfg = lg_config();
-	char reason[PATH_MAX + 320];
+	char reason[LG_REASON_MAX];
 	enum lg_decision d = lg_decide(&cfg->policy, LG_FOUND_UNCHECKED);
 
 	if (d == LG_ALLOW)

@@ -561,7 +561,7 @@ static int maps_line(const char *line, uintptr_t addr, dev_t *dev, ino_t *ino)
 
 int lg_mapped_file(const void *addr, dev_t *dev, ino_t *ino)
 {
-	char buf[PATH_MAX + 256];
+	char buf[PATH_MAX + 256]; /* one line of maps: addresses, offset, device, inode, path */
 	size_t have = 0;
 	int saved = errno, found = 0;
 	int fd = lg_proc_self_open("maps", O_RDONLY);

@@ -61,7 +61,9 @@ int lg_mapped_file(const void *addr, dev_t *dev, ino_t *ino);
 /* lg_exec_kind_text: a few words for a diagnostic ("a static binary", ...). */
 const char *lg_exec_kind_text(enum lg_exec_kind kind);
 
-/* lg_exec_detail: what more a diagnostic says after them: " (EMFILE)", ": why", or "". */
+/* lg_exec_detail: what more a diagnostic says after them: " (EMFILE)", ": why", or "". out holds
+ * LG_EXEC_DETAIL_MAX bytes. */
+#define LG_EXEC_DETAIL_MAX 160
 void lg_exec_detail(const struct lg_exec_verdict *v, char *out, size_t size);
 
 /*

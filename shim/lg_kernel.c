@@ -16,6 +16,7 @@
 
 #include "lg_compat.h"
 #include "lg_contract.h"
+#include "lg_child.h"
 #include "lg_kernel.h"
 
 #ifndef __NR_io_uring_setup
@@ -97,12 +98,11 @@ int lg_kernel_in_force(void)
 
 __attribute__((noreturn)) static void fail(const char *what, int err)
 {
-	fprintf(
-	    stderr,
-	    "linkguard: kernel layer: %s: %s; refusing to run without it (--no-kernel runs with "
-	    "the library alone, --kernel=best-effort continues without Landlock)\n",
+	lg_die(
+	    LG_EXIT_OWN_ERROR,
+	    "kernel layer: %s: %s; refusing to run without it (--no-kernel runs with the library "
+	    "alone, --kernel=best-effort continues without Landlock)",
 	    what, strerror(err));
-	exit(125);
 }
 
 /*

@@ -11,6 +11,9 @@
 
 #define LG_DIAG_PREFIX "linkguard: "
 
+/* A refusal's reason in words: a path (or a program's) and the sentence around it. */
+#define LG_REASON_MAX (PATH_MAX + 512)
+
 enum lg_log {
 	LG_LOG_STDERR = 0,
 	LG_LOG_NONE,

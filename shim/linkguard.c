@@ -35,11 +35,8 @@
 #define LG_LIB_NAME "liblinkguard.so"
 #endif
 
-#define EXIT_OWN_ERROR	125 /* as env(1): the launcher itself failed */
-#define EXIT_CANNOT_RUN 126
-#define EXIT_NOT_FOUND	127
-#define MAX_WRITABLE	16
-#define MAX_ALLOW_EXEC	16
+#define MAX_WRITABLE   16
+#define MAX_ALLOW_EXEC 16
 
 static const char usage[] =
     "usage: linkguard [OPTION]... [--] COMMAND [ARG...]\n"
@@ -102,18 +99,6 @@ struct options {
 	struct stat allow_exec[MAX_ALLOW_EXEC]; /* --allow-exec: the programs' identities */
 };
 
-__attribute__((format(printf, 2, 3), noreturn)) static void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("linkguard: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs("\n", stderr);
-	va_end(ap);
-	exit(status);
-}
-
 /* The library: next to the launcher (build tree), at the libdir relative to the bindir (an
  * install under any prefix: a package), or at the configured install path. */
 static void find_library(char *out, size_t size)
@@ -122,7 +107,8 @@ static void find_library(char *out, size_t size)
 	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 
 	if (n <= 0)
-		die(EXIT_OWN_ERROR, "cannot find where the launcher runs from (is /proc mounted?)");
+		lg_die(LG_EXIT_OWN_ERROR,
+		       "cannot find where the launcher runs from (is /proc mounted?)");
 	dir[n] = '\0';
 	*strrchr(dir, '/') = '\0';
 	snprintf(candidates[0], sizeof(candidates[0]), "%s/%s", dir, LG_LIB_NAME);
@@ -134,8 +120,8 @@ static void find_library(char *out, size_t size)
 		    strlen(out) < size)
 			return;
 	}
-	die(EXIT_OWN_ERROR, "cannot find %s next to the launcher or in %s", LG_LIB_NAME,
-	    LG_INSTALL_LIBDIR);
+	lg_die(LG_EXIT_OWN_ERROR, "cannot find %s next to the launcher or in %s", LG_LIB_NAME,
+	       LG_INSTALL_LIBDIR);
 }
 
 /* The loader only warns and runs the program unconfined when a preload fails: load it here
@@ -143,7 +129,7 @@ static void find_library(char *out, size_t size)
 static void check_library_loads(const char *lib)
 {
 	if (dlopen(lib, RTLD_NOW | RTLD_LOCAL) == NULL)
-		die(EXIT_OWN_ERROR, "the library can not be loaded: %s", dlerror());
+		lg_die(LG_EXIT_OWN_ERROR, "the library can not be loaded: %s", dlerror());
 }
 
 /* dir as one shell word: as it is when it is plain, else in single quotes. */
@@ -177,26 +163,29 @@ static void absolute_dir(const char *what, const char *dir, char *out, size_t si
 	int dot = strcmp(dir, ".") == 0;
 
 	if (dir[0] == '\0')
-		die(EXIT_OWN_ERROR, "%s needs a directory, not an empty string", what);
+		lg_die(LG_EXIT_OWN_ERROR, "%s needs a directory, not an empty string", what);
 	if (strchr(dir, ':'))
-		die(EXIT_OWN_ERROR, "%s \"%s\" contains ':', which separates roots", what, dir);
+		lg_die(LG_EXIT_OWN_ERROR, "%s \"%s\" contains ':', which separates roots", what,
+		       dir);
 	if (stat(dir, &st) != 0 && errno == ENOENT)
-		die(EXIT_OWN_ERROR, "%s \"%s\" does not exist; create it with: mkdir -p %s", what,
-		    dir, shell_word(dir, quoted, sizeof(quoted)));
+		lg_die(LG_EXIT_OWN_ERROR, "%s \"%s\" does not exist; create it with: mkdir -p %s",
+		       what, dir, shell_word(dir, quoted, sizeof(quoted)));
 	if (stat(dir, &st) != 0)
-		die(EXIT_OWN_ERROR, "%s \"%s\" can not be used: %s", what, dir, strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "%s \"%s\" can not be used: %s", what, dir,
+		       strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		die(EXIT_OWN_ERROR, "%s \"%s\" is not a directory", what, dir);
+		lg_die(LG_EXIT_OWN_ERROR, "%s \"%s\" is not a directory", what, dir);
 	if (dir[0] == '/') {
 		if (strlen(dir) >= size)
-			die(EXIT_OWN_ERROR, "%s \"%s\" is too long", what, dir);
+			lg_die(LG_EXIT_OWN_ERROR, "%s \"%s\" is too long", what, dir);
 		strcpy(out, dir);
 		return;
 	}
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		die(EXIT_OWN_ERROR, "cannot read the current directory for %s \"%s\"", what, dir);
+		lg_die(LG_EXIT_OWN_ERROR, "cannot read the current directory for %s \"%s\"", what,
+		       dir);
 	if ((size_t)snprintf(out, size, "%s%s%s", cwd, dot ? "" : "/", dot ? "" : dir) >= size)
-		die(EXIT_OWN_ERROR, "%s \"%s\" is too long", what, dir);
+		lg_die(LG_EXIT_OWN_ERROR, "%s \"%s\" is too long", what, dir);
 }
 
 static const char *log_destination(const char *dest, char *buf, size_t size)
@@ -207,7 +196,7 @@ static const char *log_destination(const char *dest, char *buf, size_t size)
 		return dest;
 	if (dest[0] == '\0' || getcwd(cwd, sizeof(cwd)) == NULL ||
 	    (size_t)snprintf(buf, size, "%s/%s", cwd, dest) >= size)
-		die(EXIT_OWN_ERROR, "--log \"%s\" is not a usable destination", dest);
+		lg_die(LG_EXIT_OWN_ERROR, "--log \"%s\" is not a usable destination", dest);
 	return buf;
 }
 
@@ -217,15 +206,17 @@ static void default_root(struct options *o)
 	char cwd[PATH_MAX];
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		die(EXIT_OWN_ERROR, "cannot read the current directory, the default root: %s",
-		    strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "cannot read the current directory, the default root: %s",
+		       strerror(errno));
 	if (strchr(cwd, ':'))
-		die(EXIT_OWN_ERROR,
+		lg_die(
+		    LG_EXIT_OWN_ERROR,
 		    "the current directory \"%s\", the default root, contains ':', which separates "
 		    "roots; run linkguard from another directory, or pass --root",
 		    cwd);
 	if (strcmp(cwd, "/") == 0)
-		die(EXIT_OWN_ERROR,
+		lg_die(
+		    LG_EXIT_OWN_ERROR,
 		    "the current directory is /, which as the default root would confine nothing; "
 		    "pass --root DIR (--root / if that is what you mean)");
 	absolute_dir("root", ".", o->roots[o->root_count++], PATH_MAX);
@@ -238,14 +229,14 @@ static void allow_exec(struct options *o, const char *program)
 	const char *path = program;
 
 	if (o->allow_exec_count == MAX_ALLOW_EXEC)
-		die(EXIT_OWN_ERROR, "--allow-exec: at most %d programs", MAX_ALLOW_EXEC);
+		lg_die(LG_EXIT_OWN_ERROR, "--allow-exec: at most %d programs", MAX_ALLOW_EXEC);
 	path = lg_find_program(program, found, sizeof(found));
 	if (strchr(path, '/') == NULL)
-		die(EXIT_OWN_ERROR, "--allow-exec \"%s\": not found in PATH", program);
+		lg_die(LG_EXIT_OWN_ERROR, "--allow-exec \"%s\": not found in PATH", program);
 	if (stat(path, &o->allow_exec[o->allow_exec_count]) != 0)
-		die(EXIT_OWN_ERROR, "--allow-exec \"%s\": %s", program, strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "--allow-exec \"%s\": %s", program, strerror(errno));
 	if (!S_ISREG(o->allow_exec[o->allow_exec_count].st_mode))
-		die(EXIT_OWN_ERROR, "--allow-exec \"%s\" is not a regular file", program);
+		lg_die(LG_EXIT_OWN_ERROR, "--allow-exec \"%s\" is not a regular file", program);
 	o->allow_exec_count++;
 }
 
@@ -310,7 +301,7 @@ static int parse_option(struct options *o, int argc, char **argv, int *i)
 	else {
 		fprintf(stderr, "linkguard: bad option \"%s\"%s\n\n%s", a,
 			value ? "" : " (or its value is missing)", usage);
-		exit(EXIT_OWN_ERROR);
+		exit(LG_EXIT_OWN_ERROR);
 	}
 	(*i)++;
 	return 1;
@@ -350,7 +341,7 @@ static void preload_first(const char *lib)
 	size = strlen(lib) + (old ? strlen(old) : 0) + 2;
 	value = malloc(size);
 	if (value == NULL)
-		die(EXIT_OWN_ERROR, "out of memory");
+		lg_die(LG_EXIT_OWN_ERROR, "out of memory");
 	setenv(LG_ENV_PRELOAD, lg_preload_with("", old, lib, value, size), 1);
 	free(value);
 }
@@ -392,7 +383,7 @@ static void check_command(const struct options *o, char **argv, int report_fd)
 {
 	struct lg_policy policy;
 	struct lg_exec_verdict v;
-	char found[PATH_MAX], detail[160];
+	char found[PATH_MAX], detail[LG_EXEC_DETAIL_MAX];
 	enum lg_decision d;
 
 	command_policy(o, &policy);
@@ -413,7 +404,8 @@ static void check_command(const struct options *o, char **argv, int report_fd)
 		report_audited_refusal(report_fd, v.program, lg_exec_kind_text(v.kind));
 		return;
 	}
-	die(EXIT_CANNOT_RUN,
+	lg_die(
+	    LG_EXIT_CANNOT_RUN,
 	    "refusing to run \"%s\": it is %s%s, which LD_PRELOAD can not confine; allow it with "
 	    "%s, --allow-exec %s, or confine it with --kernel",
 	    v.program, lg_exec_kind_text(v.kind), detail,
@@ -425,7 +417,7 @@ static void exec_command(char **argv)
 {
 	execvp(argv[0], argv);
 	fprintf(stderr, "linkguard: cannot run \"%s\": %s\n", argv[0], strerror(errno));
-	exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+	exit(errno == ENOENT ? LG_EXIT_NOT_FOUND : LG_EXIT_CANNOT_RUN);
 }
 
 /* Once, at start: Landlock answers with no message of its own, so say what it answers (when
@@ -473,13 +465,13 @@ __attribute__((noreturn)) static void run_child(struct options *o, const char *l
 	 * (TIOCSTI); the launcher, its parent, passes on the signals the terminal sends it alone.
 	 */
 	if (lg_kernel_in_force() && setsid() < 0)
-		die(EXIT_OWN_ERROR, "setsid: %s", strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "setsid: %s", strerror(errno));
 	say_kernel_layer(o);
 	check_command(o, argv, report_fd);
 	preload_first(lib);
 	drop_audit_modules();
 	exec_command(argv);
-	_exit(EXIT_CANNOT_RUN);
+	_exit(LG_EXIT_CANNOT_RUN);
 }
 
 /* Pass a signal on: to the command's process group when it leads one, else to it. */
@@ -511,7 +503,7 @@ static int supervise(pid_t child, int report_fd, int signals)
 		struct signalfd_siginfo si;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			die(EXIT_OWN_ERROR, "poll: %s", strerror(errno));
+			lg_die(LG_EXIT_OWN_ERROR, "poll: %s", strerror(errno));
 		if (p[0].revents & POLLIN) {
 			ssize_t n = read(report_fd, buf, sizeof(buf));
 
@@ -561,7 +553,8 @@ __attribute__((noreturn)) static void run(struct options *o, const char *lib, ch
 
 	if (logging) {
 		if (pipe2(channel, O_CLOEXEC) != 0)
-			die(EXIT_OWN_ERROR, "cannot open the report pipe: %s", strerror(errno));
+			lg_die(LG_EXIT_OWN_ERROR, "cannot open the report pipe: %s",
+			       strerror(errno));
 		snprintf(number, sizeof(number), "%d", channel[1]);
 		setenv(LG_ENV_REPORT_FD, number, 1);
 	}
@@ -569,11 +562,11 @@ __attribute__((noreturn)) static void run(struct options *o, const char *lib, ch
 	sigprocmask(SIG_BLOCK, &mask, &old_mask);
 	signals = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (signals < 0)
-		die(EXIT_OWN_ERROR, "signalfd: %s", strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "signalfd: %s", strerror(errno));
 	fflush(NULL);
 	child = fork();
 	if (child < 0)
-		die(EXIT_OWN_ERROR, "fork: %s", strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "fork: %s", strerror(errno));
 	if (child == 0)
 		run_child(o, lib, argv, channel[1], &old_mask);
 	close(channel[1]);
@@ -599,10 +592,11 @@ int main(int argc, char **argv)
 		;
 	if (i >= argc) {
 		fprintf(stderr, "linkguard: no command given\n\n%s", usage);
-		return EXIT_OWN_ERROR;
+		return LG_EXIT_OWN_ERROR;
 	}
 	if (o.writable_count > 0 && o.kernel != LG_KERNEL_STRICT)
-		die(EXIT_OWN_ERROR, "--allow-write only means something with --kernel=strict");
+		lg_die(LG_EXIT_OWN_ERROR,
+		       "--allow-write only means something with --kernel=strict");
 	if (o.root_count == 0)
 		default_root(&o);
 	find_library(lib, sizeof(lib));
@@ -628,13 +622,13 @@ int main(int argc, char **argv)
 		where = LG_COLLECT_FILE;
 	/* Before the command starts: a job must not run for an hour and lose its log. */
 	if (where == LG_COLLECT_FILE && (err = lg_collect_open_log(log)) != 0)
-		die(EXIT_OWN_ERROR, "cannot write the log \"%s\": %s", log, strerror(-err));
+		lg_die(LG_EXIT_OWN_ERROR, "cannot write the log \"%s\": %s", log, strerror(-err));
 	if (o.allow_static)
 		setenv(LG_ENV_STATIC, LG_ALLOW_VALUE, 1);
 	if (o.allow_setuid)
 		setenv(LG_ENV_SETUID, LG_ALLOW_VALUE, 1);
 	if (o.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		die(EXIT_OWN_ERROR, "cannot set no_new_privs: %s", strerror(errno));
+		lg_die(LG_EXIT_OWN_ERROR, "cannot set no_new_privs: %s", strerror(errno));
 	check_library_loads(lib);
 	lg_collect_start(o.audit, where);
 	run(&o, lib, argv + i, where != LG_COLLECT_NONE || o.audit);
