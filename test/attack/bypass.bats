@@ -127,11 +127,16 @@ bypass() {
 
 # --- a fake /proc: a user and mount namespace of the program's own ------------------------------
 
+# Whether WHO is the user the suite already runs as (the unprivileged run runs as lgtest).
+is_me() {
+	[ "$1" = self ] || [ "$1" = "$(id -un)" ]
+}
+
 # The user to run as: the current one, or lgtest (uid 1001) switched to from root.
 as_user() {
 	local who=$1
 	shift
-	if [ "$who" = self ]; then
+	if is_me "$who"; then
 		"$@"
 	else
 		setpriv --reuid="$who" --regid="$who" --clear-groups "$@"
@@ -142,8 +147,8 @@ as_user() {
 # below directories only root can search).
 user_tree() {
 	local who=$1 base
-	if [ "$who" != self ]; then
-		[ "$(id -u)" -eq 0 ] || skip "needs root to switch to $who"
+	if ! is_me "$who"; then
+		require_root
 		id "$who" >/dev/null 2>&1 || skip "needs the user $who"
 	fi
 	base=$(mktemp -d /tmp/lg-bypass.XXXXXX)
@@ -151,7 +156,7 @@ user_tree() {
 	ROOT="$base/root" OUT="$base/out"
 	mkdir -p "$ROOT" "$OUT"
 	echo secret >"$OUT/secret"
-	[ "$who" = self ] || chown -R "$who" "$base"
+	is_me "$who" || chown -R "$who" "$base"
 	USER_BASE=$base
 }
 
