@@ -113,7 +113,7 @@ in_mode() {
 	auto) env LD_PRELOAD="$lib" LINKGUARD_ROOT="$root" "$@" ;;
 	walk) env LD_PRELOAD="$lib" LINKGUARD_ROOT="$root" LINKGUARD_RESOLVER=walk "$@" ;;
 	empty) env LD_PRELOAD="$empty" "$@" ;;
-	kernel) "$launcher" --kernel --root "$root" -- "$@" ;;
+	kernel) "$launcher" --root "$root" -- "$@" ;; # the default: the layer, quiet (probed below)
 	esac
 }
 
