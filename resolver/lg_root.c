@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lg_compat.h"
 #include "lg_internal.h"
 
 void lg_rootset_init(struct lg_rootset *set, enum lg_backend backend)
@@ -49,11 +50,53 @@ static int canonical_path(int fd, char *out)
 	return 0;
 }
 
+/* Whether a spelling has a ".." component, which only the kernel can place. */
+static int has_dotdot(const char *path)
+{
+	size_t len;
+
+	for (const char *c = path; (c = lg_next_component(c, &len)) != NULL; c += len)
+		if (lg_is_dotdot(c, len))
+			return 1;
+	return 0;
+}
+
+/*
+ * Open a root and learn its canonical path. A spelling the kernel walked without meeting a
+ * symlink (RESOLVE_NO_SYMLINKS) and with no "..", once tidied, is the path /proc would give:
+ * every process starts by opening its roots, and the readlink there is three system calls
+ * through procfs a root. Other spellings (and kernels without openat2) ask /proc. Returns the
+ * fd or -errno; r->canon is set on success.
+ */
+static int open_root(const char *path, struct lg_root *r)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS};
+	int fd = has_dotdot(path) ? -ELOOP : (int)lg_sys_openat2(AT_FDCWD, path, &how, sizeof(how));
+	int err;
+
+	if (fd >= 0) {
+		tidy_spelling(r->canon, path);
+		return fd;
+	}
+	if (fd != -ELOOP && fd != -ENOSYS && fd != -EPERM && fd != -EINVAL && fd != -E2BIG)
+		return fd;
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = canonical_path(fd, r->canon);
+	if (err != 0) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int lg_rootset_add(struct lg_rootset *set, const char *path)
 {
 	struct lg_root *r;
 	struct stat st;
-	int fd, err;
+	int fd;
 
 	if (path == NULL || path[0] != '/')
 		return -EINVAL;
@@ -61,13 +104,16 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 		return -ENAMETOOLONG;
 	if (set->count == LG_MAX_ROOTS)
 		return -ENOSPC;
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	r = &set->root[set->count];
-	err = fstat(fd, &st) != 0 ? -errno : canonical_path(fd, r->canon);
-	if (err != 0)
-		goto out_close_fd;
+	fd = open_root(path, r);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) != 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
 	r->fd = fd;
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
@@ -80,9 +126,6 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 					       r->canon_len) >= 0;
 	set->count++;
 	return 0;
-out_close_fd:
-	close(fd);
-	return err;
 }
 
 /* By identity: whatever /proc spells, a root that is the directory at "/" confines nothing. */

@@ -189,7 +189,7 @@ static void read_original_env(struct lg_config *cfg)
 	char chunk[4096];
 	size_t used = 0, len = 0; /* the entry being read lies at pool[used], len bytes so far */
 	int skipping = 0, fd = lg_proc_self_open("environ", O_RDONLY);
-	ssize_t n;
+	ssize_t n = sizeof(chunk);
 
 	if (fd < 0) {
 		set_broken(cfg, "/proc/self/environ", NULL,
@@ -197,7 +197,8 @@ static void read_original_env(struct lg_config *cfg)
 						 : "can not be read");
 		return;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+	/* procfs fills a read of environ to the end or to the buffer: a short one was the last. */
+	while (n == (ssize_t)sizeof(chunk) && (n = read(fd, chunk, sizeof(chunk))) > 0) {
 		for (ssize_t i = 0; i < n;) {
 			char c;
 
@@ -243,26 +244,6 @@ out_too_many:
 	set_broken(cfg, "the environment", NULL, "has too many or too long LINKGUARD_ settings");
 }
 
-/*
- * The file this library was loaded from (its mapping, not its path, which may already name
- * another file), so that an exec can check a child would load the same one.
- */
-static void keep_library_identity(struct lg_config *cfg)
-{
-	struct stat st;
-
-	if (cfg->self_path[0] == '\0')
-		return;
-	if (lg_mapped_file((const void *)lg_config, &cfg->policy.library_dev,
-			   &cfg->policy.library_ino) != 0) {
-		if (stat(cfg->self_path, &st) != 0)
-			return;
-		cfg->policy.library_dev = st.st_dev;
-		cfg->policy.library_ino = st.st_ino;
-	}
-	cfg->policy.library = cfg->self_path;
-}
-
 /* This library's own path, for every exec to keep in LD_PRELOAD. */
 static void find_self(struct lg_config *cfg)
 {
@@ -276,7 +257,44 @@ static void find_self(struct lg_config *cfg)
 		strcpy(cfg->self_path, self.dli_fname);
 	else if (realpath(self.dli_fname, cfg->self_path) == NULL)
 		cfg->self_path[0] = '\0';
-	keep_library_identity(cfg);
+}
+
+enum { LG_LIBRARY_UNKNOWN = 0, LG_LIBRARY_PUBLISHING, LG_LIBRARY_KNOWN };
+
+/*
+ * The identity is looked up at the first exec, not at load: /proc/self/maps is the dearest read
+ * a start would make, most processes never exec, and the file behind a mapping never changes.
+ * Lock-free, for vfork children and signal handlers: until one caller has published it, each
+ * looks it up for itself.
+ */
+const struct lg_policy *lg_exec_policy(struct lg_policy *own)
+{
+	struct lg_config *cfg = lg_config();
+	int expected = LG_LIBRARY_UNKNOWN;
+
+	*own = cfg->policy;
+	if (cfg->self_path[0] == '\0')
+		return own; /* no library to name in a child's LD_PRELOAD: nothing to check */
+	own->library = cfg->self_path;
+	if (__atomic_load_n(&cfg->library_state, __ATOMIC_ACQUIRE) == LG_LIBRARY_KNOWN) {
+		own->library_dev = cfg->library_dev;
+		own->library_ino = cfg->library_ino;
+		return own;
+	}
+	/* The file behind this library's mapping; unreadable now (EMFILE...): no file is it, and
+	 * the exec is refused, not let through unchecked. */
+	if (lg_mapped_file((const void *)lg_config, &own->library_dev, &own->library_ino) != 0) {
+		own->library_dev = 0;
+		own->library_ino = 0;
+		return own;
+	}
+	if (__atomic_compare_exchange_n(&cfg->library_state, &expected, LG_LIBRARY_PUBLISHING, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		cfg->library_dev = own->library_dev;
+		cfg->library_ino = own->library_ino;
+		__atomic_store_n(&cfg->library_state, LG_LIBRARY_KNOWN, __ATOMIC_RELEASE);
+	}
+	return own;
 }
 
 static enum lg_backend read_backend(struct lg_config *cfg, const char *name)

@@ -193,7 +193,9 @@ static int exec_answer(const char *call, int dir_fd, const char *path, enum lg_d
 int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags, char *const argv[])
 {
 	struct lg_exec_verdict v;
-	enum lg_decision d = lg_exec_judge(&lg_config()->policy, dir_fd, path, at_flags, argv, &v);
+	struct lg_policy policy;
+	enum lg_decision d =
+	    lg_exec_judge(lg_exec_policy(&policy), dir_fd, path, at_flags, argv, &v);
 
 	return exec_answer(call, dir_fd, path, d, &v);
 }

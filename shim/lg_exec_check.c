@@ -519,7 +519,6 @@ int lg_same_file_as(const char *path, dev_t dev, ino_t ino)
 	return same;
 }
 
-/* One line of /proc/self/maps: whether it maps addr, and then its device and inode. */
 /* The lower-case hexadecimal number at *p (as /proc/self/maps writes them); *p moves past it. */
 static unsigned long hex_field(const char **p)
 {
@@ -537,23 +536,40 @@ static unsigned long hex_field(const char **p)
 	}
 }
 
+/* Past the field at *p and the one space after it. */
+static void skip_field(const char **p)
+{
+	while (**p != ' ' && **p != '\0')
+		(*p)++;
+	if (**p == ' ')
+		(*p)++;
+}
+
+/*
+ * One line of /proc/self/maps ("start-end perms offset major:minor inode path"): whether it
+ * maps addr, and then its device and inode. By hand, not sscanf(): async-signal-safe (the first
+ * exec may come in a vfork child), and cheap on the lines that do not map addr.
+ */
 static int maps_line(const char *line, uintptr_t addr, dev_t *dev, ino_t *ino)
 {
-	unsigned long start, end, major, minor, inode;
 	const char *p = line;
+	unsigned long start = hex_field(&p), end, major, minor, inode = 0;
 
-	/* Every line but one ends at its range, read by hand: sscanf() on each line of the maps
-	 * cost every process some 80,000 instructions at start-up. */
-	start = hex_field(&p);
 	if (*p++ != '-')
 		return 0;
 	end = hex_field(&p);
-	if (addr < start || addr >= end)
+	if (*p++ != ' ' || addr < start || addr >= end)
 		return 0;
-	if (sscanf(line, "%lx-%lx %*s %*s %lx:%lx %lu", &start, &end, &major, &minor, &inode) !=
-		5 ||
-	    addr < start || addr >= end)
+	skip_field(&p); /* perms */
+	skip_field(&p); /* offset */
+	major = hex_field(&p);
+	if (*p++ != ':')
 		return 0;
+	minor = hex_field(&p);
+	if (*p++ != ' ' || *p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		inode = inode * 10 + (unsigned long)(*p++ - '0');
 	*dev = makedev(major, minor);
 	*ino = (ino_t)inode;
 	return 1;

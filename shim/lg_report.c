@@ -544,11 +544,14 @@ void lg_report(const struct lg_config *cfg, const struct lg_denial *d)
 /* Without the launcher, a process that held lines back says how many when it exits. */
 __attribute__((destructor)) static void lg_report_collapsed_at_exit(void)
 {
-	const struct lg_config *cfg = lg_config();
+	pid_t owner = __atomic_load_n(&seen.owner, __ATOMIC_ACQUIRE);
+	const struct lg_config *cfg;
 	int saved = errno;
 
-	if (cfg->report_fd >= 0 || cfg->log != LG_LOG_STDERR ||
-	    __atomic_load_n(&seen.owner, __ATOMIC_ACQUIRE) != getpid())
+	if (owner == 0) /* no line held back: most processes */
+		return;
+	cfg = lg_config();
+	if (cfg->report_fd >= 0 || cfg->log != LG_LOG_STDERR || owner != getpid())
 		return;
 	for (int i = 0; i < LG_KINDS; i++) {
 		unsigned long n = __atomic_load_n(&seen.count[i], __ATOMIC_ACQUIRE);

@@ -62,6 +62,9 @@ struct lg_config {
 	const char *startup_vars[LG_MAX_STARTUP_VARS]; /* "LINKGUARD_...=value" */
 	const char *startup_preload;		       /* "LD_PRELOAD=...", or NULL */
 	char self_path[PATH_MAX];		       /* this library, absolute; "" if unknown */
+	int library_state; /* its identity, looked up at the first exec (lg_exec_policy) */
+	dev_t library_dev;
+	ino_t library_ino;
 	char startup_pool[LG_STARTUP_POOL];
 
 	/* The user namespace this process started in, "dev:ino" (lg_userns.c). */
@@ -75,6 +78,13 @@ struct lg_config {
  * touches errno.
  */
 struct lg_config *lg_config(void);
+
+/*
+ * lg_exec_policy: the policy an exec is judged by, in *own: lg_config()->policy with the identity
+ * of the library loaded now (looked up once, at the first exec). Async-signal-safe, no lock, no
+ * allocation: usable in a vfork child. Never touches errno.
+ */
+const struct lg_policy *lg_exec_policy(struct lg_policy *own);
 
 /* lg_dl_next: dlsym(RTLD_NEXT, name) as this library asks it, past its own dlsym wrapper. */
 void *lg_dl_next(const char *name);

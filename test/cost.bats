@@ -14,7 +14,7 @@ setup() {
 trace_start() {
 	command -v strace >/dev/null || skip "strace is not installed"
 	env -i PATH=/usr/bin:/bin strace -o "$BATS_TEST_TMPDIR/trace" -E LD_PRELOAD="$LG_PRELOAD" \
-		-E LINKGUARD_ROOT="$ROOT" /bin/true
+		-E LINKGUARD_ROOT="$(realpath "$ROOT")" /bin/true
 	sed 's/(.*//' "$BATS_TEST_TMPDIR/trace" >"$BATS_TEST_TMPDIR/names"
 }
 
@@ -34,6 +34,30 @@ trace_start() {
 	assert_output 1
 	run grep -c '"environ"' "$BATS_TEST_TMPDIR/trace"
 	assert_output 0
+}
+
+@test "start-up: the library's identity waits for the first exec (no /proc/self/maps at start)" {
+	trace_start
+	run grep -c '"self/maps"' "$BATS_TEST_TMPDIR/trace"
+	assert_output 0
+}
+
+@test "start-up: a root spelled without a symlink is not looked up again in /proc" {
+	trace_start
+	grep -q '^openat2$' "$BATS_TEST_TMPDIR/names" || skip "the kernel has no openat2"
+	run grep -cE '"self/fd"|^readlinkat' "$BATS_TEST_TMPDIR/trace"
+	assert_output 0
+}
+
+@test "start-up: the library makes at most 14 system calls of its own (it made 22)" {
+	trace_start
+	grep -q '^openat2$' "$BATS_TEST_TMPDIR/names" || skip "the kernel has no openat2"
+	# From its first (opening the trusted /proc) to the program's exit, which /bin/true makes
+	# with no call of its own.
+	sed -n '/"\/proc"/,$p' "$BATS_TEST_TMPDIR/trace" | grep -v '^exit_group\|^+++' >"$BATS_TEST_TMPDIR/own"
+	run wc -l <"$BATS_TEST_TMPDIR/own"
+	[ "$output" -ge 8 ] || fail "only $output calls: the trusted /proc was not found in the trace"
+	[ "$output" -le 14 ] || fail "$output calls: $(cat "$BATS_TEST_TMPDIR/own")"
 }
 
 @test "start-up: the constructor runs in under 50,000 instructions (it took 140,000)" {

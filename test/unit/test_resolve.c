@@ -547,6 +547,33 @@ static void check_spellings(enum lg_backend backend, const char *name)
 	close(set.root[0].fd);
 }
 
+/*
+ * Each spelling of a root gets the canonical path /proc gives its descriptor, whether it was
+ * taken from the spelling (no symlink, no "..") or asked of /proc.
+ */
+static void check_canonical(void)
+{
+	static const char *const spellings[] = {
+	    "root", "root/", "/root/./", "root//dir/..", "rootlink", "rootlink/", "rootlink/dir/..",
+	};
+	char real[PATH_MAX];
+
+	if (realpath(T, real) == NULL)
+		tap_bail("realpath %s", T);
+	strcat(real, "/root");
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+		struct lg_rootset set;
+
+		lg_rootset_init(&set, LG_BACKEND_AUTO);
+		add_root(&set, spellings[i]);
+		if (!tap_ok(strcmp(set.root[0].canon, real) == 0 &&
+				set.root[0].canon_len == strlen(real),
+			    "root spelled \"%s\": canonical path", spellings[i]))
+			tap_diag("got \"%s\", want \"%s\"", set.root[0].canon, real);
+		close(set.root[0].fd);
+	}
+}
+
 /* The program may close or dup2 over the root's descriptor; a moved root is refused. */
 static void check_root_fd(enum lg_backend backend, const char *name)
 {
@@ -977,6 +1004,7 @@ int main(int argc, char **argv)
 		check_moved_start(backends[b].backend, backends[b].name);
 		check_stack(backends[b].backend, backends[b].name);
 	}
+	check_canonical();
 	tap_plan(-1);
 	sh("rm -rf %s", T);
 	return tap_status();
