@@ -28,6 +28,7 @@ struct fixed_env {
 	char **envp;
 	void *map;
 	size_t map_len;
+	int pooled; /* map is a scratch area of the pool, not a mapping of its own */
 };
 
 /* Whether an LD_PRELOAD value already names this library. */
@@ -86,6 +87,24 @@ static void drop_audit(const struct lg_config *cfg)
 /* Room a rewritten LD_PRELOAD entry needs beyond the old one: this library's path, separators. */
 #define LG_PRELOAD_ROOM (PATH_MAX + 16)
 
+/*
+ * Room for out->map_len bytes. A spawn, which returns to this process, takes it from the scratch
+ * pool (mapped once, no page to fault in again); an exec keeps a mapping of its own, which it
+ * never gives back when it succeeds, least of all from a vfork child, whose pool is its parent's.
+ */
+static int take_env_room(struct fixed_env *out)
+{
+	if (out->pooled && out->map_len <= LG_SCRATCH_MIN) {
+		out->map = lg_scratch_take();
+		if (out->map != NULL)
+			return 0;
+	}
+	out->pooled = 0;
+	out->map =
+	    mmap(NULL, out->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return out->map == MAP_FAILED ? -1 : 0;
+}
+
 static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
 {
 	size_t n = count(envp), k = 0, text_room = LG_PRELOAD_ROOM;
@@ -96,9 +115,7 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0)
 			text_room += strlen(envp[i]) + LG_PRELOAD_ROOM;
 	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + text_room;
-	out->map =
-	    mmap(NULL, out->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (out->map == MAP_FAILED)
+	if (take_env_room(out) != 0)
 		return -ENOMEM;
 	out->envp = out->map;
 	text = (char *)(out->envp + n + cfg->startup_count + 2);
@@ -132,7 +149,10 @@ static void release_env(struct fixed_env *env)
 {
 	int saved = errno;
 
-	munmap(env->map, env->map_len);
+	if (env->pooled)
+		lg_scratch_give(env->map);
+	else
+		munmap(env->map, env->map_len);
 	errno = saved;
 }
 
@@ -219,7 +239,7 @@ static int fail(int r)
 
 int lg_guarded_execve(const char *call, const char *path, char *const argv[], char *const envp[])
 {
-	struct fixed_env env;
+	struct fixed_env env = {.pooled = 0};
 	int saved = errno;
 	int r = prepare(call, AT_FDCWD, path, 0, argv, envp, &env);
 
@@ -235,7 +255,7 @@ static int guarded_execvpe(const char *call, const char *file, char *const argv[
 			   char *const envp[])
 {
 	char found[PATH_MAX];
-	struct fixed_env env;
+	struct fixed_env env = {.pooled = 0};
 	int saved = errno;
 	int r = prepare(call, AT_FDCWD, lg_find_program(file, found, sizeof(found)), 0, argv, envp,
 			&env);
@@ -271,7 +291,7 @@ LG_EXPORT int execvp(const char *file, char *const argv[])
 int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *const argv[],
 			char *const envp[], int flags)
 {
-	struct fixed_env env;
+	struct fixed_env env = {.pooled = 0};
 	int saved = errno;
 	int r = prepare(call, dir_fd, path, flags & AT_EMPTY_PATH, argv, envp, &env);
 
@@ -291,7 +311,7 @@ LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *c
 
 LG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	struct fixed_env env;
+	struct fixed_env env = {.pooled = 0};
 	int saved = errno;
 	int r = prepare("fexecve", fd, "", AT_EMPTY_PATH, argv, envp, &env);
 
@@ -541,7 +561,7 @@ static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, p
 			 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	char found[PATH_MAX];
-	struct fixed_env env;
+	struct fixed_env env = {.pooled = 1};
 	const char *checked = search ? lg_find_program(path, found, sizeof(found)) : path;
 	const char *why = child_runs_other(search, path, checked, actions);
 	int r = why ? refuse_child_view(call, checked, why) : 0;

@@ -94,14 +94,21 @@ void lg_exec_detail(const struct lg_exec_verdict *v, char *out, size_t size)
 		out[0] = '\0';
 }
 
-/* The dynamic loader this process runs under (AT_BASE), by device and inode. */
-static int own_loader(struct stat *st)
+/* The path of the dynamic loader this process runs under (AT_BASE), or NULL. */
+static const char *own_loader_path(void)
 {
 	Dl_info info;
 	void *base = (void *)getauxval(AT_BASE);
 
-	return base != NULL && dladdr(base, &info) != 0 && info.dli_fname != NULL &&
-	       stat(info.dli_fname, st) == 0;
+	return base != NULL && dladdr(base, &info) != 0 ? info.dli_fname : NULL;
+}
+
+/* The dynamic loader this process runs under, by device and inode. */
+static int own_loader(struct stat *st)
+{
+	const char *path = own_loader_path();
+
+	return path != NULL && stat(path, st) == 0;
 }
 
 static int is_own_loader(const struct stat *st)
@@ -111,20 +118,33 @@ static int is_own_loader(const struct stat *st)
 	return own_loader(&mine) && mine.st_dev == st->st_dev && mine.st_ino == st->st_ino;
 }
 
+/* len bytes at offset at of the program: from its first bytes (head, have bytes) when they
+ * hold them (the program headers and PT_INTERP of nearly every program), else read. */
+static int program_bytes(int fd, const unsigned char *head, size_t have, void *out, size_t len,
+			 off_t at)
+{
+	if (at >= 0 && (size_t)at <= have && len <= have - (size_t)at) {
+		memcpy(out, head + at, len);
+		return 0;
+	}
+	return pread(fd, out, len, at) == (ssize_t)len ? 0 : -1;
+}
+
 /* The PT_INTERP of the program into interp (size bytes): 1, 0 when it has none, -1 unreadable. */
-static int read_interp(int fd, const lg_ehdr *eh, char *interp, size_t size)
+static int read_interp(int fd, const unsigned char *head, size_t have, const lg_ehdr *eh,
+		       char *interp, size_t size)
 {
 	lg_phdr ph;
 
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
 		off_t at = (off_t)eh->e_phoff + (off_t)i * eh->e_phentsize;
 
-		if (pread(fd, &ph, sizeof(ph), at) != (ssize_t)sizeof(ph))
+		if (program_bytes(fd, head, have, &ph, sizeof(ph), at) != 0)
 			return -1;
 		if (ph.p_type != PT_INTERP)
 			continue;
 		if (ph.p_filesz == 0 || ph.p_filesz > size ||
-		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
+		    program_bytes(fd, head, have, interp, ph.p_filesz, (off_t)ph.p_offset) != 0)
 			return -1;
 		interp[ph.p_filesz - 1] = '\0';
 		return 1;
@@ -136,16 +156,21 @@ static int read_interp(int fd, const lg_ehdr *eh, char *interp, size_t size)
  * Whether the program has an interpreter that will load the preload: its PT_INTERP must be the
  * loader this process runs under. Any other "interpreter" may be a static program in disguise.
  */
-static enum lg_exec_kind judge_interpreter(int fd, const lg_ehdr *eh)
+static enum lg_exec_kind judge_interpreter(int fd, const unsigned char *head, size_t have,
+					   const lg_ehdr *eh)
 {
 	char interp[PATH_MAX];
+	const char *mine;
 	struct stat theirs;
-	int r = read_interp(fd, eh, interp, sizeof(interp));
+	int r = read_interp(fd, head, have, eh, interp, sizeof(interp));
 
 	if (r < 0)
 		return LG_EXEC_PRELOADED; /* unreadable: the kernel refuses it */
 	if (r == 0)
 		return LG_EXEC_STATIC;
+	mine = own_loader_path();
+	if (mine != NULL && strcmp(mine, interp) == 0)
+		return LG_EXEC_PRELOADED; /* nearly every program: one spelling is one file, now */
 	if (stat(interp, &theirs) != 0)
 		return LG_EXEC_PRELOADED; /* the exec will fail */
 	return is_own_loader(&theirs) ? LG_EXEC_PRELOADED : LG_EXEC_OTHER_LOADER;
@@ -160,48 +185,62 @@ static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len
 		return LG_EXEC_FOREIGN;
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return LG_EXEC_PRELOADED; /* the kernel refuses it */
-	return judge_interpreter(fd, eh);
+	return judge_interpreter(fd, head, len, eh);
+}
+
+/* Whether fd lies on a nosuid mount, where set-ID bits and file capabilities do nothing. */
+static int on_nosuid_mount(int fd)
+{
+	struct statvfs vfs;
+
+	return fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
+}
+
+static int no_new_privs(void)
+{
+	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 }
 
 /* Whether a file capability raises this (non-root) process's capabilities, as the kernel's
  * cap_bprm_creds_from_file: the effective bit always; permitted bits unless no_new_privs caps
  * them at the (empty) permitted set a non-root process normally has. */
-static int file_caps_raise(int fd, int no_new_privs)
+static int file_caps_raise(int fd)
 {
 	struct vfs_ns_cap_data caps;
 	ssize_t n = fgetxattr(fd, "security.capability", &caps, sizeof(caps));
 
-	if (n < (ssize_t)sizeof(caps.magic_etc))
+	if (n < (ssize_t)sizeof(caps.magic_etc) || on_nosuid_mount(fd))
 		return 0;
 	if (caps.magic_etc & VFS_CAP_FLAGS_EFFECTIVE)
 		return 1;
-	return !no_new_privs;
+	return !no_new_privs();
 }
 
 /*
  * Whether exec of this file turns on secure-execution mode (AT_SECURE), as the kernel decides:
  * the IDs after the exec (set-ID bits apply unless no_new_privs or a nosuid mount) differ from
  * the real ones (also when this process changed its own effective IDs), or file capabilities
- * raise a process whose real user is not root.
+ * raise a process whose real user is not root. The mount and no_new_privs are asked only of a
+ * file that has something to raise: most have not, and a build execs thousands.
  */
 static int secure_exec(int fd, const struct stat *st)
 {
-	struct statvfs vfs;
-	int no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
-	int nosuid = fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
-	uid_t euid = geteuid();
-	gid_t egid = getegid();
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	/* set-group-ID without group execute is mandatory locking, not privilege */
+	int setgid = (st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
 
-	if (!no_new_privs && !nosuid) {
+	if (getresuid(&ruid, &euid, &suid) != 0 || getresgid(&rgid, &egid, &sgid) != 0)
+		return 1; /* unknowable: judged as the privileged case */
+	if ((st->st_mode & S_ISUID || setgid) && !no_new_privs() && !on_nosuid_mount(fd)) {
 		if (st->st_mode & S_ISUID)
 			euid = st->st_uid;
-		/* set-group-ID without group execute is mandatory locking, not privilege */
-		if ((st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		if (setgid)
 			egid = st->st_gid;
 	}
-	if (euid != getuid() || egid != getgid())
+	if (euid != ruid || egid != rgid)
 		return 1;
-	return !nosuid && getuid() != 0 && file_caps_raise(fd, no_new_privs);
+	return ruid != 0 && file_caps_raise(fd);
 }
 
 /* The interpreter of a "#!" line into out; 0, or -1 when there is none. */
@@ -278,7 +317,7 @@ static enum lg_exec_kind judge_run(int fd, const struct stat *st, const unsigned
 void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const argv[],
 		     struct lg_exec_verdict *v)
 {
-	unsigned char head[256];
+	unsigned char head[1024]; /* the ELF header, program headers and PT_INTERP, usually */
 	int saved = errno;
 	int fd, depth, by_fd;
 	struct stat st;

@@ -73,3 +73,20 @@ trace_start() {
 	[ "$n" -gt 1000 ] || fail "only $n instructions counted: the constructor was not found"
 	[ "$n" -lt 50000 ] || fail "the constructor took $n instructions"
 }
+
+@test "an exec's gate: at most 18 system calls in the parent at its first spawn (it made 23)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	env -i PATH=/usr/bin:/bin strace -o "$BATS_TEST_TMPDIR/trace" -E LD_PRELOAD="$LG_PRELOAD" \
+		-E LINKGUARD_ROOT="$(realpath "$ROOT")" "$LGCALL" exec posix_spawn /bin/true
+	grep -q '^openat2' "$BATS_TEST_TMPDIR/trace" || skip "the kernel has no openat2"
+	# The gate starts with the user-namespace check (the trusted /proc proven: fstatfs and fstat,
+	# then "self/ns"; the first "self/ns" is the constructor's) and ends where glibc's
+	# posix_spawn maps its child's stack. The first spawn also looks up the library's identity
+	# (5 calls) and maps the scratch pool (1): 12 a spawn after it.
+	local from to
+	from=$(grep -n '"self/ns"' "$BATS_TEST_TMPDIR/trace" | sed -n '2s/:.*//p')
+	to=$(grep -n 'MAP_STACK' "$BATS_TEST_TMPDIR/trace" | sed -n '1s/:.*//p')
+	[ -n "$from" ] && [ -n "$to" ] || fail "no gate found in: $(cat "$BATS_TEST_TMPDIR/trace")"
+	local n=$((to - (from - 2)))
+	[ "$n" -le 18 ] || fail "$n calls: $(sed -n "$((from - 2)),$((to - 1))p" "$BATS_TEST_TMPDIR/trace")"
+}
