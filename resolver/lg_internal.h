@@ -50,6 +50,9 @@ const char *lg_next_component(const char *p, size_t *len);
  */
 size_t lg_deleted_suffix(const char *s, size_t len);
 
+/* lg_put_decimal: n in decimal at out, unterminated; returns its length (at most 20). */
+size_t lg_put_decimal(char *out, unsigned long n);
+
 /* lg_is_dot / lg_is_dotdot: whether a component of length len is "." / "..". */
 int lg_is_dot(const char *c, size_t len);
 int lg_is_dotdot(const char *c, size_t len);

@@ -141,7 +141,7 @@ int lg_wants_follow(unsigned flags, int trailing)
 	return (flags & LG_FOLLOW_FINAL) || (trailing && (flags & LG_SLASH_FOLLOWS));
 }
 
-static size_t put_decimal(char *out, unsigned long n)
+size_t lg_put_decimal(char *out, unsigned long n)
 {
 	char digits[24];
 	size_t len = 0, i;
@@ -161,7 +161,7 @@ size_t lg_proc_fd_path(char *buf, long pid, int fd)
 
 	memcpy(buf, "/proc/", 6);
 	if (pid > 0) {
-		n += put_decimal(buf + n, (unsigned long)pid);
+		n += lg_put_decimal(buf + n, (unsigned long)pid);
 	} else {
 		memcpy(buf + n, "self", 4);
 		n += 4;
@@ -169,7 +169,7 @@ size_t lg_proc_fd_path(char *buf, long pid, int fd)
 	memcpy(buf + n, "/fd/", 4);
 	n += 4;
 	if (fd >= 0)
-		n += put_decimal(buf + n, (unsigned long)fd);
+		n += lg_put_decimal(buf + n, (unsigned long)fd);
 	buf[n] = '\0';
 	return n;
 }

@@ -157,54 +157,33 @@ static int proc_dir(const char *sub)
 	return (int)fd;
 }
 
-/* fd in decimal into buf (room for 12 bytes). */
-static void fd_name(char *buf, int fd)
+/* The entry of fd in the trusted /proc/self/fd: its target into buf (readlink, when buf is not
+ * NULL), else opened with flags. Returns the length or the fd, or -errno. */
+static long fd_entry(int fd, char *buf, size_t size, int flags)
 {
-	char digits[12];
-	size_t len = 0, i;
-	unsigned n = (unsigned)fd;
-
-	do {
-		digits[len++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0);
-	for (i = 0; i < len; i++)
-		buf[i] = digits[len - 1 - i];
-	buf[len] = '\0';
-}
-
-long lg_proc_fd_readlink(int fd, char *buf, size_t size)
-{
-	char name[12];
+	char name[24];
 	int saved = errno;
 	int dir = proc_dir("self/fd");
-	long n;
+	long r;
 
 	if (dir < 0)
 		return dir;
-	fd_name(name, fd);
-	n = readlinkat(dir, name, buf, size);
-	n = n < 0 ? -errno : n;
-	close(dir);
-	errno = saved;
-	return n;
-}
-
-int lg_proc_fd_open(int fd, int flags)
-{
-	char name[12];
-	int saved = errno;
-	int dir = proc_dir("self/fd");
-	int r;
-
-	if (dir < 0)
-		return dir;
-	fd_name(name, fd);
-	r = openat(dir, name, flags | O_CLOEXEC);
+	name[lg_put_decimal(name, (unsigned)fd)] = '\0';
+	r = buf ? readlinkat(dir, name, buf, size) : openat(dir, name, flags | O_CLOEXEC);
 	r = r < 0 ? -errno : r;
 	close(dir);
 	errno = saved;
 	return r;
+}
+
+long lg_proc_fd_readlink(int fd, char *buf, size_t size)
+{
+	return fd_entry(fd, buf, size, 0);
+}
+
+int lg_proc_fd_open(int fd, int flags)
+{
+	return (int)fd_entry(fd, NULL, 0, flags);
 }
 
 int lg_proc_fd_dir(char *name, int fd)
@@ -212,7 +191,7 @@ int lg_proc_fd_dir(char *name, int fd)
 	int saved = errno;
 	int dir = proc_dir("self/fd");
 
-	fd_name(name, fd);
+	name[lg_put_decimal(name, (unsigned)fd)] = '\0';
 	errno = saved;
 	return dir;
 }

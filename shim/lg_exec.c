@@ -237,35 +237,72 @@ static int fail(int r)
 	return -1;
 }
 
-int lg_guarded_execve(const char *call, const char *path, char *const argv[], char *const envp[])
+/* One exec of the family, as the program asked for it. */
+enum exec_via { VIA_EXECVE, VIA_EXECVPE, VIA_EXECVEAT, VIA_FEXECVE };
+
+struct exec_call {
+	const char *call;    /* its name, for the reports */
+	enum exec_via via;   /* which real function runs it */
+	int dir_fd;	     /* execveat's directory, fexecve's program; else AT_FDCWD */
+	const char *path;    /* as given */
+	const char *checked; /* the program the gate looks at (execvpe: found on PATH) */
+	int flags;	     /* execveat's */
+	char *const *argv;
+	char *const *envp;
+};
+
+static int real_exec(const struct exec_call *c, char *const envp[])
+{
+	const struct lg_config *cfg = lg_config();
+
+	switch (c->via) {
+	case VIA_EXECVE:
+		return cfg->real_execve(c->path, c->argv, envp);
+	case VIA_EXECVPE:
+		return cfg->real_execvpe(c->path, c->argv, envp);
+	case VIA_EXECVEAT:
+		return cfg->real_execveat(c->dir_fd, c->path, c->argv, envp, c->flags);
+	default:
+		return cfg->real_fexecve(c->dir_fd, c->argv, envp);
+	}
+}
+
+/* The gate, then the real call with the repaired environment; errno as the real call sets it. */
+static int guarded_exec(const struct exec_call *c)
 {
 	struct fixed_env env = {.pooled = 0};
 	int saved = errno;
-	int r = prepare(call, AT_FDCWD, path, 0, argv, envp, &env);
+	int r = prepare(c->call, c->dir_fd, c->checked, c->flags & AT_EMPTY_PATH, c->argv, c->envp,
+			&env);
 
 	if (r != 0)
 		return fail(r);
 	errno = saved;
-	r = lg_config()->real_execve(path, argv, env.envp);
+	r = real_exec(c, env.envp);
 	release_env(&env);
 	return r;
+}
+
+int lg_guarded_execve(const char *call, const char *path, char *const argv[], char *const envp[])
+{
+	const struct exec_call c = {call, VIA_EXECVE, AT_FDCWD, path, path, 0, argv, envp};
+
+	return guarded_exec(&c);
 }
 
 static int guarded_execvpe(const char *call, const char *file, char *const argv[],
 			   char *const envp[])
 {
 	char found[PATH_MAX];
-	struct fixed_env env = {.pooled = 0};
-	int saved = errno;
-	int r = prepare(call, AT_FDCWD, lg_find_program(file, found, sizeof(found)), 0, argv, envp,
-			&env);
+	const struct exec_call c = {.call = call,
+				    .via = VIA_EXECVPE,
+				    .dir_fd = AT_FDCWD,
+				    .path = file,
+				    .checked = lg_find_program(file, found, sizeof(found)),
+				    .argv = argv,
+				    .envp = envp};
 
-	if (r != 0)
-		return fail(r);
-	errno = saved;
-	r = lg_config()->real_execvpe(file, argv, env.envp);
-	release_env(&env);
-	return r;
+	return guarded_exec(&c);
 }
 
 LG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
@@ -291,16 +328,9 @@ LG_EXPORT int execvp(const char *file, char *const argv[])
 int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *const argv[],
 			char *const envp[], int flags)
 {
-	struct fixed_env env = {.pooled = 0};
-	int saved = errno;
-	int r = prepare(call, dir_fd, path, flags & AT_EMPTY_PATH, argv, envp, &env);
+	const struct exec_call c = {call, VIA_EXECVEAT, dir_fd, path, path, flags, argv, envp};
 
-	if (r != 0)
-		return fail(r);
-	errno = saved;
-	r = lg_config()->real_execveat(dir_fd, path, argv, env.envp, flags);
-	release_env(&env);
-	return r;
+	return guarded_exec(&c);
 }
 
 LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *const envp[],
@@ -311,16 +341,9 @@ LG_EXPORT int execveat(int dir_fd, const char *path, char *const argv[], char *c
 
 LG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	struct fixed_env env = {.pooled = 0};
-	int saved = errno;
-	int r = prepare("fexecve", fd, "", AT_EMPTY_PATH, argv, envp, &env);
+	const struct exec_call c = {"fexecve", VIA_FEXECVE, fd, "", "", AT_EMPTY_PATH, argv, envp};
 
-	if (r != 0)
-		return fail(r);
-	errno = saved;
-	r = lg_config()->real_fexecve(fd, argv, env.envp);
-	release_env(&env);
-	return r;
+	return guarded_exec(&c);
 }
 
 /* execl and kin: their arguments gathered into a vector (mapped: no malloc in a vfork child). */
@@ -450,27 +473,29 @@ typedef int (*lg_addchdir_fn)(posix_spawn_file_actions_t *, const char *);
 typedef int (*lg_addfchdir_fn)(posix_spawn_file_actions_t *, int);
 typedef int (*lg_destroy_fn)(posix_spawn_file_actions_t *);
 
+/* A chdir action the real function took makes the actions change the child's view. */
+static int remembered(posix_spawn_file_actions_t *actions, int r)
+{
+	if (r == 0)
+		remember_chdir(actions);
+	return r;
+}
+
 LG_EXPORT int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions,
 						   const char *path)
 {
 	lg_addchdir_fn real_add =
 	    (lg_addchdir_fn)lg_dl_next("posix_spawn_file_actions_addchdir_np");
-	int r = real_add ? real_add(actions, path) : ENOSYS;
 
-	if (r == 0)
-		remember_chdir(actions);
-	return r;
+	return remembered(actions, real_add ? real_add(actions, path) : ENOSYS);
 }
 
 LG_EXPORT int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *actions, int fd)
 {
 	lg_addfchdir_fn real_add =
 	    (lg_addfchdir_fn)lg_dl_next("posix_spawn_file_actions_addfchdir_np");
-	int r = real_add ? real_add(actions, fd) : ENOSYS;
 
-	if (r == 0)
-		remember_chdir(actions);
-	return r;
+	return remembered(actions, real_add ? real_add(actions, fd) : ENOSYS);
 }
 
 LG_EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *actions)
