@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,12 +37,9 @@ static void set_broken(struct lg_config *cfg, const char *what, const char *valu
 /* The value of setting name as the process started, or NULL. */
 static const char *startup_value(const struct lg_config *cfg, const char *name)
 {
-	size_t len = strlen(name);
-
 	for (size_t i = 0; i < cfg->startup_count; i++)
-		if (strncmp(cfg->startup_vars[i], name, len) == 0 &&
-		    cfg->startup_vars[i][len] == '=')
-			return cfg->startup_vars[i] + len + 1;
+		if (lg_entry_named(cfg->startup_vars[i], name))
+			return cfg->startup_vars[i] + strlen(name) + 1;
 	return NULL;
 }
 
@@ -178,17 +176,64 @@ static int file_entry(struct lg_config *cfg, const char *entry)
 	return 0;
 }
 
-/*
- * The environment the process started with, as the kernel keeps it (/proc/self/environ, through
- * the trusted /proc): a constructor that ran before ours (a library the program links against,
- * a later preload) may have changed environ with setenv() or putenv(), or replaced its pointers,
- * none of which shows there. Keeps every LINKGUARD_* entry and the first LD_PRELOAD in the pool.
- */
-static void read_original_env(struct lg_config *cfg)
+/* Reading the start-up environment: the entry being read lies at pool[used], len bytes so far. */
+struct env_scan {
+	size_t used, len;
+	int skipping;
+};
+
+/* n more bytes of the environment's strings; -1 when the kept entries overflow the pool. Keeps
+ * every LINKGUARD_* entry and the first LD_PRELOAD. */
+static int scan_env(struct lg_config *cfg, struct env_scan *s, const char *chunk, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		char c;
+
+		if (s->skipping) { /* most entries: on to the next, a vector search */
+			const char *nul = memchr(chunk + i, '\0', n - i);
+
+			if (nul == NULL)
+				break;
+			i = (size_t)(nul - chunk) + 1;
+			s->len = 0;
+			s->skipping = 0;
+			continue;
+		}
+		c = chunk[i++];
+		if (s->used + s->len + 1 >= sizeof(cfg->startup_pool))
+			return -1;
+		cfg->startup_pool[s->used + s->len++] = c;
+		if (c != '\0') {
+			/* This many bytes tell whether it is kept (LD_PRELOAD= is the longest
+			 * prefix). */
+			if ((s->len == 1 && c != LG_ENV_PREFIX[0] && c != LG_PRELOAD_ENTRY[0]) ||
+			    (s->len == LG_PRELOAD_ENTRY_LEN &&
+			     !kept_entry(cfg->startup_pool + s->used, s->len)))
+				s->skipping = 1;
+			continue;
+		}
+		if (kept_entry(cfg->startup_pool + s->used, s->len - 1)) {
+			if (file_entry(cfg, cfg->startup_pool + s->used) != 0)
+				return -1;
+			s->used += s->len;
+		}
+		s->len = 0;
+		s->skipping = 0;
+	}
+	return 0;
+}
+
+static void too_many_settings(struct lg_config *cfg)
+{
+	set_broken(cfg, "the environment", NULL, "has too many or too long LINKGUARD_ settings");
+}
+
+/* The environment's strings as /proc/self/environ gives them, through the trusted /proc. */
+static void read_env_from_proc(struct lg_config *cfg)
 {
 	char chunk[4096];
-	size_t used = 0, len = 0; /* the entry being read lies at pool[used], len bytes so far */
-	int skipping = 0, fd = lg_proc_self_open("environ", O_RDONLY);
+	struct env_scan s = {0, 0, 0};
+	int fd = lg_proc_self_open("environ", O_RDONLY);
 	ssize_t n = sizeof(chunk);
 
 	if (fd < 0) {
@@ -199,49 +244,63 @@ static void read_original_env(struct lg_config *cfg)
 	}
 	/* procfs fills a read of environ to the end or to the buffer: a short one was the last. */
 	while (n == (ssize_t)sizeof(chunk) && (n = read(fd, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n;) {
-			char c;
-
-			if (skipping) { /* most entries: on to the next, a vector search */
-				const char *nul = memchr(chunk + i, '\0', (size_t)(n - i));
-
-				if (nul == NULL)
-					break;
-				i = nul - chunk + 1;
-				len = 0;
-				skipping = 0;
-				continue;
-			}
-			c = chunk[i++];
-			if (used + len + 1 >= sizeof(cfg->startup_pool))
-				goto out_too_many;
-			cfg->startup_pool[used + len++] = c;
-			if (c != '\0') {
-				/* This many bytes tell whether it is kept (LD_PRELOAD= is the
-				 * longest prefix). */
-				if ((len == 1 && c != LG_ENV_PREFIX[0] &&
-				     c != LG_PRELOAD_ENTRY[0]) ||
-				    (len == LG_PRELOAD_ENTRY_LEN &&
-				     !kept_entry(cfg->startup_pool + used, len)))
-					skipping = 1;
-				continue;
-			}
-			if (kept_entry(cfg->startup_pool + used, len - 1)) {
-				if (file_entry(cfg, cfg->startup_pool + used) != 0)
-					goto out_too_many;
-				used += len;
-			}
-			len = 0;
-			skipping = 0;
+		if (scan_env(cfg, &s, chunk, (size_t)n) != 0) {
+			close(fd);
+			too_many_settings(cfg);
+			return;
 		}
 	}
 	if (n < 0)
 		set_broken(cfg, "/proc/self/environ", NULL, "can not be read");
 	close(fd);
-	return;
-out_too_many:
-	close(fd);
-	set_broken(cfg, "the environment", NULL, "has too many or too long LINKGUARD_ settings");
+}
+
+/* What glibc hands a constructor: the arguments and environment as the kernel laid them out. */
+static int start_argc;
+static char **start_argv, **start_envp;
+
+/*
+ * The environment's strings where exec put them: from the end of the last argument to the
+ * program's name (AT_EXECFN), the very bytes /proc/self/environ reads, with no system call. Only
+ * while the start-up pointers still lead through them one after another, as the kernel laid
+ * them out; a setenv(), putenv() or unsetenv() of an earlier constructor has moved some, and
+ * then /proc is asked. NULL, or the strings and their length in *len.
+ */
+static const char *env_as_laid_out(size_t *len)
+{
+	int argc = __atomic_load_n(&start_argc, __ATOMIC_ACQUIRE);
+	char **argv = start_argv, **envp = start_envp;
+	const char *end = (const char *)getauxval(AT_EXECFN), *start, *p;
+
+	if (argc <= 0 || argv == NULL || envp == NULL || end == NULL || argv[argc - 1] == NULL)
+		return NULL;
+	start = p = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	for (size_t i = 0; envp[i] != NULL; i++) {
+		if (envp[i] != p || p >= end)
+			return NULL;
+		p += strlen(p) + 1;
+	}
+	if (p != end)
+		return NULL;
+	*len = (size_t)(end - start);
+	return start;
+}
+
+/*
+ * The environment the process started with, as the kernel keeps it: a constructor that ran
+ * before ours (a library the program links against, a later preload) may have changed environ
+ * with setenv() or putenv(), or replaced its pointers, none of which changes those strings.
+ */
+static void read_original_env(struct lg_config *cfg)
+{
+	struct env_scan s = {0, 0, 0};
+	size_t len;
+	const char *strings = env_as_laid_out(&len);
+
+	if (strings == NULL)
+		read_env_from_proc(cfg);
+	else if (scan_env(cfg, &s, strings, len) != 0)
+		too_many_settings(cfg);
 }
 
 /* This library's own path, for every exec to keep in LD_PRELOAD. */
@@ -357,7 +416,7 @@ static void read_config(void)
 	find_real_symbols(cfg);
 	read_roots(cfg, startup_value(cfg, LG_ENV_ROOT));
 	read_exec_policy(cfg);
-	lg_userns_record(cfg);
+	lg_userns_record(cfg, startup_value(cfg, LG_ENV_USERNS));
 	find_self(cfg);
 	lg_proc_trust(0);
 	errno = saved;
@@ -369,10 +428,21 @@ struct lg_config *lg_config(void)
 	return &config;
 }
 
+#ifdef __GLIBC__
+/* glibc passes a constructor what it passes main; other C libraries pass nothing. */
+__attribute__((constructor)) static void lg_config_at_load(int argc, char **argv, char **envp)
+{
+	start_argv = argv;
+	start_envp = envp;
+	__atomic_store_n(&start_argc, argc, __ATOMIC_RELEASE);
+	lg_config();
+}
+#else
 __attribute__((constructor)) static void lg_config_at_load(void)
 {
 	lg_config();
 }
+#endif
 
 long lg_real_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {

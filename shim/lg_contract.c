@@ -44,3 +44,10 @@ void lg_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 }
+
+int lg_entry_named(const char *entry, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}

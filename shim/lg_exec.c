@@ -114,11 +114,11 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0)
 			text_room += strlen(envp[i]) + LG_PRELOAD_ROOM;
-	out->map_len = (n + cfg->startup_count + 2) * sizeof(char *) + text_room;
+	out->map_len = (n + cfg->startup_count + 3) * sizeof(char *) + text_room;
 	if (take_env_room(out) != 0)
 		return -ENOMEM;
 	out->envp = out->map;
-	text = (char *)(out->envp + n + cfg->startup_count + 2);
+	text = (char *)(out->envp + n + cfg->startup_count + 3);
 	for (size_t i = 0; i < n; i++) {
 		if (strncmp(envp[i], LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) == 0)
 			continue;
@@ -140,7 +140,10 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	if (!preload_seen)
 		out->envp[k++] = repaired_preload(cfg, "", &text, (char *)out->map + out->map_len);
 	for (size_t i = 0; i < cfg->startup_count; i++)
-		out->envp[k++] = (char *)cfg->startup_vars[i];
+		if (!lg_entry_named(cfg->startup_vars[i], LG_ENV_USERNS))
+			out->envp[k++] = (char *)cfg->startup_vars[i];
+	if (cfg->userns_entry[0])
+		out->envp[k++] = (char *)cfg->userns_entry;
 	out->envp[k] = NULL;
 	return 0;
 }

@@ -67,8 +67,10 @@ struct lg_config {
 	ino_t library_ino;
 	char startup_pool[LG_STARTUP_POOL];
 
-	/* The user namespace this process started in, "dev:ino" (lg_userns.c). */
+	/* The user namespace this process started in, "dev:ino" (lg_userns.c), and the entry
+	 * that hands it to every child: LG_ENV_USERNS "=dev:ino", or "" when unknown. */
 	char userns[48];
+	char userns_entry[sizeof(LG_ENV_USERNS) + 48];
 };
 
 /*
@@ -140,8 +142,12 @@ int lg_guarded_execve(const char *call, const char *path, char *const argv[], ch
 int lg_guarded_execveat(const char *call, int dir_fd, const char *path, char *const argv[],
 			char *const envp[], int flags);
 
-/* lg_userns_record: note the user namespace this process started in. For read_config. */
-void lg_userns_record(struct lg_config *cfg);
+/*
+ * lg_userns_record: note the user namespace this process started in: the one its confined parent
+ * started in (inherited: LG_ENV_USERNS as the parent's exec gate set it, which checked that the
+ * parent still ran there), or else as /proc tells. For read_config.
+ */
+void lg_userns_record(struct lg_config *cfg, const char *inherited);
 
 /*
  * lg_refuse_userns: in a user namespace other than the one this process started in (every exec

@@ -32,10 +32,34 @@ static int current_userns(char *buf, size_t size)
 	return 0;
 }
 
-void lg_userns_record(struct lg_config *cfg)
+/* Whether value is "dev:ino" as current_userns writes it (lower-case hexadecimal). */
+static int userns_spelling(const char *value, size_t size)
 {
-	if (current_userns(cfg->userns, sizeof(cfg->userns)) != 0)
+	size_t len = value ? strnlen(value, size) : size, colon = 0;
+
+	if (len == 0 || len >= size)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (value[i] == ':' && colon == 0 && i > 0)
+			colon = i;
+		else if (!((value[i] >= '0' && value[i] <= '9') ||
+			   (value[i] >= 'a' && value[i] <= 'f')))
+			return 0;
+	}
+	return colon > 0 && colon < len - 1;
+}
+
+/* Every child learns it from its parent: a process that starts needs no look at /proc for it. */
+void lg_userns_record(struct lg_config *cfg, const char *inherited)
+{
+	if (userns_spelling(inherited, sizeof(cfg->userns)))
+		strcpy(cfg->userns, inherited);
+	else if (current_userns(cfg->userns, sizeof(cfg->userns)) != 0)
 		cfg->userns[0] = '\0'; /* unknown: every exec judged as from another namespace */
+	cfg->userns_entry[0] = '\0';
+	if (cfg->userns[0])
+		snprintf(cfg->userns_entry, sizeof(cfg->userns_entry), "%s=%s", LG_ENV_USERNS,
+			 cfg->userns);
 }
 
 /* Whether each user namespace has a binfmt_misc of its own: Linux 6.7 and later. */

@@ -318,6 +318,13 @@ static void set_roots(const struct options *o)
 	setenv(LG_ENV_ROOT, list, 1);
 }
 
+/* The user namespace a process started in is the library's to hand on (LG_ENV_USERNS); a value
+ * from the caller's environment would name another and refuse every exec. */
+static void drop_inherited_userns(void)
+{
+	unsetenv(LG_ENV_USERNS);
+}
+
 /* LD_AUDIT modules run with a libc of their own, out of the library's reach: not for the command.
  */
 static void drop_audit_modules(void)
@@ -470,6 +477,7 @@ __attribute__((noreturn)) static void run_child(struct options *o, const char *l
 	check_command(o, argv, report_fd);
 	preload_first(lib);
 	drop_audit_modules();
+	drop_inherited_userns();
 	exec_command(argv);
 	_exit(LG_EXIT_CANNOT_RUN);
 }

@@ -451,8 +451,10 @@ preload_count() {
 # whatever else the environment of the test holds (LINKGUARD_RESOLVER, ...).
 startup_settings() {
 	{
-		env | grep '^LINKGUARD_' | grep -v '^LINKGUARD_ROOT='
+		env | grep '^LINKGUARD_' | grep -v '^LINKGUARD_ROOT=\|^LINKGUARD_USERNS='
 		echo "LINKGUARD_ROOT=$ROOT"
+		# The user namespace the child started in, as its parent knew it: this one.
+		echo "LINKGUARD_USERNS=$(userns_now)"
 	} | sort
 }
 
@@ -757,8 +759,22 @@ startup_settings() {
 	assert_line --index 2 "LD_PRELOAD=$LG_PRELOAD"
 	assert_equal "$(printf '%s\n' "${lines[@]:3}" | sort)" "$(startup_settings)"
 }
+@test "LINKGUARD_USERNS not spelled as the library writes it is not believed: the namespace is looked up" {
+	for bad in garbage 1:2:3 ':' '1:' 'A:B' "$(printf '%0100d:1' 0)"; do
+		run env LINKGUARD_USERNS="$bad" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+			sh -c '/bin/true && echo ran'
+		assert_output "ran"
+	done
+	# and a well-spelled one that names another namespace refuses every exec (Linux 6.7+)
+	run env LINKGUARD_USERNS=1:2 LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		sh -c '/bin/true && echo ran'
+	if [ "$(uname -r | awk -F. '{print ($1 > 6 || ($1 == 6 && $2 >= 7))}')" = 1 ]; then
+		refute_output --partial "ran"
+		assert_output --partial "runs in a user namespace created under linkguard"
+	fi
+}
 @test "other variables (shim): an emptied LD_PRELOAD is repaired in its place, LINKGUARD_* replaced" {
-	run_split shim env -i A=1 LD_PRELOAD= B=2 LINKGUARD_ROOT=/ LINKGUARD_MODE=audit C=3 /usr/bin/env
+	run_split shim env -i A=1 LD_PRELOAD= B=2 LINKGUARD_ROOT=/ LINKGUARD_MODE=audit LINKGUARD_USERNS=1:2 C=3 /usr/bin/env
 	assert_success
 	assert_line --index 0 "A=1"
 	assert_line --index 1 --regexp '^LD_PRELOAD='

@@ -326,3 +326,10 @@ require_host_preload() {
 		platform_skip "preloads the library into this machine's $1; the library is built for $LG_FOREIGN_LIB"
 	fi
 }
+
+# userns_now: the user namespace this shell runs in, "dev:ino" in hexadecimal, as the library
+# hands it to a child in LINKGUARD_USERNS.
+userns_now() {
+	# shellcheck disable=SC2046 # two numbers, two words
+	printf '%x:%x' $(stat -L -c '%d %i' /proc/self/ns/user)
+}

@@ -433,3 +433,9 @@ print(r["decision"], r["call"], r["old"], r["new"])' "$BATS_TEST_TMPDIR/lg.jsonl
 	assert_file_exists file
 	assert_outside_unchanged
 }
+
+@test "a LINKGUARD_USERNS in the caller's environment is dropped: it would name another namespace and refuse every exec" {
+	run env LINKGUARD_USERNS=1:2 "$LINKGUARD_BIN" --no-kernel --root "$ROOT" -- sh -c '/bin/true && echo ran'
+	assert_success
+	assert_output "ran"
+}

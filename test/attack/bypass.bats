@@ -160,37 +160,55 @@ user_tree() {
 	USER_BASE=$base
 }
 
-# fake_proc WHO KIND: as WHO, in a fresh user and mount namespace with /proc faked as KIND (see
-# fakeproc.sh), a confined link from outside into the root is refused and changes nothing; the
-# library says why (no trusted /proc), and fails closed for every call.
+# in_fake_proc WHO KIND ROOTS CMD...: as WHO, in a fresh user and mount namespace with /proc faked
+# as KIND (see fakeproc.sh), CMD confined to ROOTS; its stdout is $output, its stderr $stderr.
+in_fake_proc() {
+	local who=$1 kind=$2 roots=$3
+	shift 3
+	run --separate-stderr as_user "$who" unshare -Urm "$FAKEPROC" "$kind" \
+		env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$roots" "$@"
+}
+
+# fake_proc WHO KIND: what a fake /proc says (tmpfs: every root is "/", LINKGUARD_ROOT=/) is never
+# believed. The settings are the strings exec laid out and a root spelled without a symlink is its
+# own canonical path, so a link from outside into the root is refused as the escape it is; what
+# does need /proc (a root spelled through a symlink; the exec gate) fails closed, saying so.
+# Nothing outside changes.
 fake_proc() {
 	local who=$1 kind=$2 before
 	skip_under_sanitizer "reads /proc/self/maps as it starts"
 	unshare -Urm true 2>/dev/null || skip "no unprivileged user namespaces here"
 	user_tree "$who"
+	ln -s root "$USER_BASE/rootlink"
+	echo in >"$ROOT/file"
+	is_me "$who" || chown -h "$who" "$USER_BASE/rootlink" "$ROOT/file"
 	before=$(find "$USER_BASE" -printf '%p %i %n %y %l\n' | sort)
-	run --separate-stderr as_user "$who" unshare -Urm "$FAKEPROC" "$kind" \
-		env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" "$LGCALL" \
-		link "$OUT/secret" "$ROOT/stolen"
+	in_fake_proc "$who" "$kind" "$ROOT" "$LGCALL" link "$OUT/secret" "$ROOT/stolen"
+	assert_output "err EACCES"
+	[[ $stderr == "linkguard: denied link(\"$OUT/secret\""*outside* ]] || fail "$stderr"
+	in_fake_proc "$who" "$kind" "$USER_BASE/rootlink" "$LGCALL" link "$ROOT/file" "$ROOT/copy"
 	assert_output "err EACCES"
 	[[ $stderr == *"/proc is missing or not procfs"* ]] || fail "$stderr"
+	in_fake_proc "$who" "$kind" "$ROOT" "$LGCALL" exec execve /bin/touch "$OUT/ran"
+	assert_failure
+	[[ $stderr == "linkguard: denied execve(\"/bin/touch\")"* ]] || fail "$stderr"
 	assert_equal "$(find "$USER_BASE" -printf '%p %i %n %y %l\n' | sort)" "$before"
 	rm -rf "$USER_BASE"
 }
 
-@test "a tmpfs at /proc that spells every root \"/\" fails closed" {
+@test "a tmpfs at /proc that spells every root \"/\" is not believed; what needs /proc fails closed" {
 	fake_proc self tmpfs
 }
 
-@test "a tmpfs at /proc fails closed, as lgtest" {
+@test "a tmpfs at /proc is not believed; what needs /proc fails closed, as lgtest" {
 	fake_proc lgtest tmpfs
 }
 
-@test "procfs that is not its mount's root (/proc/sys bound at /proc) fails closed" {
+@test "procfs that is not its mount's root (/proc/sys bound at /proc): what needs /proc fails closed" {
 	fake_proc self bind
 }
 
-@test "procfs that is not its mount's root fails closed, as lgtest" {
+@test "procfs that is not its mount's root: what needs /proc fails closed, as lgtest" {
 	fake_proc lgtest bind
 }
 

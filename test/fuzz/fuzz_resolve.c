@@ -1565,6 +1565,9 @@ static void set_up(struct run *x, const uint8_t *data, size_t size)
 			if (lg_rootset_add(&x->sets[b], x->w.root[i].given) != 0)
 				fail("lg_rootset_add", x->w.root[i].given);
 	}
+	/* The trusted /proc's one descriptor stays open from its first use on, which may be
+	 * the first lookup: made here, it is no leak of a lookup's. */
+	(void)lg_proc_root();
 	open_start(&x->r, &x->w);
 	render_path(&x->r.path, &x->w, x->w.path);
 	render_path(&x->r.path2, &x->w, x->w.path2);
