@@ -4,56 +4,27 @@
 #include <sys/syscall.h>
 
 #include "lg_internal.h"
+#include "lg_syscall.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437 /* the same number on every architecture (the generic table) */
 #endif
 
 /*
- * A system call of up to four arguments, made here, not through libc's syscall(): inside
- * liblinkguard.so that name is the library's own interposed export (and its first call runs
- * dlsym, which is not async-signal-safe). Returns the result or -errno; -ENOSYS where this file
- * has no inline system call for the architecture (callers then do without: the walk decides).
+ * The system calls below are made by lg_inline_syscall, not libc's syscall(): inside
+ * liblinkguard.so that name is the library's own interposed export (and its first call runs dlsym,
+ * which is not async-signal-safe). -ENOSYS where there is no inline system call for the
+ * architecture (callers then do without: the walk decides).
  */
-static long sys4(long nr, long a, long b, long c, long d)
-{
-#if defined(__x86_64__)
-	long r;
-	register long r10 __asm__("r10") = d;
-
-	__asm__ volatile("syscall"
-			 : "=a"(r)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-			 : "rcx", "r11", "memory");
-	return r;
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-
-	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-	return x0;
-#else
-	(void)nr;
-	(void)a;
-	(void)b;
-	(void)c;
-	(void)d;
-	return -ENOSYS;
-#endif
-}
-
 long lg_sys_openat2(int dir_fd, const char *path, void *how, size_t size)
 {
-	return sys4(SYS_openat2, dir_fd, (long)path, (long)how, (long)size);
+	return lg_inline_syscall(SYS_openat2, dir_fd, (long)path, (long)how, (long)size, 0, 0);
 }
 
 /* Not libc's getcwd(): on a path longer than a page it falls back to opendir and malloc. */
 long lg_sys_getcwd(char *buf, size_t size)
 {
-	return sys4(SYS_getcwd, (long)buf, (long)size, 0, 0);
+	return lg_inline_syscall(SYS_getcwd, (long)buf, (long)size, 0, 0, 0, 0);
 }
 
 /* Scratch areas ready for reuse; a slot's area is touched only by the holder of its flag. */

@@ -151,48 +151,59 @@ static void put_culprit(struct line *l, const struct lg_denial *d)
 	put_num(l, d->culprit_fd, 1);
 }
 
+/*
+ * Per reason a resolver gives: the JSON "why" tag, and what the text line says after the refused
+ * path, closed by every root (all_roots: the path is in none of them) or by the entry's own root.
+ * LG_WHY_UNLOCATABLE reads differently (put_reason); it and any other reason are why_other.
+ */
+struct why_text {
+	const char *tag;
+	const char *says;
+	int all_roots;
+};
+
+static const struct why_text why_texts[] = {
+    [LG_WHY_OUTSIDE] = {"outside", " is outside ", 1},
+    [LG_WHY_DOTDOT] = {"dotdot", " climbs out of root ", 0},
+    [LG_WHY_SYMLINK] = {"symlink", " follows a symlink out of root ", 0},
+    [LG_WHY_ROOT_ENTRY] = {"root-entry", " names the root itself, whose entry lies outside root ",
+			   0},
+    [LG_WHY_FD_OUTSIDE] = {"fd-outside", " refers to a file outside ", 1},
+    [LG_WHY_ROOT_CHANGED] = {"root-changed",
+			     ": the root was moved or replaced since start-up: root ", 0},
+};
+static const struct why_text why_other = {"other", " was refused in root ", 0};
+
+/* why_text: the words for reason WHY (why_other for one the table does not name). */
+static const struct why_text *why_text(enum lg_why why)
+{
+	if ((size_t)why < sizeof(why_texts) / sizeof(why_texts[0]) && why_texts[why].tag != NULL)
+		return &why_texts[why];
+	return &why_other;
+}
+
 static void put_reason(struct line *l, const struct lg_config *cfg, const struct lg_denial *d)
 {
 	const struct lg_entry *e = d->entry;
-	const char *root = e ? cfg->roots.root[e->root].path : "";
+	const struct why_text *w;
 
 	if (d->reason != NULL || e == NULL) {
 		put(l, d->reason ? d->reason : cfg->policy.broken);
 		return;
 	}
-	if (e->why != LG_WHY_UNLOCATABLE)
-		put_culprit(l, d);
-	switch (e->why) {
-	case LG_WHY_OUTSIDE:
-		put(l, " is outside ");
-		put_roots(l, &cfg->roots);
-		return;
-	case LG_WHY_DOTDOT:
-		put(l, " climbs out of root ");
-		break;
-	case LG_WHY_SYMLINK:
-		put(l, " follows a symlink out of root ");
-		break;
-	case LG_WHY_ROOT_ENTRY:
-		put(l, " names the root itself, whose entry lies outside root ");
-		break;
-	case LG_WHY_FD_OUTSIDE:
-		put(l, " refers to a file outside ");
-		put_roots(l, &cfg->roots);
-		return;
-	case LG_WHY_ROOT_CHANGED:
-		put(l, ": the root was moved or replaced since start-up: root ");
-		break;
-	case LG_WHY_UNLOCATABLE:
+	if (e->why == LG_WHY_UNLOCATABLE) {
 		put(l, "the directory that ");
 		put_culprit(l, d);
 		put(l, " starts from can not be located (is /proc mounted?)");
 		return;
-	default:
-		put(l, " was refused in root ");
-		break;
 	}
-	put_quoted(l, root);
+	w = why_text(e->why);
+	put_culprit(l, d);
+	put(l, w->says);
+	if (w->all_roots)
+		put_roots(l, &cfg->roots);
+	else
+		put_quoted(l, cfg->roots.root[e->root].path);
 }
 
 /* ISO 8601 UTC with milliseconds, by hand: gmtime/strftime are not async-signal-safe. */
@@ -253,22 +264,7 @@ static const char *why_tag(const struct lg_denial *d)
 {
 	if (d->entry == NULL)
 		return d->reason == NULL ? "config" : is_exec(d) ? "exec" : "other";
-	switch (d->entry->why) {
-	case LG_WHY_OUTSIDE:
-		return "outside";
-	case LG_WHY_DOTDOT:
-		return "dotdot";
-	case LG_WHY_SYMLINK:
-		return "symlink";
-	case LG_WHY_ROOT_ENTRY:
-		return "root-entry";
-	case LG_WHY_FD_OUTSIDE:
-		return "fd-outside";
-	case LG_WHY_ROOT_CHANGED:
-		return "root-changed";
-	default:
-		return "other";
-	}
+	return why_text(d->entry->why)->tag;
 }
 
 /*

@@ -55,6 +55,19 @@ below() {
 			for c in "$@"; do eval "\"\$LGCALL\" $c"; done' sh "$R" "$@"
 }
 
+# kernel_eacces DIR CALL...: CALL from DIR as the user, natively and confined on each backend:
+# the kernel's EACCES, and no line.
+kernel_eacces() {
+	local b
+	run --separate-stderr as_user "$LGCALL" -C "$@"
+	assert_output "err EACCES"
+	for b in auto walk; do
+		run --separate-stderr confined "$b" "$@"
+		assert_output "err EACCES"
+		assert_equal "$stderr" ""
+	done
+}
+
 @test "access: rename in a current directory below a directory the user can not search works" {
 	local b
 	for b in auto walk; do
@@ -81,21 +94,10 @@ below() {
 }
 
 @test "access: a directory the user can not search on the path gives the kernel's EACCES, no line" {
-	local b
 	as_user chmod 0 "$R/private"
-	run --separate-stderr as_user "$LGCALL" -C "$R" rename private/sub/a x
-	assert_output "err EACCES"
-	for b in auto walk; do
-		run --separate-stderr confined "$b" "$R" rename private/sub/a x
-		assert_output "err EACCES"
-		assert_equal "$stderr" ""
-		run --separate-stderr confined "$b" "$R" link file private/sub/x
-		assert_output "err EACCES"
-		assert_equal "$stderr" ""
-		run --separate-stderr confined "$b" "$R/open" linkat cwd ../private/sub/a cwd y 0
-		assert_output "err EACCES"
-		assert_equal "$stderr" ""
-	done
+	kernel_eacces "$R" rename private/sub/a x
+	kernel_eacces "$R" link file private/sub/x
+	kernel_eacces "$R/open" linkat cwd ../private/sub/a cwd y 0
 }
 
 @test "access: a kernel EACCES is not counted by --audit" {
@@ -114,19 +116,10 @@ below() {
 
 @test "access: another user's 0700 directory on the path: the kernel's EACCES, no line" {
 	require_root
-	local b
 	mkdir -p "$R/other/sub"
 	touch "$R/other/sub/a"
 	chmod 0700 "$R/other"
-	run --separate-stderr as_user "$LGCALL" -C "$R" rename other/sub/a x
-	assert_output "err EACCES"
-	for b in auto walk; do
-		run --separate-stderr confined "$b" "$R" rename other/sub/a x
-		assert_output "err EACCES"
-		assert_equal "$stderr" ""
-		run --separate-stderr confined "$b" "$R" link file other/sub/x
-		assert_output "err EACCES"
-		assert_equal "$stderr" ""
-	done
+	kernel_eacces "$R" rename other/sub/a x
+	kernel_eacces "$R" link file other/sub/x
 	[ -e "$R/other/sub/a" ] && [ ! -e "$R/x" ]
 }

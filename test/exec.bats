@@ -424,6 +424,19 @@ assert_escape_denied() {
 	assert_outside_unchanged
 }
 
+# sh_denied STATUS MESSAGE PROG [ARG...]: PROG, run by a confined sh, exits with STATUS and
+# MESSAGE in its output; $ROOT/file stays where it is and nothing outside the root changes.
+sh_denied() {
+	local status=$1 message=$2
+	shift 2
+	snapshot_outside
+	run shim sh -c '"$@"' sh "$@"
+	assert_failure "$status"
+	assert_output --partial "$message"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
+
 # check_route FRONTEND ROUTE: by ROUTE, mv out of the root is denied and changes nothing outside;
 # ln inside it works.
 check_route() {
@@ -905,20 +918,13 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	need_static
 	printf '#!%s\n' "$STATIC" >"$ROOT/script"
 	chmod 755 "$ROOT/script"
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$ROOT/script" "$ROOT/file" "$OUT/stolen"
-	assert_failure 126
-	assert_output --partial "linkguard: denied execve(\"$ROOT/script\"): \"$STATIC\" is a statically linked binary"
-	assert_outside_unchanged
+	sh_denied 126 "linkguard: denied execve(\"$ROOT/script\"): \"$STATIC\" is a statically linked binary" \
+		"$ROOT/script" "$ROOT/file" "$OUT/stolen"
 }
 @test "static (shim): a chain of 4 \"#!\" scripts ending in a static program is refused" {
 	need_static
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$BATS_FILE_TMPDIR/chain4" "$ROOT/file" "$OUT/stolen"
-	assert_failure 126
-	assert_output --partial "\"$STATIC\" is a statically linked binary"
-	assert_file_exists "$ROOT/file"
-	assert_outside_unchanged
+	sh_denied 126 "\"$STATIC\" is a statically linked binary" \
+		"$BATS_FILE_TMPDIR/chain4" "$ROOT/file" "$OUT/stolen"
 }
 @test "static (shim): a chain of 5 \"#!\" scripts (the kernel's limit) ending in a static program is refused" {
 	need_static
@@ -927,13 +933,9 @@ ctypes.CDLL(None).system(b"/usr/bin/env")'
 	"$BATS_FILE_TMPDIR/chain5" "$BATS_TEST_TMPDIR/.outside.a" "$BATS_TEST_TMPDIR/.outside.b" ||
 		skip "this kernel does not follow 5 levels of \"#!\""
 	[ -e "$BATS_TEST_TMPDIR/.outside.b" ] || fail "the chain did not run the static program"
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$BATS_FILE_TMPDIR/chain5" "$ROOT/file" "$OUT/stolen"
-	assert_failure 126
-	assert_output --partial "\"$STATIC\" is a statically linked binary"
-	assert_file_exists "$ROOT/file"
+	sh_denied 126 "\"$STATIC\" is a statically linked binary" \
+		"$BATS_FILE_TMPDIR/chain5" "$ROOT/file" "$OUT/stolen"
 	assert_file_not_exists "$OUT/stolen"
-	assert_outside_unchanged
 }
 @test "static (shim): posix_spawn of a relative name after a chdir file action is refused, not misjudged" {
 	need_static
@@ -1076,13 +1078,8 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 }
 @test "static (shim): a dynamic program whose interpreter (PT_INTERP) is not the loader is refused" {
 	[ -n "$FAKE_HOST" ] || skip "$FAKE_WHY"
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$FAKE_HOST"
-	assert_failure 126
-	assert_output --partial "linkguard: denied execve(\"$FAKE_HOST\")"
-	assert_file_exists "$ROOT/file"
+	sh_denied 126 "linkguard: denied execve(\"$FAKE_HOST\")" "$FAKE_HOST"
 	assert_file_not_exists "$OUT/stolen"
-	assert_outside_unchanged
 }
 @test "dynamic loader (shim): ldd of a dynamic binary works, confined" {
 	command -v ldd >/dev/null || skip "ldd not installed"
@@ -1103,12 +1100,7 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 @test "dynamic loader (shim): the loader run directly keeps the preload: the escape is denied, in-root move works" {
 	local loader
 	loader=$(loader_of "$MV")
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$loader" "$MV" "$ROOT/file" "$OUT/stolen"
-	assert_failure 1
-	assert_output --partial "linkguard: denied rename"
-	assert_file_exists "$ROOT/file"
-	assert_outside_unchanged
+	sh_denied 1 "linkguard: denied rename" "$loader" "$MV" "$ROOT/file" "$OUT/stolen"
 	run shim sh -c '"$@"' sh "$loader" "$MV" "$ROOT/file" "$ROOT/dir/moved"
 	assert_success
 	assert_file_exists "$ROOT/dir/moved"
@@ -1126,12 +1118,8 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 	need_static
 	local loader
 	loader=$(loader_of "$MV")
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$loader" "$STATIC" "$ROOT/file" "$OUT/stolen"
-	assert_failure 126
-	assert_output --partial "linkguard: denied execve(\"$loader\"): \"$STATIC\" is a statically linked binary"
-	assert_file_exists "$ROOT/file"
-	assert_outside_unchanged
+	sh_denied 126 "linkguard: denied execve(\"$loader\"): \"$STATIC\" is a statically linked binary" \
+		"$loader" "$STATIC" "$ROOT/file" "$OUT/stolen"
 	run shim sh -c '"$@"' sh "$loader" --audit "$OTHER_LIB" "$MV" "$ROOT/file" "$ROOT/x"
 	assert_failure 126
 	assert_output --partial "--audit modules"
@@ -1292,12 +1280,7 @@ linkguard: note: \"$STATIC\" is a statically linked binary: not preloaded; kerne
 	need_setid
 	[ -n "$CAP_MV" ] || skip "setcap not installed or not supported here"
 	# No secure execution for a real uid 0 (cap_bprm_creds_from_file): the loader keeps LD_PRELOAD.
-	snapshot_outside
-	run shim sh -c '"$@"' sh "$CAP_MV" "$ROOT/file" "$OUT/stolen"
-	assert_failure 1
-	assert_output --partial "linkguard: denied rename"
-	assert_file_exists "$ROOT/file"
-	assert_outside_unchanged
+	sh_denied 1 "linkguard: denied rename" "$CAP_MV" "$ROOT/file" "$OUT/stolen"
 	run shim "$CAP_MV" "$ROOT/file" "$ROOT/dir/moved"
 	assert_success
 	assert_file_exists "$ROOT/dir/moved"

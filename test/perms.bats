@@ -57,23 +57,39 @@ tree_of() {
 
 # both WHO EXPECTED LGCALL-ARGS...: as WHO, the call natively from tree n and confined to tree c
 # from c; both print EXPECTED ("-": whatever the native run printed), the confined run writes no
-# diagnostic, and the trees end alike.
+# diagnostic, and the trees end alike. A failure names WHO and the call.
 both() {
-	local who=$1 want=$2
+	local who=$1 want=$2 what
 	shift 2
+	what="as $who, $*"
 	run --separate-stderr as_who "$who" "$LGCALL" -C "$SCRATCH/n" "$@"
 	[ "$want" != - ] || want=$output
-	assert_equal "$output" "$want"
+	assert_equal "$what, native: $output" "$what, native: $want"
 	run --separate-stderr as_who "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$SCRATCH/c" \
 		"$LGCALL" -C "$SCRATCH/c" "$@"
-	assert_equal "$output" "$want"
-	assert_equal "$stderr" ""
-	assert_equal "$(tree_of c)" "$(tree_of n)"
+	assert_equal "$what, confined: $output" "$what, confined: $want"
+	assert_equal "$what, stderr: $stderr" "$what, stderr: "
+	assert_equal "$what, trees:"$'\n'"$(tree_of c)" "$what, trees:"$'\n'"$(tree_of n)"
 }
 
-# expect WHO ROOT-ANSWER USER-ANSWER: what the kernel says to WHO.
-expect() {
-	if [ "$1" = root ]; then echo "$2"; else echo "$3"; fi
+# check_cases MAKE [WHO...]: as each WHO (default: lg_identities), fresh twins made by MAKE, then
+# each case on stdin, one a line, compared by both: ROOT-ANSWER USER-ANSWER LGCALL-ARGS..., where
+# an answer is ok, an errno name (the call fails with it) or "-" (whatever the native run printed).
+check_cases() {
+	local make=$1 who row want
+	local -a whos=("${@:2}") rows words
+	[ "${#whos[@]}" -gt 0 ] || read -ra whos <<<"$(lg_identities)"
+	mapfile -t rows
+	for who in "${whos[@]}"; do
+		twins "$who" "$make"
+		for row in "${rows[@]}"; do
+			read -ra words <<<"$row"
+			want=${words[1]}
+			[ "$who" = user ] || want=${words[0]}
+			[[ $want != E* ]] || want="err $want"
+			both "$who" "$want" "${words[@]:2}"
+		done
+	done
 }
 
 locked_0000() {
@@ -84,14 +100,12 @@ locked_0000() {
 }
 
 @test "a 0000 directory: links and renames through it are the kernel's answer, with no line" {
-	local who
-	for who in $(lg_identities); do
-		twins "$who" locked_0000
-		both "$who" "$(expect "$who" ok "err EACCES")" link locked/f x
-		both "$who" "$(expect "$who" ok "err EACCES")" link file locked/y
-		both "$who" "$(expect "$who" ok "err EACCES")" rename locked/f z
-		both "$who" "$(expect "$who" ok "err EACCES")" renameat2 cwd file path:locked w RENAME_NOREPLACE
-	done
+	check_cases locked_0000 <<-'END'
+		ok EACCES link locked/f x
+		ok EACCES link file locked/y
+		ok EACCES rename locked/f z
+		ok EACCES renameat2 cwd file path:locked w RENAME_NOREPLACE
+	END
 }
 
 unsearchable_0600() {
@@ -102,14 +116,12 @@ unsearchable_0600() {
 }
 
 @test "a 0600 directory (no search): EACCES for a user even where the name is missing" {
-	local who
-	for who in $(lg_identities); do
-		twins "$who" unsearchable_0600
-		both "$who" "$(expect "$who" ok "err EACCES")" link nosearch/f x
-		both "$who" "$(expect "$who" "err ENOENT" "err EACCES")" rename nosearch/missing y
-		both "$who" "$(expect "$who" ok "err EACCES")" rename file nosearch/sub/moved
-		both "$who" "$(expect "$who" "err ENOENT" "err EACCES")" link nosearch/../missing z
-	done
+	check_cases unsearchable_0600 <<-'END'
+		ok     EACCES link nosearch/f x
+		ENOENT EACCES rename nosearch/missing y
+		ok     EACCES rename file nosearch/sub/moved
+		ENOENT EACCES link nosearch/../missing z
+	END
 }
 
 unreadable_0300() {
@@ -120,13 +132,11 @@ unreadable_0300() {
 }
 
 @test "a 0300 directory (no read): names inside it work for root and a user alike" {
-	local who
-	for who in $(lg_identities); do
-		twins "$who" unreadable_0300
-		both "$who" ok link noread/f noread/g
-		both "$who" ok rename noread/g x
-		both "$who" ok linkat path:noread f cwd y 0
-	done
+	check_cases unreadable_0300 <<-'END'
+		ok ok link noread/f noread/g
+		ok ok rename noread/g x
+		ok ok linkat path:noread f cwd y 0
+	END
 }
 
 readonly_0500() {
@@ -137,14 +147,12 @@ readonly_0500() {
 }
 
 @test "a 0500 directory (no write): creating or removing in it is EACCES for a user" {
-	local who
-	for who in $(lg_identities); do
-		twins "$who" readonly_0500
-		both "$who" ok link ro/f x
-		both "$who" "err EEXIST" renameat2 cwd file cwd ro/f RENAME_NOREPLACE
-		both "$who" "$(expect "$who" ok "err EACCES")" link file ro/y
-		both "$who" "$(expect "$who" ok "err EACCES")" rename ro/f z
-	done
+	check_cases readonly_0500 <<-'END'
+		ok     ok     link ro/f x
+		EEXIST EEXIST renameat2 cwd file cwd ro/f RENAME_NOREPLACE
+		ok     EACCES link file ro/y
+		ok     EACCES rename ro/f z
+	END
 }
 
 cwd_below_locked() {
@@ -181,14 +189,12 @@ others_0700() {
 
 @test "another user's 0700 directory: the kernel's EACCES for a user, with no line" {
 	require_root # to make the directory another user's
-	local who
-	for who in root user; do
-		twins "$who" others_0700
-		both "$who" "$(expect "$who" ok "err EACCES")" link private/f x
-		both "$who" "$(expect "$who" ok "err EACCES")" rename file private/sub/y
-		both "$who" "$(expect "$who" "err ENOENT" "err EACCES")" rename private/missing z
-		both "$who" "$(expect "$who" ok "err EACCES")" linkat cwd private/sub/../f cwd w AT_SYMLINK_FOLLOW
-	done
+	check_cases others_0700 root user <<-'END'
+		ok     EACCES link private/f x
+		ok     EACCES rename file private/sub/y
+		ENOENT EACCES rename private/missing z
+		ok     EACCES linkat cwd private/sub/../f cwd w AT_SYMLINK_FOLLOW
+	END
 }
 
 sticky_shared() {
@@ -200,14 +206,13 @@ sticky_shared() {
 
 @test "a sticky directory: moving another user's file out is EPERM for a user, with no line" {
 	require_root # to give the directory and a file to another user
-	local who
-	for who in root user; do
-		twins "$who" sticky_shared
-		both "$who" "$(expect "$who" ok "err EPERM")" rename shared/theirs moved
-		both "$who" ok rename shared/mine mine
-		# Hard-linking another user's file: protected_hardlinks decides, natively and confined.
-		both "$who" - link shared/theirs theirs-link
-	done
+	# Hard-linking another user's file (the last case): protected_hardlinks decides, natively
+	# and confined.
+	check_cases sticky_shared root user <<-'END'
+		ok EPERM rename shared/theirs moved
+		ok ok    rename shared/mine mine
+		-  -     link shared/theirs theirs-link
+	END
 }
 
 @test "another user's set-user-ID program, run by root and by a user: refused, it does not run" {

@@ -35,13 +35,8 @@ iterations=2000 strace_iterations=200 do_callgrind=1 do_strace=1 top=15 build=
 tmpbase=${TMPDIR:-/tmp}
 cases=()
 
-die() {
-	echo "callgrind.sh: $*" >&2
-	exit 2
-}
-usage() {
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-}
+# shellcheck source=test/bench/common.sh
+. "$src/test/bench/common.sh"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--case) cases+=("${2:?}") && shift ;;
@@ -51,12 +46,7 @@ while [ $# -gt 0 ]; do
 	--strace) do_callgrind=0 ;;
 	--top) top=${2:?} && shift ;;
 	--tmpdir) tmpbase=${2:?} && shift ;;
-	-h | --help) usage && exit 0 ;;
-	-*) die "unknown option $1 (see --help)" ;;
-	*)
-		[ -z "$build" ] || die "one build directory only"
-		build=$1
-		;;
+	*) other_arg "$1" ;;
 	esac
 	shift
 done
@@ -87,9 +77,6 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 mkdir "$root"
 
-log() {
-	echo "callgrind.sh: $*" >&2
-}
 calls_per_op() {
 	case $1 in
 	link-*) echo 1 ;;

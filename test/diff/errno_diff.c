@@ -200,38 +200,33 @@ static long do_call(const struct req *r, int ofd, int nfd, const char *o, const 
 	}
 }
 
-static int read_full(int fd, void *buf, size_t len)
+/* Move all LEN bytes between FD and BUF (reading into BUF, or writing from it), across EINTR and
+ * short counts: 0, or -1 on an error or an early end of file. */
+static int move_full(int fd, void *buf, size_t len, int writing)
 {
 	char *p = buf;
 
 	while (len > 0) {
-		ssize_t got = read(fd, p, len);
+		ssize_t done = writing ? write(fd, p, len) : read(fd, p, len);
 
-		if (got < 0 && errno == EINTR)
+		if (done < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (done <= 0)
 			return -1;
-		p += got;
-		len -= (size_t)got;
+		p += done;
+		len -= (size_t)done;
 	}
 	return 0;
 }
 
+static int read_full(int fd, void *buf, size_t len)
+{
+	return move_full(fd, buf, len, 0);
+}
+
 static int write_full(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t put = write(fd, p, len);
-
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put <= 0)
-			return -1;
-		p += put;
-		len -= (size_t)put;
-	}
-	return 0;
+	return move_full(fd, (void *)buf, len, 1);
 }
 
 static int call_escapes(const struct twin *t, const struct req *r);
@@ -431,13 +426,27 @@ static void make_shell(const struct twin *t)
 	must(mkdir(t->root, 0755) == 0, "mkdir", t->root);
 }
 
+static void remove_at(int dirfd, const char *name);
+
+/* Remove everything in directory FD (opened from NAME, which messages name), and close it. */
+static void remove_entries(int fd, const char *name)
+{
+	struct dirent *de;
+	DIR *d;
+
+	must(fd >= 0, "open", name);
+	d = fdopendir(fd);
+	must(d != NULL, "fdopendir", name);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			remove_at(fd, de->d_name);
+	closedir(d);
+}
+
 /* Remove NAME under DIRFD and everything below it, opening restricted directories first. */
 static void remove_at(int dirfd, const char *name)
 {
 	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	int fd;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return;
@@ -446,31 +455,14 @@ static void remove_at(int dirfd, const char *name)
 		return;
 	}
 	must(fchmodat(dirfd, name, 0700, 0) == 0, "chmod", name);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	must(fd >= 0, "open", name);
-	d = fdopendir(fd);
-	must(d != NULL, "fdopendir", name);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			remove_at(fd, de->d_name);
-	closedir(d);
+	remove_entries(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), name);
 	must(unlinkat(dirfd, name, AT_REMOVEDIR) == 0, "rmdir", name);
 }
 
 /* Empty directory PATH, keeping it. */
 static void empty_dir(const char *path)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	must(fd >= 0, "open", path);
-	d = fdopendir(fd);
-	must(d != NULL, "fdopendir", path);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			remove_at(fd, de->d_name);
-	closedir(d);
+	remove_entries(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), path);
 }
 
 /* Fill the twin with the tree every pair starts from (the root and "out" beside it). The

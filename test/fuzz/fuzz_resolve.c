@@ -1428,17 +1428,26 @@ static void print_path(FILE *out, const char *s)
 	fputs(s, out);
 }
 
+/* A success, the model's or the resolver's: a descriptor of WHERE, or the entry (parent WHERE,
+ * NAME), in ROOT. */
+static void print_found(FILE *out, int is_fd, size_t root, const char *where, const char *name)
+{
+	if (is_fd) {
+		fprintf(out, "descriptor of ");
+		print_path(out, where);
+		fprintf(out, " (root %zu)\n", root);
+		return;
+	}
+	fprintf(out, "entry: root %zu, parent ", root);
+	print_path(out, where);
+	fprintf(out, ", name \"%s\"\n", name);
+}
+
 static void print_verdict(FILE *out, const char *who, const struct verdict *v)
 {
 	fprintf(out, "  %-6s ", who);
-	if (v->err == 0 && v->is_fd) {
-		fprintf(out, "descriptor of ");
-		print_path(out, v->where);
-		fprintf(out, " (root %zu)\n", v->root);
-	} else if (v->err == 0) {
-		fprintf(out, "entry: root %zu, parent ", v->root);
-		print_path(out, v->where);
-		fprintf(out, ", name \"%s\"\n", v->name);
+	if (v->err == 0) {
+		print_found(out, v->is_fd, v->root, v->where, v->name);
 	} else if (v->err == EACCES) {
 		fprintf(out, "EACCES (%s)\n", esc_names[v->esc]);
 	} else {
@@ -1449,14 +1458,8 @@ static void print_verdict(FILE *out, const char *who, const struct verdict *v)
 static void print_answer(FILE *out, const char *who, const struct answer *a)
 {
 	fprintf(out, "  %-6s ", who);
-	if (a->rc == 0 && a->kind == LG_ENTRY_FD) {
-		fprintf(out, "descriptor of ");
-		print_path(out, a->where);
-		fprintf(out, " (root %zu)\n", a->root);
-	} else if (a->rc == 0) {
-		fprintf(out, "entry: root %zu, parent ", a->root);
-		print_path(out, a->where);
-		fprintf(out, ", name \"%s\"\n", a->name);
+	if (a->rc == 0) {
+		print_found(out, a->kind == LG_ENTRY_FD, a->root, a->where, a->name);
 	} else if (a->rc == -LG_ERR_DENIED) {
 		fprintf(out, "denied (why %s)\n", why_name(a->why));
 	} else {

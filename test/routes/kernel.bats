@@ -143,17 +143,24 @@ tiocsti_refused() {
 
 # --- the launcher stays the parent: signals ------------------------------------------------------
 
+# start_ready LOG CMD...: CMD in the background as BACKGROUND, its output (stdout and stderr) in
+# LOG; returns once it has printed "ready", or after 5 s (the test then finds what is missing).
+start_ready() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	BACKGROUND=$!
+	for _ in $(seq 100); do
+		grep -q ready "$log" && break
+		sleep 0.05
+	done
+}
+
 # signalled SIG: the launcher, sent SIG, passes it on to its command (a trap that exits 7).
 signalled() {
 	need_layer
-	env --default-signal="$1" "$LINKGUARD_BIN" --root "$ROOT" -- sh -c \
-		"trap 'echo got $1; exit 7' $1; echo ready; while :; do sleep 0.1; done" \
-		>"$BATS_TEST_TMPDIR/.outside.log" 2>&1 &
-	BACKGROUND=$!
-	for _ in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/.outside.log" && break
-		sleep 0.05
-	done
+	start_ready "$BATS_TEST_TMPDIR/.outside.log" env --default-signal="$1" "$LINKGUARD_BIN" \
+		--root "$ROOT" -- sh -c "trap 'echo got $1; exit 7' $1; echo ready; while :; do sleep 0.1; done"
 	kill -"$1" "$BACKGROUND"
 	local status=0
 	wait "$BACKGROUND" || status=$?
@@ -179,13 +186,8 @@ signalled() {
 
 @test "signals | default: ^Z (SIGTSTP to the launcher) stops the command with it; SIGCONT continues both" {
 	need_layer
-	"$LINKGUARD_BIN" --root "$ROOT" -- sh -c 'echo ready; while :; do sleep 0.1; done' \
-		>"$BATS_TEST_TMPDIR/.outside.log" 2>&1 &
-	BACKGROUND=$!
-	for _ in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/.outside.log" && break
-		sleep 0.05
-	done
+	start_ready "$BATS_TEST_TMPDIR/.outside.log" \
+		"$LINKGUARD_BIN" --root "$ROOT" -- sh -c 'echo ready; while :; do sleep 0.1; done'
 	local child
 	child=$(cat /proc/"$BACKGROUND"/task/*/children)
 	child=${child// /}
@@ -254,12 +256,7 @@ wait_states() {
 # abstract_listener NAME: an unconfined process listening on the abstract unix socket NAME, in
 # BACKGROUND, once it is ready; it writes "accepted" to .outside.listen for a connection.
 abstract_listener() {
-	"$LG_PROBE" abstract-listen "$1" >"$BATS_TEST_TMPDIR/.outside.listen" &
-	BACKGROUND=$!
-	for _ in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/.outside.listen" && break
-		sleep 0.05
-	done
+	start_ready "$BATS_TEST_TMPDIR/.outside.listen" "$LG_PROBE" abstract-listen "$1"
 }
 @test "scope | default: connecting to an abstract unix socket outside the sandbox is refused (EPERM)" {
 	need_layer

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lg_compat.h"
+#include "lg_syscall.h"
 
 #define RAWCALL_LIBC  1
 #define RAWCALL_ASM   2
@@ -101,39 +102,9 @@ static const char *errno_name(int err)
 
 /* --- the system call instruction ------------------------------------------------------------- */
 
-#if RAWCALL_ROUTE != RAWCALL_LIBC
-/* One system call without libc: the kernel's return value (-errno on failure), errno untouched. */
-static long raw_syscall(long nr, long a, long b, long c, long d, long e, long f)
-{
-#if defined(__x86_64__)
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
-			 : "memory", "cc");
-	return x0;
-#else
+/* The asm and uring routes make their system calls by lg_inline_syscall. */
+#if RAWCALL_ROUTE != RAWCALL_LIBC && !LG_HAVE_INLINE_SYSCALL
 #error "rawcall's asm and uring routes support x86_64 and aarch64 only"
-#endif
-}
 #endif
 
 /* The route's answer as the kernel gives it: 0, or -errno. */
@@ -145,8 +116,8 @@ static long landlock_abi(void)
 
 	return r < 0 ? -errno : r;
 #else
-	return raw_syscall(SYS_landlock_create_ruleset, 0, 0, LANDLOCK_CREATE_RULESET_VERSION_FLAG,
-			   0, 0, 0);
+	return lg_inline_syscall(SYS_landlock_create_ruleset, 0, 0,
+				 LANDLOCK_CREATE_RULESET_VERSION_FLAG, 0, 0, 0);
 #endif
 }
 
@@ -182,14 +153,14 @@ static long route_call(const struct req *r)
 #if defined(SYS_link) && defined(SYS_rename)
 	/* What glibc's link() and rename() do on x86_64, so the shim sees the same call numbers. */
 	if (r->old_fd == AT_FDCWD && r->new_fd == AT_FDCWD && r->flags == 0)
-		return raw_syscall(r->op == OP_LINK ? SYS_link : SYS_rename, (long)r->old,
-				   (long)r->new, 0, 0, 0, 0);
+		return lg_inline_syscall(r->op == OP_LINK ? SYS_link : SYS_rename, (long)r->old,
+					 (long)r->new, 0, 0, 0, 0);
 #endif
 	if (r->op == OP_LINK)
-		return raw_syscall(SYS_linkat, r->old_fd, (long)r->old, r->new_fd, (long)r->new,
-				   (long)r->flags, 0);
-	return raw_syscall(SYS_renameat2, r->old_fd, (long)r->old, r->new_fd, (long)r->new,
-			   (long)r->flags, 0);
+		return lg_inline_syscall(SYS_linkat, r->old_fd, (long)r->old, r->new_fd,
+					 (long)r->new, (long)r->flags, 0);
+	return lg_inline_syscall(SYS_renameat2, r->old_fd, (long)r->old, r->new_fd, (long)r->new,
+				 (long)r->flags, 0);
 }
 #elif RAWCALL_ROUTE == RAWCALL_URING
 
@@ -214,7 +185,7 @@ static long uring_syscall(long nr, long a, long b, long c, long d, long e)
 
 		return r < 0 ? -errno : r;
 	}
-	return raw_syscall(nr, a, b, c, d, e, 0);
+	return lg_inline_syscall(nr, a, b, c, d, e, 0);
 }
 
 struct ring {
