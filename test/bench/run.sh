@@ -41,13 +41,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=5 iterations=2000 cases_re='' program_rounds=3 files=20000 tar_files=6000 starts=200
 start_rounds=7 programs=1 tmpbase=${TMPDIR:-/tmp} build='' clock=cpu build_rounds=2
 
-die() {
-	echo "run.sh: $*" >&2
-	exit 2
-}
-usage() {
-	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
-}
+# shellcheck source=test/bench/common.sh
+. "$src/test/bench/common.sh"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) rounds=3 iterations=1000 files=5000 tar_files=2000 starts=100 start_rounds=5 build_rounds=1 ;;
@@ -63,12 +58,7 @@ while [ $# -gt 0 ]; do
 	--start-rounds) start_rounds=${2:?} && shift ;;
 	--no-programs) programs=0 ;;
 	--tmpdir) tmpbase=${2:?} && shift ;;
-	-h | --help) usage && exit 0 ;;
-	-*) die "unknown option $1 (see --help)" ;;
-	*)
-		[ -z "$build" ] || die "one build directory only"
-		build=$1
-		;;
+	*) other_arg "$1" ;;
 	esac
 	shift
 done
@@ -98,10 +88,6 @@ mkdir "$work/root"
 root=$work/root # the shim's root; lg_bench and the programs work in it
 results=$work/results
 : >"$results"
-
-log() {
-	echo "run.sh: $*" >&2
-}
 
 # Run a command in a mode: native, auto (the shim), walk (the shim's portable walk), empty (an
 # empty preload library) or kernel (the launcher: the shim and its Landlock + seccomp layer).
