@@ -161,14 +161,20 @@ static void seed_rng(uint64_t seed)
 
 /* --- the executor: performs one call per request, in its own process ------------------------ */
 
+/* A request's path with its twin's directories in place of @S and @; the generator's paths are
+ * far shorter than PATH_CAP, and one that is not would test another path: stop. */
 static void expand(char *out, const char *in, const struct twin *t)
 {
+	int n;
+
 	if (strncmp(in, "@S", 2) == 0)
-		snprintf(out, PATH_CAP, "%s%s", t->sandbox, in + 2);
+		n = snprintf(out, PATH_CAP, "%s%s", t->sandbox, in + 2);
 	else if (in[0] == '@')
-		snprintf(out, PATH_CAP, "%s%s", t->root, in + 1);
+		n = snprintf(out, PATH_CAP, "%s%s", t->root, in + 1);
 	else
-		snprintf(out, PATH_CAP, "%s", in);
+		n = snprintf(out, PATH_CAP, "%s", in);
+	if (n < 0 || n >= PATH_CAP)
+		abort();
 }
 
 static int open_dir(const char *name, int *err)
