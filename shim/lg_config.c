@@ -387,20 +387,34 @@ static void find_real_symbols(struct lg_config *cfg)
 	if (cfg->real_renameat2 == NULL)
 		cfg->real_renameat2 = renameat2_by_syscall;
 	cfg->real_execve = (lg_execve_fn)lg_dl_next("execve");
-	cfg->real_execvpe = (lg_execve_fn)lg_dl_next("execvpe");
 	cfg->real_execveat = (lg_execveat_fn)lg_dl_next("execveat");
 	if (cfg->real_execveat == NULL)
 		cfg->real_execveat = execveat_by_syscall;
 	cfg->real_fexecve = (lg_fexecve_fn)lg_dl_next("fexecve");
-	cfg->real_posix_spawn = (lg_spawn_fn)lg_dl_next("posix_spawn");
-	cfg->real_posix_spawnp = (lg_spawn_fn)lg_dl_next("posix_spawnp");
-	cfg->real_system = (lg_system_fn)lg_dl_next("system");
-	cfg->real_popen = (lg_popen_fn)lg_dl_next("popen");
-	if (cfg->real_linkat == NULL || cfg->real_execve == NULL || cfg->real_execvpe == NULL ||
-	    cfg->real_execveat == NULL || cfg->real_fexecve == NULL ||
-	    cfg->real_posix_spawn == NULL || cfg->real_posix_spawnp == NULL ||
-	    cfg->real_system == NULL || cfg->real_popen == NULL)
+	if (cfg->real_linkat == NULL || cfg->real_execve == NULL || cfg->real_fexecve == NULL)
 		set_broken(cfg, "libc", NULL, "lacks a symbol linkguard forwards to");
+}
+
+static void *lazy_fn[LG_LAZY_COUNT];
+static const char *const lazy_name[LG_LAZY_COUNT] = {
+    [LG_LAZY_EXECVPE] = "execvpe",
+    [LG_LAZY_POSIX_SPAWN] = "posix_spawn",
+    [LG_LAZY_POSIX_SPAWNP] = "posix_spawnp",
+    [LG_LAZY_SYSTEM] = "system",
+    [LG_LAZY_POPEN] = "popen",
+};
+
+void *lg_real_lazy(enum lg_lazy which)
+{
+	void *fn = __atomic_load_n(&lazy_fn[which], __ATOMIC_ACQUIRE);
+	int saved = errno;
+
+	if (fn == NULL) {
+		fn = lg_dl_next(lazy_name[which]);
+		__atomic_store_n(&lazy_fn[which], fn, __ATOMIC_RELEASE);
+	}
+	errno = saved;
+	return fn;
 }
 
 static void read_config(void)

@@ -261,8 +261,15 @@ static int real_exec(const struct exec_call *c, char *const envp[])
 	switch (c->via) {
 	case VIA_EXECVE:
 		return cfg->real_execve(c->path, c->argv, envp);
-	case VIA_EXECVPE:
-		return cfg->real_execvpe(c->path, c->argv, envp);
+	case VIA_EXECVPE: {
+		lg_execve_fn execvpe_fn = (lg_execve_fn)lg_real_lazy(LG_LAZY_EXECVPE);
+
+		if (execvpe_fn == NULL) {
+			errno = ENOSYS;
+			return -1;
+		}
+		return execvpe_fn(c->path, c->argv, envp);
+	}
 	case VIA_EXECVEAT:
 		return cfg->real_execveat(c->dir_fd, c->path, c->argv, envp, c->flags);
 	default:
@@ -598,7 +605,7 @@ static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, p
 		r = prepare(call, AT_FDCWD, checked, 0, argv, envp, &env);
 	if (r != 0)
 		return lg_libc_errno(r);
-	r = real_spawn(pid, path, actions, attr, argv, env.envp);
+	r = real_spawn ? real_spawn(pid, path, actions, attr, argv, env.envp) : ENOSYS;
 	release_env(&env);
 	return r;
 }
@@ -606,15 +613,15 @@ static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, p
 LG_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
 			  const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	return guarded_spawn("posix_spawn", lg_config()->real_posix_spawn, 0, pid, path, actions,
-			     attr, argv, envp);
+	return guarded_spawn("posix_spawn", (lg_spawn_fn)lg_real_lazy(LG_LAZY_POSIX_SPAWN), 0, pid,
+			     path, actions, attr, argv, envp);
 }
 
 LG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
 			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	return guarded_spawn("posix_spawnp", lg_config()->real_posix_spawnp, 1, pid, file, actions,
-			     attr, argv, envp);
+	return guarded_spawn("posix_spawnp", (lg_spawn_fn)lg_real_lazy(LG_LAZY_POSIX_SPAWNP), 1,
+			     pid, file, actions, attr, argv, envp);
 }
 
 /*
@@ -658,23 +665,35 @@ static void repair_environ(void)
 /* system() and popen() with the shell's environment repaired; under their names below. */
 static int guarded_system(const char *command)
 {
+	lg_system_fn system_fn = (lg_system_fn)lg_real_lazy(LG_LAZY_SYSTEM);
+
 	if (command != NULL && lg_refuse_userns("system", "/bin/sh") != 0) {
 		errno = EACCES;
 		return -1;
 	}
+	if (system_fn == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
 	if (command != NULL)
 		repair_environ();
-	return lg_config()->real_system(command);
+	return system_fn(command);
 }
 
 static FILE *guarded_popen(const char *command, const char *mode)
 {
+	lg_popen_fn popen_fn = (lg_popen_fn)lg_real_lazy(LG_LAZY_POPEN);
+
 	if (lg_refuse_userns("popen", "/bin/sh") != 0) {
 		errno = EACCES;
 		return NULL;
 	}
+	if (popen_fn == NULL) {
+		errno = ENOSYS;
+		return NULL;
+	}
 	repair_environ();
-	return lg_config()->real_popen(command, mode);
+	return popen_fn(command, mode);
 }
 
 LG_EXPORT int system(const char *command)

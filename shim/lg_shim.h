@@ -41,13 +41,8 @@ struct lg_config {
 	lg_linkat_fn real_linkat;
 	lg_renameat2_fn real_renameat2;
 	lg_execve_fn real_execve;
-	lg_execve_fn real_execvpe;
 	lg_execveat_fn real_execveat;
-	lg_fexecve_fn real_fexecve;
-	lg_spawn_fn real_posix_spawn;
-	lg_spawn_fn real_posix_spawnp;
-	lg_system_fn real_system;
-	lg_popen_fn real_popen;
+	lg_fexecve_fn real_fexecve; /* the others: lg_real_lazy */
 	struct lg_rootset roots;
 
 	/* LG_ENV_REPORT_FD: the launcher's pipe, which gets one JSON record per denial; -1 when
@@ -87,6 +82,25 @@ struct lg_config *lg_config(void);
  * allocation: usable in a vfork child. Never touches errno.
  */
 const struct lg_policy *lg_exec_policy(struct lg_policy *own);
+
+/* The forwards looked up at their first use (lg_real_lazy). */
+enum lg_lazy {
+	LG_LAZY_EXECVPE,
+	LG_LAZY_POSIX_SPAWN,
+	LG_LAZY_POSIX_SPAWNP,
+	LG_LAZY_SYSTEM,
+	LG_LAZY_POPEN,
+	LG_LAZY_COUNT,
+};
+
+/*
+ * lg_real_lazy: libc's function for a forward POSIX does not make async-signal-safe (execvp's
+ * search, the spawners, system, popen), looked up at its first use and kept: most processes
+ * never call one, and a lookup costs every start-up a microsecond or more. The async-signal-safe
+ * ones (linkat, renameat2, execve, execveat, fexecve) are looked up at load, as a signal handler
+ * may make the first call. NULL when libc has none. Never touches errno.
+ */
+void *lg_real_lazy(enum lg_lazy which);
 
 /* lg_dl_next: dlsym(RTLD_NEXT, name) as this library asks it, past its own dlsym wrapper. */
 void *lg_dl_next(const char *name);
