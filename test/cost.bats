@@ -110,7 +110,7 @@ own_calls() {
 	[ "$n" -lt 25000 ] || fail "the constructor took $n instructions"
 }
 
-@test "an exec's gate: at most 18 system calls in the parent at its first spawn (it made 23)" {
+@test "an exec's gate: at most 18 system calls in the parent at its first spawn, 19 as a user (it made 23, 24)" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	env -i PATH=/usr/bin:/bin strace -o "$BATS_TEST_TMPDIR/trace" -E LD_PRELOAD="$LG_PRELOAD" \
 		-E LINKGUARD_ROOT="$(realpath "$ROOT")" "$LGCALL" exec posix_spawn /bin/true
@@ -123,6 +123,7 @@ own_calls() {
 	from=$(grep -n '"self/ns"' "$BATS_TEST_TMPDIR/trace" | sed -n '2s/:.*//p')
 	to=$(grep -n 'MAP_STACK' "$BATS_TEST_TMPDIR/trace" | sed -n '1s/:.*//p')
 	[ -n "$from" ] && [ -n "$to" ] || fail "no gate found in: $(cat "$BATS_TEST_TMPDIR/trace")"
-	local n=$((to - (from - 2)))
-	[ "$n" -le 18 ] || fail "$n calls: $(sed -n "$((from - 2)),$((to - 1))p" "$BATS_TEST_TMPDIR/trace")"
+	# A user who is not root also asks for the program's file capabilities (fgetxattr).
+	local n=$((to - (from - 2))) limit=$((18 + ($(id -u) != 0)))
+	[ "$n" -le "$limit" ] || fail "$n calls: $(sed -n "$((from - 2)),$((to - 1))p" "$BATS_TEST_TMPDIR/trace")"
 }
