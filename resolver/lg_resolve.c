@@ -248,16 +248,62 @@ static int same_file(const struct stat *a, const struct stat *b)
  * root, to that very file; a file with no name left (O_TMPFILE, unlinked) must have been opened
  * in a directory inside a root. The check runs on a private duplicate, which the call then uses.
  */
-static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *out)
+/*
+ * The spelling the trusted /proc gives dup_fd (whose fstat is st), at buf + PATH_MAX + 2 where the
+ * walk has room in front of it, without a deleted file's " (deleted)"; its length, or -1 when
+ * there is none to place.
+ */
+static long fd_spelling(int dup_fd, const struct stat *st, char *buf)
 {
-	struct lg_rootset *set = scope->set;
+	char *target = buf + LG_PROC_FD_PATH_MAX;
+	long n = lg_proc_fd_readlink(dup_fd, target, PATH_MAX);
+	size_t len;
+
+	if (n <= 0 || n >= PATH_MAX || target[0] != '/')
+		return -1;
+	len = (size_t)n;
+	if (st->st_nlink == 0)
+		len -= lg_deleted_suffix(target, len);
+	memmove(buf + PATH_MAX + 2, target, len);
+	buf[PATH_MAX + 2 + len] = '\0';
+	return (long)len;
+}
+
+/*
+ * Whether that spelling, walked from root (its part after the root's at offset after), still
+ * reaches the file st describes: a spelling is only a claim, as the file may have moved; a
+ * deleted file is judged by its directory's device.
+ */
+static int spelling_reaches(struct lg_scope *scope, size_t root, long after, char *buf,
+			    const struct stat *st)
+{
 	struct lg_entry parent;
 	struct lg_anchor a;
-	struct stat st, seen;
+	struct stat seen;
+	int r;
+
+	entry_reset(&parent);
+	if (root_anchor(scope, root, &a, &parent) != 0 ||
+	    resolve_from(scope, &a, buf, buf + PATH_MAX + 2 + after, 0, &parent) != 0) {
+		lg_entry_close(&parent);
+		return 0;
+	}
+	if (st->st_nlink > 0)
+		r = fstatat(parent.dir_fd, parent.name, &seen, AT_SYMLINK_NOFOLLOW);
+	else
+		r = fstat(parent.dir_fd, &seen);
+	if (scope->parent_fd == parent.dir_fd)
+		scope->parent_len = -1; /* closed below: no later path may borrow it */
+	lg_entry_close(&parent);
+	return r == 0 && (st->st_nlink > 0 ? same_file(st, &seen) : st->st_dev == seen.st_dev);
+}
+
+static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *out)
+{
+	struct stat st;
+	size_t root;
+	long len, after = -1;
 	int dup_fd, r;
-	long n;
-	size_t root, len;
-	char *target;
 
 	dup_fd = fd == AT_FDCWD ? open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)
 				: fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -265,48 +311,21 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 		return -errno;
 	if (fstat(dup_fd, &st) != 0) {
 		r = -errno;
-		goto out_close_dup;
+		close(dup_fd);
+		return r;
 	}
-	/* buf: the descriptor's target, then the target moved where the walk has room in front of
-	 * it. */
-	target = buf + LG_PROC_FD_PATH_MAX;
-	n = lg_proc_fd_readlink(dup_fd, target, PATH_MAX);
-	r = lg_deny(out, LG_WHY_FD_OUTSIDE);
-	if (n <= 0 || n >= PATH_MAX || target[0] != '/')
-		goto out_close_dup;
-	len = (size_t)n;
-	if (st.st_nlink == 0)
-		len -= lg_deleted_suffix(target, len);
-	memmove(buf + PATH_MAX + 2, target, len);
-	buf[PATH_MAX + 2 + len] = '\0';
-	n = lg_match_root(set, buf + PATH_MAX + 2, len, &root);
-	if (n < 0)
-		goto out_close_dup;
-	entry_reset(&parent);
-	if (root_anchor(scope, root, &a, &parent) != 0 ||
-	    resolve_from(scope, &a, buf, buf + PATH_MAX + 2 + n, 0, &parent) != 0) {
-		lg_entry_close(&parent);
-		goto out_close_dup;
-	}
-	if (st.st_nlink > 0)
-		r = fstatat(parent.dir_fd, parent.name, &seen, AT_SYMLINK_NOFOLLOW);
-	else
-		r = fstat(parent.dir_fd, &seen);
-	if (scope->parent_fd == parent.dir_fd)
-		scope->parent_len = -1; /* closed below: no later path may borrow it */
-	lg_entry_close(&parent);
-	if (r != 0 || (st.st_nlink > 0 ? !same_file(&st, &seen) : st.st_dev != seen.st_dev)) {
-		r = lg_deny(out, LG_WHY_FD_OUTSIDE);
-		goto out_close_dup;
+	len = fd_spelling(dup_fd, &st, buf);
+	if (len >= 0)
+		after = lg_match_root(scope->set, buf + PATH_MAX + 2, (size_t)len, &root);
+	if (after < 0 || !spelling_reaches(scope, root, after, buf, &st)) {
+		close(dup_fd);
+		return lg_deny(out, LG_WHY_FD_OUTSIDE);
 	}
 	out->kind = LG_ENTRY_FD;
 	out->file_fd = dup_fd;
 	out->root = root;
 	out->why = LG_WHY_NONE;
 	return 0;
-out_close_dup:
-	close(dup_fd);
-	return r;
 }
 
 /* The descriptor number N of /proc/self/fd/N, /proc/thread-self/fd/N, /proc/<pid>/fd/N or
