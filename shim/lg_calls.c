@@ -398,18 +398,11 @@ static long x32_number(long nr, int *refused, int *handled)
 	return nr;
 }
 
-/* The same system calls made through libc's syscall(); every other number passes through. */
-static int guarded_syscall(long raw_nr, const long *a, int *handled)
+/* link and rename through syscall(): as their wrappers; *handled 0 for any other number. */
+static int syscall_link_rename(long nr, const long *a, int *handled)
 {
 	struct call c = {NULL, AT_FDCWD, NULL, AT_FDCWD, NULL, 0};
-	int x32, refused = 0;
-	long nr = kernel_number(raw_nr, &x32);
 
-	*handled = 1;
-	if (x32)
-		nr = x32_number(nr, &refused, handled);
-	if (refused)
-		return refused;
 	switch (nr) {
 #ifdef SYS_link
 	case SYS_link:
@@ -436,6 +429,17 @@ static int guarded_syscall(long raw_nr, const long *a, int *handled)
 				  (const char *)a[3],
 				  nr == SYS_renameat ? 0 : (unsigned)a[4]};
 		return guarded_renameat2(&c);
+	default:
+		break;
+	}
+	*handled = 0;
+	return 0;
+}
+
+/* execve, execveat and io_uring_setup through syscall(); *handled 0 for any other number. */
+static int syscall_exec_uring(long nr, const long *a, int *handled)
+{
+	switch (nr) {
 	case SYS_execve:
 		/* The exec wrappers' work, or a raw execve through libc would drop the settings. */
 		return from_libc(lg_guarded_execve("SYS_execve", (const char *)a[0],
@@ -457,6 +461,24 @@ static int guarded_syscall(long raw_nr, const long *a, int *handled)
 	}
 	*handled = 0;
 	return 0;
+}
+
+/* The same system calls made through libc's syscall(); every other number passes through. */
+static int guarded_syscall(long raw_nr, const long *a, int *handled)
+{
+	int x32, refused = 0, r;
+	long nr = kernel_number(raw_nr, &x32);
+
+	*handled = 1;
+	if (x32)
+		nr = x32_number(nr, &refused, handled);
+	if (refused)
+		return refused;
+	r = syscall_link_rename(nr, a, handled);
+	if (*handled)
+		return r;
+	*handled = 1;
+	return syscall_exec_uring(nr, a, handled);
 }
 
 LG_EXPORT long syscall(long number, ...)
