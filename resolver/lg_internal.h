@@ -4,23 +4,28 @@
 
 #include "lg_resolve.h"
 
-/* Room for a start directory's path joined to a path, plus symlink targets spliced in. */
+/* The walk's real directories from its anchor: a start directory's path joined to a path. */
 #define LG_BUF_SIZE (2 * PATH_MAX + 2)
+/* The path's buffer: the path, a start spelling in front of it, and in front of those every
+ * symlink target the kernel follows before it says ELOOP (each up to PATH_MAX): a long chain
+ * must end in ELOOP, as in the kernel, not run out of room. Pages the walk never reaches are
+ * never touched. */
+#define LG_PATH_BUF_SIZE ((LG_SYMLINK_MAX + 3) * PATH_MAX)
 
 /* lg_openat2_resolve returns this when the walk must decide instead. */
 #define LG_FALLBACK 1
 
 /* The buffers of one call (see lg_scope): mapped, so that the stack stays small. */
 struct lg_scratch {
-	char path[LG_BUF_SIZE];	  /* the path, a start spelling in front, symlink targets spliced */
-	char done[LG_BUF_SIZE];	  /* the walk's real directories from its anchor */
-	char parent[PATH_MAX];	  /* the scope's shared parent, as spelled from its anchor */
-	char start[PATH_MAX + 1]; /* the scope's start directory, as the kernel spells it */
-	char cwd[PATH_MAX + 1];	  /* the current directory, as getcwd spells it */
-	char where[PATH_MAX + 1]; /* another directory being placed */
-	char root[PATH_MAX + 1];  /* a root's descriptor, as the kernel spells it */
-	char name[NAME_MAX + 1];  /* the walk's current component */
-	char again[NAME_MAX + 1]; /* a component the walk re-walks after ".." */
+	char path[LG_PATH_BUF_SIZE]; /* the path, a start spelling in front, targets spliced */
+	char done[LG_BUF_SIZE];	     /* the walk's real directories from its anchor */
+	char parent[PATH_MAX];	     /* the scope's shared parent, as spelled from its anchor */
+	char start[PATH_MAX + 1];    /* the scope's start directory, as the kernel spells it */
+	char cwd[PATH_MAX + 1];	     /* the current directory, as getcwd spells it */
+	char where[PATH_MAX + 1];    /* another directory being placed */
+	char root[PATH_MAX + 1];     /* a root's descriptor, as the kernel spells it */
+	char name[NAME_MAX + 1];     /* the walk's current component */
+	char again[NAME_MAX + 1];    /* a component the walk re-walks after ".." */
 };
 
 /* lg_scratch_get / lg_scratch_put: claim a scratch area (NULL: no memory) and give it back. */

@@ -387,7 +387,7 @@ static int resolve(struct lg_scope *scope, int start_fd, const char *unsafe_path
 	if (len == PATH_MAX)
 		return -ENAMETOOLONG;
 	/* One private copy, at the buffer's end: room in front for a start directory. */
-	path = buf + LG_BUF_SIZE - len - 1;
+	path = buf + LG_PATH_BUF_SIZE - len - 1;
 	/* Terminate the copy ourselves: another thread may be rewriting the caller's buffer. */
 	memcpy(path, unsafe_path, len);
 	path[len] = '\0';
