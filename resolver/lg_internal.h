@@ -98,7 +98,7 @@ int lg_openat2_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *
 
 /*
  * lg_walk_resolve: the portable walk, one openat(O_PATH|O_NOFOLLOW|O_DIRECTORY) per component.
- * rel lies in buf[0..LG_BUF_SIZE), which the walk reuses to splice symlink targets in front.
+ * rel lies in buf[0..LG_PATH_BUF_SIZE), which the walk reuses to splice symlink targets in front.
  * Returns 0 (out filled) or a negative errno.
  */
 int lg_walk_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *buf, char *rel,
