@@ -55,6 +55,13 @@ const char *lg_next_component(const char *p, size_t *len);
  */
 size_t lg_deleted_suffix(const char *s, size_t len);
 
+/*
+ * lg_openat2_unusable: whether an openat2 failure says only that openat2 can not be used here
+ * (ENOSYS before 5.6 or under a filter, EPERM from a seccomp filter, EINVAL or E2BIG from a
+ * kernel without one of the flags or this open_how), so another way must answer.
+ */
+int lg_openat2_unusable(int err);
+
 /* lg_put_decimal: n in decimal at out, unterminated; returns its length (at most 20). */
 size_t lg_put_decimal(char *out, unsigned long n);
 

@@ -31,17 +31,9 @@ static int open_beneath(int dir_fd, const char *parent)
 /* Errors after which only the walk can say what happened. */
 static int walk_decides(int err)
 {
-	switch (err) {
-	case ENOSYS: /* no openat2 (before 5.6, or filtered) */
-	case EPERM:  /* a seccomp filter that refuses it */
-	case E2BIG:
-	case EINVAL: /* an older kernel without one of the RESOLVE_ flags */
-	case EXDEV:  /* an escape, a ".." above the anchor, or an absolute symlink to a root */
-	case ELOOP:  /* a magic link, or a real loop */
-		return 1;
-	default:
-		return 0;
-	}
+	/* EXDEV: an escape, a ".." above the anchor, or an absolute symlink to a root; ELOOP: a
+	 * magic link, or a real loop. */
+	return lg_openat2_unusable(err) || err == EXDEV || err == ELOOP;
 }
 
 static int is_symlink_at(int dir_fd, const char *name)

@@ -142,7 +142,7 @@ static int proc_dir(const char *sub)
 		return root;
 	/* Made here, not through libc's syscall(): that name is the library's own export. */
 	fd = lg_sys_openat2(root, sub, &how, sizeof(how));
-	if (fd >= 0 || (fd != -ENOSYS && fd != -EPERM && fd != -EINVAL))
+	if (fd >= 0 || !lg_openat2_unusable((int)-fd))
 		return (int)fd;
 	/* No openat2 (before 5.6): a mount over it must at least be procfs. */
 	fd = openat(root, sub, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -79,7 +79,7 @@ static int open_root(const char *path, struct lg_root *r)
 		tidy_spelling(r->canon, path);
 		return fd;
 	}
-	if (fd != -ELOOP && fd != -ENOSYS && fd != -EPERM && fd != -EINVAL && fd != -E2BIG)
+	if (fd != -ELOOP && !lg_openat2_unusable(-fd))
 		return fd;
 	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -92,3 +92,8 @@ void lg_scratch_give(void *buf)
 	if (buf != NULL)
 		lg_scratch_put(buf);
 }
+
+int lg_openat2_unusable(int err)
+{
+	return err == ENOSYS || err == EPERM || err == EINVAL || err == E2BIG;
+}
