@@ -37,9 +37,11 @@ static void set_broken(struct lg_config *cfg, const char *what, const char *valu
 /* The value of setting name as the process started, or NULL. */
 static const char *startup_value(const struct lg_config *cfg, const char *name)
 {
+	size_t len = strlen(name);
+
 	for (size_t i = 0; i < cfg->startup_count; i++)
 		if (lg_entry_named(cfg->startup_vars[i], name))
-			return cfg->startup_vars[i] + strlen(name) + 1;
+			return cfg->startup_vars[i] + len + 1;
 	return NULL;
 }
 

@@ -84,6 +84,24 @@ static void drop_audit(const struct lg_config *cfg)
 		     "libc of its own, out of linkguard's reach");
 }
 
+/*
+ * The settings every child gets, into out (room for LG_CHILD_SETTINGS): those the process
+ * started with, the user namespace as this process knows it in place of any start-up one.
+ * Their count.
+ */
+#define LG_CHILD_SETTINGS (LG_MAX_STARTUP_VARS + 1)
+static size_t child_settings(const struct lg_config *cfg, const char **out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < cfg->startup_count; i++)
+		if (!lg_entry_named(cfg->startup_vars[i], LG_ENV_USERNS))
+			out[k++] = cfg->startup_vars[i];
+	if (cfg->userns_entry[0])
+		out[k++] = cfg->userns_entry;
+	return k;
+}
+
 /* Room a rewritten LD_PRELOAD entry needs beyond the old one: this library's path, separators. */
 #define LG_PRELOAD_ROOM (PATH_MAX + 16)
 
@@ -139,11 +157,7 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	}
 	if (!preload_seen)
 		out->envp[k++] = repaired_preload(cfg, "", &text, (char *)out->map + out->map_len);
-	for (size_t i = 0; i < cfg->startup_count; i++)
-		if (!lg_entry_named(cfg->startup_vars[i], LG_ENV_USERNS))
-			out->envp[k++] = (char *)cfg->startup_vars[i];
-	if (cfg->userns_entry[0])
-		out->envp[k++] = (char *)cfg->userns_entry;
+	k += child_settings(cfg, (const char **)out->envp + k);
 	out->envp[k] = NULL;
 	return 0;
 }
@@ -632,6 +646,8 @@ static void repair_environ(void)
 {
 	struct lg_config *cfg = lg_config();
 	char name[256], preload[PATH_MAX * 2];
+	const char *setting[LG_CHILD_SETTINGS];
+	size_t settings;
 	const char *old = getenv(LG_ENV_PRELOAD);
 	int saved = errno;
 
@@ -647,8 +663,9 @@ static void repair_environ(void)
 		name[len] = '\0';
 		unsetenv(name); /* shifts the rest down: look at index i again */
 	}
-	for (size_t i = 0; i < cfg->startup_count; i++)
-		putenv((char *)cfg->startup_vars[i]);
+	settings = child_settings(cfg, setting);
+	for (size_t i = 0; i < settings; i++)
+		putenv((char *)setting[i]);
 	if (getenv(LG_ENV_AUDIT) != NULL) {
 		drop_audit(cfg);
 		unsetenv(LG_ENV_AUDIT);

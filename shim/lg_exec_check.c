@@ -103,19 +103,19 @@ static const char *own_loader_path(void)
 	return base != NULL && dladdr(base, &info) != 0 ? info.dli_fname : NULL;
 }
 
-/* The dynamic loader this process runs under, by device and inode. */
-static int own_loader(struct stat *st)
+/* Whether st is the file at loader (the path of the loader this process runs under; NULL:
+ * unknown), by device and inode. */
+static int is_loader_at(const char *loader, const struct stat *st)
 {
-	const char *path = own_loader_path();
+	struct stat mine;
 
-	return path != NULL && stat(path, st) == 0;
+	return loader != NULL && stat(loader, &mine) == 0 && mine.st_dev == st->st_dev &&
+	       mine.st_ino == st->st_ino;
 }
 
 static int is_own_loader(const struct stat *st)
 {
-	struct stat mine;
-
-	return own_loader(&mine) && mine.st_dev == st->st_dev && mine.st_ino == st->st_ino;
+	return is_loader_at(own_loader_path(), st);
 }
 
 /* len bytes at offset at of the program: from its first bytes (head, have bytes) when they
@@ -173,7 +173,7 @@ static enum lg_exec_kind judge_interpreter(int fd, const unsigned char *head, si
 		return LG_EXEC_PRELOADED; /* nearly every program: one spelling is one file, now */
 	if (stat(interp, &theirs) != 0)
 		return LG_EXEC_PRELOADED; /* the exec will fail */
-	return is_own_loader(&theirs) ? LG_EXEC_PRELOADED : LG_EXEC_OTHER_LOADER;
+	return is_loader_at(mine, &theirs) ? LG_EXEC_PRELOADED : LG_EXEC_OTHER_LOADER;
 }
 
 static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len, lg_ehdr *eh)

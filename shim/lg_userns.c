@@ -35,9 +35,12 @@ static int current_userns(char *buf, size_t size)
 /* Whether value is "dev:ino" as current_userns writes it (lower-case hexadecimal). */
 static int userns_spelling(const char *value, size_t size)
 {
-	size_t len = value ? strnlen(value, size) : size, colon = 0;
+	size_t len, colon = 0;
 
-	if (len == 0 || len >= size)
+	if (value == NULL)
+		return 0;
+	len = strnlen(value, size);
+	if (len == 0 || len == size)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		if (value[i] == ':' && colon == 0 && i > 0)
