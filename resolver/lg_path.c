@@ -131,7 +131,7 @@ int lg_search_probe(int dir_fd)
 	int fd = openat(dir_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return -errno;
+		return lg_failed();
 	close(fd);
 	return 0;
 }

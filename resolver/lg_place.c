@@ -87,7 +87,7 @@ static int place_by_identity(const struct lg_rootset *set, int fd, size_t *root,
 	long i;
 
 	if (fstat(fd, &st) != 0)
-		return -errno;
+		return lg_failed();
 	for (long steps = 0; steps < LG_DEPTH_MAX; steps++) {
 		i = root_with(set, &st);
 		if (i >= 0) {
@@ -126,7 +126,7 @@ int lg_place_dir(struct lg_scope *scope, int fd, char *spell, long *len, size_t 
 	*len = -1;
 	if (n > 0 && lg_deleted_suffix(spell, (size_t)n) != 0) {
 		if (fstat(fd, &st) != 0)
-			return -errno;
+			return lg_failed();
 		if (st.st_nlink == 0)
 			return -ENOENT; /* as a lookup in a removed directory */
 	}

@@ -52,7 +52,7 @@ static int is_proc_root(int fd, int check_dev, dev_t *dev)
 /* O_NOFOLLOW: a /proc replaced by a symlink is not procfs either. Returns an fd or -1. */
 static int open_proc(int check_dev, dev_t *dev)
 {
-	int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int errsv;
 
 	if (fd >= 0 && !is_proc_root(fd, check_dev, dev)) {
@@ -147,7 +147,7 @@ static int proc_dir(const char *sub)
 	/* No openat2 (before 5.6): a mount over it must at least be procfs. */
 	fd = openat(root, sub, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return lg_failed();
 	if (fstatfs((int)fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC) {
 		errsv = errno;
 		close((int)fd);
@@ -170,7 +170,7 @@ static long fd_entry(int fd, char *buf, size_t size, int flags)
 		return dir;
 	name[lg_put_decimal(name, (unsigned)fd)] = '\0';
 	r = buf ? readlinkat(dir, name, buf, size) : openat(dir, name, flags | O_CLOEXEC);
-	r = r < 0 ? -errno : r;
+	r = r < 0 ? lg_failed() : r;
 	close(dir);
 	errno = saved;
 	return r;
@@ -235,7 +235,7 @@ int lg_proc_self_open(const char *name, int flags)
 	if (dir < 0)
 		return dir;
 	r = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW);
-	r = r < 0 ? -errno : r;
+	r = r < 0 ? lg_failed() : r;
 	close(dir);
 	errno = saved;
 	return r;
@@ -249,7 +249,7 @@ int lg_proc_self_stat(const char *sub, const char *name, struct stat *st)
 
 	if (dir < 0)
 		return dir;
-	r = fstatat(dir, name, st, 0) == 0 ? 0 : -errno;
+	r = fstatat(dir, name, st, 0) == 0 ? 0 : lg_failed();
 	close(dir);
 	errno = saved;
 	return r;

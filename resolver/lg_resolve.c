@@ -55,13 +55,13 @@ static int start_dir(struct lg_scope *scope, int given, struct lg_entry *out)
 		return 0;
 	scope->start_given = LG_NO_START;
 	if (given == AT_FDCWD) {
-		fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			return -errno;
+			return lg_failed();
 		out->keep_fd = fd;
 	} else {
 		if (fstat(given, &st) != 0)
-			return -errno;
+			return lg_failed();
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
 		if (st.st_nlink == 0)
@@ -305,12 +305,12 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 	long len, after = -1;
 	int dup_fd, r;
 
-	dup_fd = fd == AT_FDCWD ? open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)
+	dup_fd = fd == AT_FDCWD ? openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)
 				: fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
-		return -errno;
+		return lg_failed();
 	if (fstat(dup_fd, &st) != 0) {
-		r = -errno;
+		r = lg_failed();
 		close(dup_fd);
 		return r;
 	}

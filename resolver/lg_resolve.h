@@ -8,6 +8,18 @@
 #include <sys/types.h>
 
 /*
+ * lg_failed: -errno after a libc-style call failed, never 0. errno is read through the program's
+ * own __errno_location, which a hostile program may define: a wrong value may change which error
+ * a call reports, never turn a failure into a success.
+ */
+static inline int lg_failed(void)
+{
+	int e = errno;
+
+	return e > 0 && e < 4096 ? -e : -EIO;
+}
+
+/*
  * A denial is not an errno: LG_ERR_DENIED lies outside the kernel's range (Linux errnos end at
  * 4095), so a permission error the kernel gives while resolving (EACCES from a directory the user
  * can not search) is never taken for a denial. lg_libc_errno() turns it into EACCES at the libc

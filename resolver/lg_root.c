@@ -81,9 +81,9 @@ static int open_root(const char *path, struct lg_root *r)
 	}
 	if (fd != -ELOOP && !lg_openat2_unusable(-fd))
 		return fd;
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return lg_failed();
 	err = canonical_path(fd, r->canon);
 	if (err != 0) {
 		close(fd);
@@ -109,7 +109,7 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) != 0) {
-		int err = -errno;
+		int err = lg_failed();
 
 		close(fd);
 		return err;
@@ -157,11 +157,11 @@ static int is_root_fd(const struct lg_root *r, int fd)
  */
 static int reopen_root(const struct lg_root *r)
 {
-	int fd = open(r->canon, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, r->canon, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? -LG_ERR_DENIED
-									     : -errno;
+									     : lg_failed();
 	if (!is_root_fd(r, fd)) {
 		close(fd);
 		fd = -LG_ERR_DENIED;

@@ -80,7 +80,7 @@ static int climb_top(struct walk *w)
 		return lg_deny(w->out, w->links > 0 ? LG_WHY_SYMLINK : LG_WHY_DOTDOT);
 	fd = openat(w->top, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return lg_failed();
 	set_cur(w, -1, 0);
 	if (w->top_depth == 1) {
 		close(fd);
@@ -97,7 +97,7 @@ static int open_child_dir(struct walk *w, const char *name)
 	int fd = openat(w->cur, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return errno == ELOOP ? -ENOTDIR : -errno;
+		return errno == ELOOP ? -ENOTDIR : lg_failed();
 	set_cur(w, fd, 1);
 	return 0;
 }
@@ -163,7 +163,7 @@ static int follow_link(struct walk *w, char *buf, char *tail, const char *name, 
 
 	n = readlinkat(w->cur, name, buf, room);
 	if (n < 0)
-		return -errno;
+		return lg_failed();
 	if (++w->links > LG_SYMLINK_MAX)
 		return -ELOOP;
 	if ((size_t)n >= room)

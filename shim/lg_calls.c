@@ -49,7 +49,7 @@ static int to_libc(int r, int saved_errno)
 
 static int from_libc(int r)
 {
-	return r < 0 ? -errno : r;
+	return r < 0 ? lg_failed() : r;
 }
 
 /* A call the policy did not let through: report it; the audit mode runs it as given. */
@@ -105,7 +105,7 @@ static int look_up_old(const struct lg_entry *src, int whole)
 	name[len] = '\0';
 	return fstatat(src->dir_fd, whole ? src->name : name, &st, AT_SYMLINK_NOFOLLOW) == 0
 		   ? 0
-		   : -errno;
+		   : lg_failed();
 }
 
 /*
@@ -148,7 +148,7 @@ static int old_name_too_long(const struct call *c, struct lg_scope *scope, struc
 		return dst->final_err ? r : n;
 	/* The new parent's walk ends with a search of the parent itself (a lookup of "."). */
 	if (fstatat(dst->dir_fd, ".", &st, 0) != 0)
-		n = -errno;
+		n = lg_failed();
 	else if (names_dot(dst))
 		n = (c->flags & RENAME_NOREPLACE) ? -EEXIST : -EBUSY;
 	else

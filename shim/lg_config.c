@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ static const char *startup_value(const struct lg_config *cfg, const char *name)
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < cfg->startup_count; i++)
-		if (lg_entry_named(cfg->startup_vars[i], name))
+		if (cfg->startup_name_len[i] == len && memcmp(cfg->startup_vars[i], name, len) == 0)
 			return cfg->startup_vars[i] + len + 1;
 	return NULL;
 }
@@ -174,6 +175,7 @@ static int file_entry(struct lg_config *cfg, const char *entry)
 	}
 	if (cfg->startup_count == LG_MAX_STARTUP_VARS)
 		return -1;
+	cfg->startup_name_len[cfg->startup_count] = (size_t)(strchrnul(entry, '=') - entry);
 	cfg->startup_vars[cfg->startup_count++] = entry;
 	return 0;
 }
@@ -260,6 +262,67 @@ static void read_env_from_proc(struct lg_config *cfg)
 /* What glibc hands a constructor: the arguments and environment as the kernel laid them out. */
 static int start_argc;
 static char **start_argv, **start_envp;
+static const ElfW(auxv_t) * start_auxv;
+
+/*
+ * The auxiliary vector, which follows the environment's pointers on the initial stack: after
+ * their NULL, and after one more NULL for each unsetenv() an earlier constructor made (it shifts
+ * the pointers down in place). Only when envp is that array, right after argv's (a dlopen() hands
+ * a constructor the environ of the moment, which setenv() may have moved to the heap). Believed
+ * when it ends within a few dozen entries and tells the page size, as every Linux kernel's does.
+ */
+static const ElfW(auxv_t) * auxv_after(int argc, char **argv, char **envp)
+{
+	const ElfW(auxv_t) * a;
+	int n, page_size = 0;
+
+	if (argc < 0 || argv == NULL || envp != argv + argc + 1 || argv[argc] != NULL)
+		return NULL;
+	while (*envp != NULL)
+		envp++;
+	for (n = 0; n < 64 && *envp == NULL; n++)
+		envp++;
+	a = (const ElfW(auxv_t) *)envp;
+	for (n = 0; n < 128 && a[n].a_type != AT_NULL; n++)
+		page_size |= a[n].a_type == AT_PAGESZ && a[n].a_un.a_val >= 4096 &&
+			     (a[n].a_un.a_val & (a[n].a_un.a_val - 1)) == 0;
+	return n < 128 && page_size ? a : NULL;
+}
+
+unsigned long lg_start_auxv(unsigned long type)
+{
+	const ElfW(auxv_t) *a = __atomic_load_n(&start_auxv, __ATOMIC_ACQUIRE);
+
+	for (; a != NULL && a->a_type != AT_NULL; a++)
+		if (a->a_type == type)
+			return a->a_un.a_val;
+	return 0;
+}
+
+/* The same from the trusted /proc: where no constructor was handed the environment (musl). */
+static unsigned long proc_auxv(unsigned long type)
+{
+	ElfW(auxv_t) a[64];
+	int fd = lg_proc_self_open("auxv", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, a, sizeof(a));
+
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t i = 0; i < n / (ssize_t)sizeof(a[0]) && a[i].a_type != AT_NULL; i++)
+		if (a[i].a_type == type)
+			return a[i].a_un.a_val;
+	return 0;
+}
+
+unsigned long lg_auxv(unsigned long type)
+{
+	int saved = errno;
+	unsigned long v =
+	    __atomic_load_n(&start_auxv, __ATOMIC_ACQUIRE) ? lg_start_auxv(type) : proc_auxv(type);
+
+	errno = saved;
+	return v;
+}
 
 /*
  * The environment's strings where exec put them: from the end of the last argument to the
@@ -272,15 +335,15 @@ static const char *env_as_laid_out(size_t *len)
 {
 	int argc = __atomic_load_n(&start_argc, __ATOMIC_ACQUIRE);
 	char **argv = start_argv, **envp = start_envp;
-	const char *end = (const char *)getauxval(AT_EXECFN), *start, *p;
+	const char *end = (const char *)lg_start_auxv(AT_EXECFN), *start, *p;
 
 	if (argc <= 0 || argv == NULL || envp == NULL || end == NULL || argv[argc - 1] == NULL)
 		return NULL;
 	start = p = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
 	for (size_t i = 0; envp[i] != NULL; i++) {
-		if (envp[i] != p || p >= end)
+		if (envp[i] != p || p >= end || (p = memchr(p, '\0', (size_t)(end - p))) == NULL)
 			return NULL;
-		p += strlen(p) + 1;
+		p++;
 	}
 	if (p != end)
 		return NULL;
@@ -450,6 +513,7 @@ __attribute__((constructor)) static void lg_config_at_load(int argc, char **argv
 {
 	start_argv = argv;
 	start_envp = envp;
+	__atomic_store_n(&start_auxv, auxv_after(argc, argv, envp), __ATOMIC_RELEASE);
 	__atomic_store_n(&start_argc, argc, __ATOMIC_RELEASE);
 	lg_config();
 }

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
@@ -44,19 +45,32 @@ struct symtab {
 	const ElfW(Half) * versym;
 };
 
+typedef int (*lg_dladdr_fn)(const void *, Dl_info *);
+
 struct real_dl {
 	lg_dlsym_fn dlsym;
 	lg_dlvsym_fn dlvsym;
 	lg_dlopen_fn dlopen;
 	lg_dlmopen_fn dlmopen;
+	lg_dladdr_fn dladdr;
+	struct symtab libc_tab; /* the object that defines them */
 	/* This library's own symbol table: our definitions, not the first in the global scope (a
 	 * preload ahead of us, a sanitizer runtime, may define the same names and call ours). */
 	struct symtab self_tab;
+	/* Found from the loader the kernel mapped (trusted_dl), not through names the program may
+	 * define itself (early_dl, before the constructor ran). */
+	int trusted;
 };
 
-static struct real_dl real;
-static int real_state; /* 0: not looked up; 1: found; -1: missing */
-static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+/* One of the two lookups: its result and its state (0: not yet; 1: found; -1: missing). */
+struct real_slot {
+	struct real_dl real;
+	int state;
+	pthread_once_t once;
+};
+
+static struct real_slot early_slot = {.once = PTHREAD_ONCE_INIT};
+static struct real_slot trusted_slot = {.once = PTHREAD_ONCE_INIT};
 
 /* A dynamic-section address: glibc relocates most in place, some loaders do not. */
 static const void *dyn_ptr(ElfW(Addr) base, ElfW(Addr) p)
@@ -145,8 +159,9 @@ static int symtab_of(const void *addr, struct symtab *t)
 	return read_symtab(q.base, q.dyn, t);
 }
 
-/* The default version of function name in the object, through its GNU hash table; or NULL. */
-static void *lookup(const struct symtab *t, const char *name)
+/* The default version of name (a function, or an object when type says so) in the object,
+ * through its GNU hash table; or NULL. */
+static void *lookup_typed(const struct symtab *t, const char *name, int type)
 {
 	uint32_t nbuckets = t->hash[0], symoffset = t->hash[1], bloom_size = t->hash[2];
 	const uint32_t *buckets =
@@ -161,7 +176,7 @@ static void *lookup(const struct symtab *t, const char *name)
 		uint32_t h2 = chain[i - symoffset];
 
 		if ((h | 1) == (h2 | 1) && s->st_shndx != SHN_UNDEF &&
-		    ELF64_ST_TYPE(s->st_info) == STT_FUNC && same_name(t->str + s->st_name, name) &&
+		    ELF64_ST_TYPE(s->st_info) == type && same_name(t->str + s->st_name, name) &&
 		    (t->versym == NULL || !(t->versym[i] & 0x8000)))
 			return (void *)(t->base + s->st_value);
 		if (h2 & 1)
@@ -170,39 +185,180 @@ static void *lookup(const struct symtab *t, const char *name)
 	return NULL;
 }
 
-/*
- * The loader's functions as libc (or, before glibc 2.34, libdl) defines them. Not by dlsym: any
- * call of dlsym from here would reach our own wrapper first. The object that defines dladdr
- * defines them all; its symbol table is read in memory. musl has no dlvsym and no dlmopen.
- */
-static void find_real_dl(void)
+static void *lookup(const struct symtab *t, const char *name)
 {
-	struct real_dl found;
-	struct symtab t;
-
-	if (symtab_of((void *)dladdr, &t) != 0) {
-		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
-		return;
-	}
-	found.dlsym = (lg_dlsym_fn)lookup(&t, "dlsym");
-	found.dlvsym = (lg_dlvsym_fn)lookup(&t, "dlvsym");
-	found.dlopen = (lg_dlopen_fn)lookup(&t, "dlopen");
-	found.dlmopen = (lg_dlmopen_fn)lookup(&t, "dlmopen");
-	if (!found.dlsym || !found.dlopen ||
-	    (LG_HAVE_DLMOPEN && (!found.dlvsym || !found.dlmopen)) ||
-	    symtab_of((void *)&real, &found.self_tab) != 0) {
-		__atomic_store_n(&real_state, -1, __ATOMIC_RELEASE);
-		return;
-	}
-	real = found;
-	__atomic_store_n(&real_state, 1, __ATOMIC_RELEASE);
+	return lookup_typed(t, name, STT_FUNC);
 }
 
-/* The real functions, or NULL when they can not be found (then every wrapper fails). */
+/* The symbol table of the shared object whose ELF header is mapped at base; 0 or -1. */
+static int symtab_at(ElfW(Addr) base, struct symtab *t)
+{
+	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)base;
+	const ElfW(Phdr) * ph;
+
+	if (base == 0 || eh->e_ident[EI_MAG0] != ELFMAG0 || eh->e_ident[EI_MAG1] != ELFMAG1 ||
+	    eh->e_ident[EI_MAG2] != ELFMAG2 || eh->e_ident[EI_MAG3] != ELFMAG3 ||
+	    eh->e_type != ET_DYN)
+		return -1;
+	ph = (const ElfW(Phdr) *)(base + eh->e_phoff);
+	for (ElfW(Half) i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC)
+			return read_symtab(base, (const ElfW(Dyn) *)(base + ph[i].p_vaddr), t);
+	return -1;
+}
+
+/* Whether addr lies in this library (its own program headers, read in memory). */
+static int is_ours(const void *addr)
+{
+	ElfW(Addr) base = (ElfW(Addr)) & __ehdr_start, a = (ElfW(Addr))addr;
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(base + __ehdr_start.e_phoff);
+
+	for (ElfW(Half) i = 0; i < __ehdr_start.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && a >= base + ph[i].p_vaddr &&
+		    a - (base + ph[i].p_vaddr) < ph[i].p_memsz)
+			return 1;
+	return 0;
+}
+
+/* Whether an object's name (a path) is libc's: libc.so.6, which holds the loader's functions
+ * since glibc 2.34 (the package's least glibc). */
+static int names_libc(const char *name)
+{
+	const char *base = name;
+
+	for (const char *p = name; p && *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	return name && same_name(base, "libc.so.6");
+}
+
+/*
+ * libc's symbol table, found from the dynamic loader the kernel mapped (AT_BASE): the loader's
+ * own when it defines dlsym (musl's loader is its libc); else, in the loader's list of loaded
+ * objects (_r_debug), the object named libc.so.6. No name the program could define is looked up
+ * in the global scope on the way.
+ */
+static int libc_symtab(ElfW(Addr) loader, struct symtab *t)
+{
+	struct symtab ld;
+	const struct r_debug *rd;
+
+	if (symtab_at(loader, &ld) != 0)
+		return -1;
+	if (lookup(&ld, "dlsym") != NULL) {
+		*t = ld;
+		return 0;
+	}
+	rd = lookup_typed(&ld, "_r_debug", STT_OBJECT);
+	for (const struct link_map *l = rd ? rd->r_map : NULL; l != NULL; l = l->l_next)
+		if (names_libc(l->l_name) && read_symtab(l->l_addr, l->l_ld, t) == 0 &&
+		    lookup(t, "dlsym") != NULL)
+			return 0;
+	return -1;
+}
+
+/* The loader's functions in the object t is the symbol table of; musl has no dlvsym, dlmopen. */
+static int fill_real_dl(const struct symtab *t, int trusted, struct real_dl *found)
+{
+	found->dlsym = (lg_dlsym_fn)lookup(t, "dlsym");
+	found->dlvsym = (lg_dlvsym_fn)lookup(t, "dlvsym");
+	found->dlopen = (lg_dlopen_fn)lookup(t, "dlopen");
+	found->dlmopen = (lg_dlmopen_fn)lookup(t, "dlmopen");
+	found->dladdr = (lg_dladdr_fn)lookup(t, "dladdr");
+	found->libc_tab = *t;
+	found->trusted = trusted;
+	if (!found->dlsym || !found->dlopen || !found->dladdr ||
+	    (LG_HAVE_DLMOPEN && (!found->dlvsym || !found->dlmopen)))
+		return -1;
+	return symtab_at((ElfW(Addr)) & __ehdr_start, &found->self_tab);
+}
+
+static void settle(struct real_slot *slot, int found)
+{
+	__atomic_store_n(&slot->state, found == 0 ? 1 : -1, __ATOMIC_RELEASE);
+}
+
+/* The value of an auxiliary vector entry: from the constructor's, else from the trusted /proc. */
+static unsigned long auxv_value(unsigned long type)
+{
+	unsigned long v = lg_start_auxv(type);
+
+	return v != 0 ? v : lg_auxv(type);
+}
+
+/*
+ * Where the dynamic loader's ELF header is mapped: AT_BASE; or, for the loader run as a command
+ * (ld.so PROGRAM, AT_BASE 0), the loader itself is what the kernel loaded, its program headers
+ * at AT_PHDR, right after that header. 0 when neither holds.
+ */
+static ElfW(Addr) loader_base(void)
+{
+	ElfW(Addr) base = auxv_value(AT_BASE), phdr;
+	const ElfW(Ehdr) * eh;
+
+	if (base != 0)
+		return base;
+	phdr = auxv_value(AT_PHDR);
+	if (phdr < sizeof(ElfW(Ehdr)))
+		return 0;
+	eh = (const ElfW(Ehdr) *)(phdr - sizeof(ElfW(Ehdr)));
+	return eh->e_phoff == sizeof(ElfW(Ehdr)) && eh->e_ident[EI_MAG0] == ELFMAG0 &&
+		       eh->e_ident[EI_MAG1] == ELFMAG1
+		   ? (ElfW(Addr))eh
+		   : 0;
+}
+
+/*
+ * The loader's functions as libc defines them. Not by dlsym: any call of dlsym from
+ * here would reach our own wrapper first; the symbol table is read in memory. Trusted: libc
+ * found from the loader the kernel mapped (AT_BASE, from the constructor's auxiliary vector, or
+ * from the trusted /proc where real_dl may read it).
+ */
+static void find_trusted_dl(void)
+{
+	struct symtab t;
+
+	settle(&trusted_slot,
+	       libc_symtab(loader_base(), &t) != 0 ? -1 : fill_real_dl(&t, 1, &trusted_slot.real));
+}
+
+/*
+ * Before the constructor ran (a sanitizer runtime starting, an earlier constructor): the object
+ * that holds the dladdr this library was bound to, which the program may define itself. What is
+ * found so is used only where a wrong answer refuses more (see substitute).
+ */
+static void find_early_dl(void)
+{
+	struct symtab t;
+
+	settle(&early_slot,
+	       symtab_of((void *)dladdr, &t) != 0 ? -1 : fill_real_dl(&t, 0, &early_slot.real));
+}
+
+static const struct real_dl *from_slot(struct real_slot *slot, void (*find)(void))
+{
+	pthread_once(&slot->once, find);
+	return __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) == 1 ? &slot->real : NULL;
+}
+
+/*
+ * The real functions, or NULL when they can not be found (then every wrapper fails). The trusted
+ * ones once the constructor has the auxiliary vector, or (may_read_proc) from /proc: not while a
+ * sanitizer runtime, before its shadow memory exists, calls the wrappers below.
+ */
+static const struct real_dl *real_dl_from(int may_read_proc)
+{
+	const struct real_dl *r = NULL;
+
+	if (may_read_proc || lg_start_auxv(AT_BASE) != 0 ||
+	    __atomic_load_n(&trusted_slot.state, __ATOMIC_ACQUIRE) == 1)
+		r = from_slot(&trusted_slot, find_trusted_dl);
+	return r ? r : from_slot(&early_slot, find_early_dl);
+}
+
 static const struct real_dl *real_dl(void)
 {
-	pthread_once(&real_once, find_real_dl);
-	return __atomic_load_n(&real_state, __ATOMIC_ACQUIRE) == 1 ? &real : NULL;
+	return real_dl_from(0);
 }
 
 void *lg_dl_next(const char *name)
@@ -213,12 +369,12 @@ void *lg_dl_next(const char *name)
 	return r == NULL ? NULL : r->dlsym(RTLD_NEXT, name);
 }
 
-/* The load address of the object that holds addr, or NULL. */
-static const void *object_of(const void *addr)
+/* The load address of the object that holds addr, or NULL: by libc's own dladdr. */
+static const void *object_of(const struct real_dl *r, const void *addr)
 {
 	Dl_info info;
 
-	return addr && dladdr(addr, &info) != 0 ? info.dli_fbase : NULL;
+	return addr && r->dladdr(addr, &info) != 0 ? info.dli_fbase : NULL;
 }
 
 /* Our own definition of a guarded name, or NULL. */
@@ -234,7 +390,8 @@ static void *ours_for(const struct real_dl *r, const char *name)
  * What to hand back for a lookup of name in handle (of version, for dlvsym) by a caller outside
  * this library: our wrapper, when the real answer lies in the object our own wrappers forward to
  * (libc); else NULL, for the real answer. The library's own lookups (dlsym(RTLD_NEXT, ...) for
- * the real functions) get the real answer.
+ * the real functions) get the real answer. Before the real functions could be trusted, every
+ * found guarded name gets our wrapper.
  */
 static void *substitute(const struct real_dl *r, void *handle, const char *name,
 			const char *version, const void *caller)
@@ -242,12 +399,87 @@ static void *substitute(const struct real_dl *r, void *handle, const char *name,
 	void *ours = ours_for(r, name);
 	const void *found;
 
-	if (ours == NULL || object_of(caller) == (const void *)&__ehdr_start)
+	if (ours == NULL || is_ours(caller))
 		return NULL;
 	found = version ? r->dlvsym(handle, name, version) : r->dlsym(handle, name);
-	if (found == NULL || object_of(found) != object_of(r->dlsym(RTLD_NEXT, name)))
+	if (found == NULL ||
+	    (r->trusted && object_of(r, found) != object_of(r, r->dlsym(RTLD_NEXT, name))))
 		return NULL;
 	return ours;
+}
+
+void *lg_libc_function(const char *name)
+{
+	const struct real_dl *r = real_dl_from(1);
+
+	return r && r->trusted ? lookup(&r->libc_tab, name) : NULL;
+}
+
+void *lg_libc_object(const char *name)
+{
+	const struct real_dl *r = real_dl_from(1);
+
+	return r && r->trusted ? lookup_typed(&r->libc_tab, name, STT_OBJECT) : NULL;
+}
+
+/*
+ * The environment as libc keeps it, through libc's own functions: the exec gate's PATH search
+ * must find what libc's execvp will run, and system() and popen() must hand their shell the
+ * settings, whatever getenv() or setenv() the program defines. Hidden: the library's own.
+ */
+#define LG_PRIVATE __attribute__((visibility("hidden")))
+typedef char *(*lg_getenv_fn)(const char *);
+typedef int (*lg_setenv_fn)(const char *, const char *, int);
+typedef int (*lg_putenv_fn)(char *);
+typedef int (*lg_unsetenv_fn)(const char *);
+
+/* libc's environment function name, or NULL with errno ENOSYS. */
+static void *env_function(const char *name)
+{
+	void *f = lg_libc_function(name);
+
+	if (f == NULL)
+		errno = ENOSYS;
+	return f;
+}
+
+LG_PRIVATE char *getenv(const char *name)
+{
+	lg_getenv_fn fn = (lg_getenv_fn)lg_libc_function("getenv");
+
+	return fn ? fn(name) : NULL;
+}
+
+LG_PRIVATE int setenv(const char *name, const char *value, int overwrite)
+{
+	lg_setenv_fn fn = (lg_setenv_fn)env_function("setenv");
+
+	return fn ? fn(name, value, overwrite) : -1;
+}
+
+LG_PRIVATE int putenv(char *entry)
+{
+	lg_putenv_fn fn = (lg_putenv_fn)env_function("putenv");
+
+	return fn ? fn(entry) : -1;
+}
+
+LG_PRIVATE int unsetenv(const char *name)
+{
+	lg_unsetenv_fn fn = (lg_unsetenv_fn)env_function("unsetenv");
+
+	return fn ? fn(name) : -1;
+}
+
+const char *lg_loader_path(void)
+{
+	const struct real_dl *r = real_dl_from(1);
+	void *base = (void *)loader_base();
+	Dl_info info;
+
+	if (r == NULL || !r->trusted || base == NULL || r->dladdr(base, &info) == 0)
+		return NULL;
+	return info.dli_fname;
 }
 
 /* Set dlerror()'s message for a refusal: a load that can only fail, with a name that says why. */

@@ -640,43 +640,47 @@ LG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 
 /*
  * system() and popen() spawn /bin/sh inside libc with the process's own environment, out of
- * reach of the wrappers above: put the start-up settings back into it first.
+ * reach of the wrappers above: put the start-up settings back into it first. libc's environment
+ * as libc keeps it (its own __environ, and the library's getenv and kin, which are libc's): a
+ * program's own must not keep the settings out. -1 when it can not be repaired.
  */
-static void repair_environ(void)
+static int repair_environ(void)
 {
 	struct lg_config *cfg = lg_config();
 	char name[256], preload[PATH_MAX * 2];
 	const char *setting[LG_CHILD_SETTINGS];
 	size_t settings;
+	char ***libc_environ = lg_libc_object("__environ");
 	const char *old = getenv(LG_ENV_PRELOAD);
-	int saved = errno;
+	int saved = errno, r = libc_environ ? 0 : -1;
 
-	for (size_t i = 0; environ && environ[i];) {
-		size_t len = strcspn(environ[i], "=");
+	for (size_t i = 0; r == 0 && *libc_environ && (*libc_environ)[i];) {
+		const char *entry = (*libc_environ)[i];
+		size_t len = strcspn(entry, "=");
 
-		if (strncmp(environ[i], LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) != 0 ||
-		    len >= sizeof(name)) {
+		if (strncmp(entry, LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) != 0 || len >= sizeof(name)) {
 			i++;
 			continue;
 		}
-		memcpy(name, environ[i], len);
+		memcpy(name, entry, len);
 		name[len] = '\0';
-		unsetenv(name); /* shifts the rest down: look at index i again */
+		r = unsetenv(name); /* shifts the rest down: look at index i again */
 	}
 	settings = child_settings(cfg, setting);
-	for (size_t i = 0; i < settings; i++)
-		putenv((char *)setting[i]);
-	if (getenv(LG_ENV_AUDIT) != NULL) {
+	for (size_t i = 0; r == 0 && i < settings; i++)
+		r = putenv((char *)setting[i]);
+	if (r == 0 && getenv(LG_ENV_AUDIT) != NULL) {
 		drop_audit(cfg);
-		unsetenv(LG_ENV_AUDIT);
+		r = unsetenv(LG_ENV_AUDIT);
 	}
-	if (old == NULL || !preload_has_us(cfg, old)) {
+	if (r == 0 && (old == NULL || !preload_has_us(cfg, old))) {
 		const char *value = old && *old
 					? preload_with_us(cfg, old, preload, sizeof(preload))
 					: startup_preload(cfg, preload, sizeof(preload));
-		setenv(LG_ENV_PRELOAD, value + LG_PRELOAD_ENTRY_LEN, 1);
+		r = setenv(LG_ENV_PRELOAD, value + LG_PRELOAD_ENTRY_LEN, 1);
 	}
 	errno = saved;
+	return r;
 }
 
 /* system() and popen() with the shell's environment repaired; under their names below. */
@@ -692,8 +696,10 @@ static int guarded_system(const char *command)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (command != NULL)
-		repair_environ();
+	if (command != NULL && repair_environ() != 0) {
+		errno = ENOSYS;
+		return -1;
+	}
 	return system_fn(command);
 }
 
@@ -709,7 +715,10 @@ static FILE *guarded_popen(const char *command, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	repair_environ();
+	if (repair_environ() != 0) {
+		errno = ENOSYS;
+		return NULL;
+	}
 	return popen_fn(command, mode);
 }
 

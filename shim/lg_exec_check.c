@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "lg_contract.h"
 #include "lg_exec_check.h"
 #include "lg_resolve.h"
+#include "lg_syscall.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437 /* the same number on every architecture */
@@ -94,12 +96,21 @@ void lg_exec_detail(const struct lg_exec_verdict *v, char *out, size_t size)
 		out[0] = '\0';
 }
 
-/* The path of the dynamic loader this process runs under (AT_BASE), or NULL. */
+/*
+ * The path of the dynamic loader this process runs under (AT_BASE), or NULL: the library's
+ * lg_loader_path (which asks libc's own dladdr, never a program's), where the library is linked
+ * in; the launcher asks the loader's answers directly.
+ */
+__attribute__((weak)) const char *lg_loader_path(void);
+
 static const char *own_loader_path(void)
 {
 	Dl_info info;
-	void *base = (void *)getauxval(AT_BASE);
+	void *base;
 
+	if (lg_loader_path)
+		return lg_loader_path();
+	base = (void *)getauxval(AT_BASE);
 	return base != NULL && dladdr(base, &info) != 0 ? info.dli_fname : NULL;
 }
 
@@ -189,11 +200,15 @@ static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len
 }
 
 /* Whether fd lies on a nosuid mount, where set-ID bits and file capabilities do nothing. */
+#ifndef ST_VALID
+#define ST_VALID 0x0020 /* the kernel's: f_flags holds the mount's flags */
+#endif
+
 static int on_nosuid_mount(int fd)
 {
-	struct statvfs vfs;
+	struct statfs sfs; /* its f_flags are the mount's (with ST_VALID) since Linux 2.6.36 */
 
-	return fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
+	return fstatfs(fd, &sfs) == 0 && (sfs.f_flags & ST_VALID) && (sfs.f_flags & ST_NOSUID);
 }
 
 static int no_new_privs(void)
@@ -275,8 +290,15 @@ static int open_program(int dir_fd, const char *path, int by_fd)
 
 	if (by_fd)
 		return open_descriptor(dir_fd);
+#if LG_HAVE_INLINE_SYSCALL
+	/* The kernel's own answer, not errno: failed_look lets some errnos through. */
+	fd = (int)lg_inline_syscall(SYS_openat, dir_fd, (long)path, O_RDONLY | O_CLOEXEC | O_NOCTTY,
+				    0, 0, 0);
+	return fd;
+#else
 	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? lg_failed() : fd;
+#endif
 }
 
 /* A descriptor's file as the kernel spells it, for diagnostics of fexecve(). */

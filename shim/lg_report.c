@@ -492,7 +492,8 @@ static void print_collapsed(const struct lg_config *cfg, const struct lg_denial 
 static int append_json(const struct lg_config *cfg, const struct lg_denial *d,
 		       struct report_space *sp)
 {
-	int fd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = openat(AT_FDCWD, cfg->log_path,
+			O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0)
 		return -1;

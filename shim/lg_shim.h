@@ -55,6 +55,7 @@ struct lg_config {
 	/* What every exec passes on, as read at start-up: a confined program can not change it. */
 	size_t startup_count;
 	const char *startup_vars[LG_MAX_STARTUP_VARS]; /* "LINKGUARD_...=value" */
+	size_t startup_name_len[LG_MAX_STARTUP_VARS];  /* of each one's name, before its '=' */
 	const char *startup_preload;		       /* "LD_PRELOAD=...", or NULL */
 	char self_path[PATH_MAX];		       /* this library, absolute; "" if unknown */
 	int library_state; /* its identity, looked up at the first exec (lg_exec_policy) */
@@ -101,6 +102,28 @@ enum lg_lazy {
  * may make the first call. NULL when libc has none. Never touches errno.
  */
 void *lg_real_lazy(enum lg_lazy which);
+
+/*
+ * lg_start_auxv: the value of an auxiliary vector entry (AT_BASE, AT_EXECFN, ...) as the kernel
+ * laid it out on the initial stack, found through the environment glibc hands the constructor;
+ * 0 before the constructor ran, or where the C library hands it nothing. No system call.
+ * lg_auxv: the same, else from the trusted /proc (0 when it can not be read). Not getauxval():
+ * a program may define its own.
+ */
+unsigned long lg_start_auxv(unsigned long type);
+unsigned long lg_auxv(unsigned long type);
+
+/*
+ * lg_libc_function: libc's own definition of function name, found from the loader the kernel
+ * mapped, never the program's (which the global scope would give); NULL when libc could not be
+ * found so. Not async-signal-safe the first time (it may read /proc).
+ */
+void *lg_libc_function(const char *name);
+void *lg_libc_object(const char *name); /* the same for a variable (__environ) */
+
+/* lg_loader_path: the path of the dynamic loader this process runs under, by libc's own dladdr
+ * of AT_BASE; NULL when either can not be found so (the exec gate then trusts no interpreter). */
+const char *lg_loader_path(void);
 
 /* lg_dl_next: dlsym(RTLD_NEXT, name) as this library asks it, past its own dlsym wrapper. */
 void *lg_dl_next(const char *name);

@@ -65,14 +65,30 @@ void lg_userns_record(struct lg_config *cfg, const char *inherited)
 			 cfg->userns);
 }
 
+/* The decimal number at *p, moving *p past it; -1 when there is none. */
+static long leading_number(const char **p)
+{
+	long n = -1;
+
+	for (; **p >= '0' && **p <= '9' && n < 100000; (*p)++)
+		n = (n < 0 ? 0 : n * 10) + (**p - '0');
+	return n;
+}
+
 /* Whether each user namespace has a binfmt_misc of its own: Linux 6.7 and later. */
 static int per_userns_binfmt(void)
 {
 	struct utsname u;
-	unsigned major = 0, minor = 0;
+	const char *p = u.release;
+	long major, minor = -1;
 
-	if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+	if (uname(&u) != 0)
 		return 1; /* can not tell: assume the worst */
+	major = leading_number(&p);
+	if (*p++ == '.')
+		minor = leading_number(&p);
+	if (major < 0 || minor < 0)
+		return 1;
 	return major > 6 || (major == 6 && minor >= 7);
 }
 

@@ -9,7 +9,7 @@ bats_require_minimum_version 1.5.0
 load ../helpers
 
 : "${LG_BYPASS:?LG_BYPASS must name the lg_bypass program (run the suite through ctest)}"
-: "${LG_BYPASS_PLUGIN:?}" "${LG_BYPASS_AUDIT:?}" "${LG_BYPASS_ENV:?}"
+: "${LG_BYPASS_PLUGIN:?}" "${LG_BYPASS_AUDIT:?}" "${LG_BYPASS_ENV:?}" "${LG_INTERPOSE_DIR:?}"
 
 FAKEPROC="$BATS_TEST_DIRNAME/fakeproc.sh"
 
@@ -240,6 +240,57 @@ binfmt() {
 
 @test "a binfmt_misc handler of the program's own user namespace, as lgtest" {
 	binfmt lgtest
+}
+
+# --- the library's own calls: a program's definitions do not answer them ----------------------
+
+# interpose ROUTE [VAR=VALUE...]: lg_interpose_ROUTE (see bypass_interpose.c), which exports its
+# own fstat(), memcmp(), setenv() or the like, links or renames by it with OUT/secret and
+# ROOT/stolen. It must end refused, nothing may change outside, and nothing be linked in.
+interpose() {
+	local route=$1
+	shift
+	snapshot_outside
+	run --separate-stderr env "$@" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		"$LG_INTERPOSE_DIR/lg_interpose_$route" "$OUT/secret" "$ROOT/stolen"
+	assert_success
+	assert_output --regexp '^refused'
+	INTERPOSE_OUTPUT=$output INTERPOSE_STDERR=$stderr
+	assert_file_not_exists "$ROOT/stolen"
+	assert_outside_unchanged
+}
+
+@test "a program's own fstat() can not pass another directory off as the root's descriptor" {
+	interpose fstat
+	[[ $INTERPOSE_STDERR != *"secret"* ]] || fail "the library acted on OUT: $INTERPOSE_STDERR"
+}
+
+@test "a program's own memcmp() and strcmp() can not pass an outside file off as inside" {
+	interpose strings
+	assert_equal "$INTERPOSE_OUTPUT" "refused EACCES"
+	[[ $INTERPOSE_STDERR == *"refers to a file outside root"* ]] || fail "$INTERPOSE_STDERR"
+}
+
+@test "a program's own dladdr() does not make dlsym() hand it libc's link()" {
+	skip_under_sanitizer "does not start in a program that defines dladdr()"
+	interpose dladdr
+	assert_equal "$INTERPOSE_OUTPUT" "refused EACCES"
+	[[ $INTERPOSE_STDERR == *'linkguard: denied link('* ]] || fail "$INTERPOSE_STDERR"
+}
+
+@test "a program's own setenv() and putenv() do not keep the library from system()'s shell" {
+	interpose environ
+	[[ $INTERPOSE_STDERR == *'linkguard: denied link'* ]] || fail "$INTERPOSE_STDERR"
+}
+
+@test "a program's own errno, always 0, does not make a refused link pass for done" {
+	interpose errno
+	[[ $INTERPOSE_STDERR == *'linkguard: denied link('* ]] || fail "$INTERPOSE_STDERR"
+}
+
+@test "a program's own pthread_once() that runs nothing does not leave the library unset" {
+	interpose once LG_BYPASS_ONCE_IDLE=1
+	assert_equal "$INTERPOSE_OUTPUT" "refused EACCES"
 }
 
 # --- what the wrappers must keep: the loader judges by the caller ------------------------------
