@@ -262,14 +262,15 @@ LG_PRIVATE int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 
 /* --- once ------------------------------------------------------------------------------------ */
 
-enum { ONCE_NEW, ONCE_RUNNING, ONCE_DONE };
+enum { ONCE_NEW, ONCE_RUNNING, ONCE_WAITED, ONCE_DONE };
 
 /*
  * pthread_once: the library's settings and its real functions are set up through it, and a
  * program's own pthread_once that never ran them would leave the library unconfigured. As musl's:
- * a thread that finds init running waits on the state (a futex). A child forked while another
- * thread of its parent ran init would wait for ever, as POSIX allows (after fork, a multithreaded
- * process's child may call only async-signal-safe functions); init runs in the constructor.
+ * a thread that finds init running marks the state waited and waits on it (a futex), and only
+ * then does the end of init wake anyone (no system call when nobody waited, as at start-up). A
+ * child forked while another thread of its parent ran init would wait for ever, as POSIX allows
+ * (after fork, a multithreaded process's child may call only async-signal-safe functions).
  */
 LG_PRIVATE int pthread_once(pthread_once_t *once, void (*init)(void))
 {
@@ -284,13 +285,16 @@ LG_PRIVATE int pthread_once(pthread_once_t *once, void (*init)(void))
 		    __atomic_compare_exchange_n(state, &s, ONCE_RUNNING, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_ACQUIRE)) {
 			init();
-			__atomic_store_n(state, ONCE_DONE, __ATOMIC_RELEASE);
-			lg_inline_syscall(SYS_futex, (long)state, FUTEX_WAKE_PRIVATE, INT_MAX, 0, 0,
-					  0);
+			if (__atomic_exchange_n(state, ONCE_DONE, __ATOMIC_RELEASE) == ONCE_WAITED)
+				lg_inline_syscall(SYS_futex, (long)state, FUTEX_WAKE_PRIVATE,
+						  INT_MAX, 0, 0, 0);
 			return 0;
 		}
 		if (s == ONCE_RUNNING)
-			lg_inline_syscall(SYS_futex, (long)state, FUTEX_WAIT_PRIVATE, ONCE_RUNNING,
+			__atomic_compare_exchange_n(state, &s, ONCE_WAITED, 0, __ATOMIC_ACQUIRE,
+						    __ATOMIC_ACQUIRE);
+		if (s == ONCE_RUNNING || s == ONCE_WAITED)
+			lg_inline_syscall(SYS_futex, (long)state, FUTEX_WAIT_PRIVATE, ONCE_WAITED,
 					  0, 0, 0);
 	}
 }
