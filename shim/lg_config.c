@@ -369,9 +369,12 @@ static void read_original_env(struct lg_config *cfg)
 }
 
 /* This library's own path, for every exec to keep in LD_PRELOAD. */
+typedef char *(*lg_realpath_fn)(const char *, char *);
+
 static void find_self(struct lg_config *cfg)
 {
 	Dl_info self;
+	lg_realpath_fn resolve_path;
 
 	/* The loader's own spelling when absolute; realpath() (a readlink a component) only for a
 	 * relative one, which would break in a child that runs elsewhere. */
@@ -379,7 +382,8 @@ static void find_self(struct lg_config *cfg)
 		cfg->self_path[0] = '\0';
 	else if (self.dli_fname[0] == '/' && strlen(self.dli_fname) < sizeof(cfg->self_path))
 		strcpy(cfg->self_path, self.dli_fname);
-	else if (realpath(self.dli_fname, cfg->self_path) == NULL)
+	else if ((resolve_path = (lg_realpath_fn)lg_libc_function("realpath")) == NULL ||
+		 resolve_path(self.dli_fname, cfg->self_path) == NULL)
 		cfg->self_path[0] = '\0';
 }
 

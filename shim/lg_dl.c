@@ -415,13 +415,6 @@ void *lg_libc_function(const char *name)
 	return r && r->trusted ? lookup(&r->libc_tab, name) : NULL;
 }
 
-void *lg_libc_object(const char *name)
-{
-	const struct real_dl *r = real_dl_from(1);
-
-	return r && r->trusted ? lookup_typed(&r->libc_tab, name, STT_OBJECT) : NULL;
-}
-
 /*
  * The environment as libc keeps it, through libc's own functions: the exec gate's PATH search
  * must find what libc's execvp will run, and system() and popen() must hand their shell the
@@ -469,6 +462,13 @@ LG_PRIVATE int unsetenv(const char *name)
 	lg_unsetenv_fn fn = (lg_unsetenv_fn)env_function("unsetenv");
 
 	return fn ? fn(name) : -1;
+}
+
+const char *lg_errno_name(int err)
+{
+	const char *(*name)(int) = (const char *(*)(int))lg_libc_function("strerrorname_np");
+
+	return name ? name(err) : NULL;
 }
 
 const char *lg_loader_path(void)

@@ -17,6 +17,8 @@
 
 #define LG_EXPORT __attribute__((visibility("default")))
 
+/* The program's environment: bound as libc's own references to it are (the program's copy of
+ * it, when the program refers to it itself), so that it is the one libc's setenv() changes. */
 extern char **environ;
 
 /*
@@ -640,9 +642,9 @@ LG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 
 /*
  * system() and popen() spawn /bin/sh inside libc with the process's own environment, out of
- * reach of the wrappers above: put the start-up settings back into it first. libc's environment
- * as libc keeps it (its own __environ, and the library's getenv and kin, which are libc's): a
- * program's own must not keep the settings out. -1 when it can not be repaired.
+ * reach of the wrappers above: put the start-up settings back into it first, through libc's own
+ * getenv and kin (the library's, lg_dl.c): a program's own must not keep the settings out. -1
+ * when it can not be repaired.
  */
 static int repair_environ(void)
 {
@@ -650,12 +652,11 @@ static int repair_environ(void)
 	char name[256], preload[PATH_MAX * 2];
 	const char *setting[LG_CHILD_SETTINGS];
 	size_t settings;
-	char ***libc_environ = lg_libc_object("__environ");
 	const char *old = getenv(LG_ENV_PRELOAD);
-	int saved = errno, r = libc_environ ? 0 : -1;
+	int saved = errno, r = 0;
 
-	for (size_t i = 0; r == 0 && *libc_environ && (*libc_environ)[i];) {
-		const char *entry = (*libc_environ)[i];
+	for (size_t i = 0; r == 0 && environ && environ[i];) {
+		const char *entry = environ[i];
 		size_t len = strcspn(entry, "=");
 
 		if (strncmp(entry, LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) != 0 || len >= sizeof(name)) {

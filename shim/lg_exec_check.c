@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
-#include <sys/auxv.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
@@ -22,6 +21,15 @@
 #include "lg_exec_check.h"
 #include "lg_resolve.h"
 #include "lg_syscall.h"
+
+/*
+ * The path of the dynamic loader this process runs under (AT_BASE), or NULL; and an errno's
+ * name. Each program that links this file answers them its own way: the library through libc
+ * found from the loader the kernel mapped (lg_dl.c), never a definition of the program's; the
+ * launcher through its own libc. Unanswered, no interpreter is trusted and numbers are shown.
+ */
+__attribute__((weak)) const char *lg_loader_path(void);
+__attribute__((weak)) const char *lg_errno_name(int err);
 
 #ifndef SYS_openat2
 #define SYS_openat2 437 /* the same number on every architecture */
@@ -80,11 +88,7 @@ const char *lg_exec_kind_text(enum lg_exec_kind kind)
 
 void lg_exec_detail(const struct lg_exec_verdict *v, char *out, size_t size)
 {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
-	const char *name = v->err ? strerrorname_np(v->err) : NULL; /* strerror may allocate */
-#else
-	const char *name = NULL;
-#endif
+	const char *name = v->err && lg_errno_name ? lg_errno_name(v->err) : NULL;
 
 	if (v->kind == LG_EXEC_UNREADABLE && name)
 		snprintf(out, size, " (%s)", name);
@@ -96,22 +100,9 @@ void lg_exec_detail(const struct lg_exec_verdict *v, char *out, size_t size)
 		out[0] = '\0';
 }
 
-/*
- * The path of the dynamic loader this process runs under (AT_BASE), or NULL: the library's
- * lg_loader_path (which asks libc's own dladdr, never a program's), where the library is linked
- * in; the launcher asks the loader's answers directly.
- */
-__attribute__((weak)) const char *lg_loader_path(void);
-
 static const char *own_loader_path(void)
 {
-	Dl_info info;
-	void *base;
-
-	if (lg_loader_path)
-		return lg_loader_path();
-	base = (void *)getauxval(AT_BASE);
-	return base != NULL && dladdr(base, &info) != 0 ? info.dli_fname : NULL;
+	return lg_loader_path ? lg_loader_path() : NULL;
 }
 
 /* Whether st is the file at loader (the path of the loader this process runs under; NULL:

@@ -21,6 +21,7 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -258,6 +259,56 @@ LG_PRIVATE int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 	return (int)checked(lg_inline_syscall(SYS_ppoll, (long)fds, (long)n,
 					      timeout_ms < 0 ? 0 : (long)&ts, 0, 8,
 					      0)); /* the kernel's sigset_t */
+}
+
+/* --- signals and time, for the diagnostics' writes ------------------------------------------ */
+
+#define KERNEL_SIGSET 8 /* the kernel's sigset_t: the first word of libc's */
+
+LG_PRIVATE int sigemptyset(sigset_t *set)
+{
+	memset(set, 0, sizeof(*set));
+	return 0;
+}
+
+LG_PRIVATE int sigaddset(sigset_t *set, int sig)
+{
+	if (sig <= 0 || sig > 64)
+		return (int)checked(-EINVAL);
+	((unsigned long *)set)[0] |= 1UL << (sig - 1);
+	return 0;
+}
+
+LG_PRIVATE int sigismember(const sigset_t *set, int sig)
+{
+	if (sig <= 0 || sig > 64)
+		return (int)checked(-EINVAL);
+	return (((const unsigned long *)set)[0] >> (sig - 1)) & 1;
+}
+
+/* The mask of the calling thread, as the kernel keeps it (the library blocks SIGPIPE only). */
+LG_PRIVATE int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	long r =
+	    lg_inline_syscall(SYS_rt_sigprocmask, how, (long)set, (long)old, KERNEL_SIGSET, 0, 0);
+
+	return r < 0 ? (int)-r : 0; /* an error number, not errno */
+}
+
+LG_PRIVATE int sigpending(sigset_t *set)
+{
+	return (int)SYS2(SYS_rt_sigpending, set, KERNEL_SIGSET);
+}
+
+LG_PRIVATE int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	return (int)SYS4(SYS_rt_sigtimedwait, set, info, timeout, KERNEL_SIGSET);
+}
+
+/* A denial's time stamp: the system call, not the vDSO, which a start would have to bind. */
+LG_PRIVATE int clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	return (int)SYS2(SYS_clock_gettime, clock, ts);
 }
 
 /* --- once ------------------------------------------------------------------------------------ */

@@ -119,7 +119,9 @@ unsigned long lg_auxv(unsigned long type);
  * found so. Not async-signal-safe the first time (it may read /proc).
  */
 void *lg_libc_function(const char *name);
-void *lg_libc_object(const char *name); /* the same for a variable (__environ) */
+
+/* lg_errno_name: an errno's name (libc's strerrorname_np, found so), or NULL. */
+const char *lg_errno_name(int err);
 
 /* lg_loader_path: the path of the dynamic loader this process runs under, by libc's own dladdr
  * of AT_BASE; NULL when either can not be found so (the exec gate then trusts no interpreter). */

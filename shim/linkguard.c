@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -130,6 +131,26 @@ static void check_library_loads(const char *lib)
 {
 	if (dlopen(lib, RTLD_NOW | RTLD_LOCAL) == NULL)
 		lg_die(LG_EXIT_OWN_ERROR, "the library can not be loaded: %s", dlerror());
+}
+
+/* What the exec check (lg_exec_check.c) asks of the program that links it: the launcher is ours,
+ * so the loader's own answers do. */
+const char *lg_loader_path(void)
+{
+	Dl_info info;
+	void *base = (void *)getauxval(AT_BASE);
+
+	return base != NULL && dladdr(base, &info) != 0 ? info.dli_fname : NULL;
+}
+
+const char *lg_errno_name(int err)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+	return strerrorname_np(err); /* strerror may allocate */
+#else
+	(void)err;
+	return NULL;
+#endif
 }
 
 /* dir as one shell word: as it is when it is plain, else in single quotes. */

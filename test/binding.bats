@@ -37,19 +37,13 @@ relocated() {
 
 # What the library may still take from the global scope, and why a program's own definition of
 # it decides nothing:
-#   environ __environ      the program's environment (execv and kin pass it on, as libc's would)
+#   environ __environ      the program's environment (execv and kin pass it on), bound as libc's
+#                          own references to it are: the one libc's setenv() changes
 #   __errno_location       the program's errno: written for it, never read to decide (lg_failed)
-#   dladdr dl_iterate_phdr getauxval realpath __realpath_chk
-#                          before the constructor ran (dlsym answers then refuse more), the
-#                          launcher's copy of the exec check, and the library's own path, which
-#                          each exec checks against the file /proc/self/maps shows
-#   clock_gettime strerrorname_np sigaddset sigemptyset sigismember sigpending sigtimedwait
-#   pthread_sigmask        time stamps, error names and SIGPIPE around diagnostics
+#   dladdr dl_iterate_phdr before the constructor ran (when dlsym answers refuse more)
 #   __stack_chk_fail __cxa_finalize __gmon_start__ _ITM_*     the toolchain's
-ALLOWED_IMPORTS="environ __environ __errno_location dladdr dl_iterate_phdr getauxval realpath
-__realpath_chk clock_gettime strerrorname_np sigaddset sigemptyset sigismember sigpending
-sigtimedwait pthread_sigmask __stack_chk_fail __cxa_finalize __gmon_start__
-_ITM_deregisterTMCloneTable _ITM_registerTMCloneTable"
+ALLOWED_IMPORTS="environ __environ __errno_location dladdr dl_iterate_phdr __stack_chk_fail __cxa_finalize
+__gmon_start__ _ITM_deregisterTMCloneTable _ITM_registerTMCloneTable"
 
 # Under the sanitizers the string functions stay libc's (AddressSanitizer checks them there).
 SANITIZER_IMPORTS="memchr memcmp memcpy memmove memrchr memset strchr strchrnul strcmp strcspn
