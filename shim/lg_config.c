@@ -264,6 +264,7 @@ static int start_argc;
 static char **start_argv, **start_envp;
 static const ElfW(auxv_t) * start_auxv;
 
+#ifdef __GLIBC__
 /*
  * The auxiliary vector, which follows the environment's pointers on the initial stack: after
  * their NULL, and after one more NULL for each unsetenv() an earlier constructor made (it shifts
@@ -288,6 +289,7 @@ static const ElfW(auxv_t) * auxv_after(int argc, char **argv, char **envp)
 			     (a[n].a_un.a_val & (a[n].a_un.a_val - 1)) == 0;
 	return n < 128 && page_size ? a : NULL;
 }
+#endif
 
 unsigned long lg_start_auxv(unsigned long type)
 {

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +38,11 @@
 #include <unistd.h>
 
 #include "lg_syscall.h"
+
+#ifndef FUTEX_WAIT_PRIVATE /* <linux/futex.h>, which musl's headers do not bring */
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+#endif
 
 #define LG_PRIVATE __attribute__((visibility("hidden")))
 
@@ -65,7 +69,7 @@ LG_PRIVATE int openat(int dir_fd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (flags & (O_CREAT | __O_TMPFILE)) {
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
 		va_list ap;
 
 		va_start(ap, flags);
