@@ -4,14 +4,13 @@
  * program's own, when it exports one (-rdynamic), or a preload's ahead of the library (a leading
  * sanitizer runtime stays first). A program that answered the library's fstat() with the root's
  * identity, after putting another directory on the root's descriptor, would have its links made
- * there. So every function here that a decision of the library rests on, a system call or a
- * comparison or copy of memory, is the library's own: hidden (bound at link time, never looked
- * up), a system call made by the instruction itself (lg_syscall.h), never a lookup by name.
- * They keep libc's contracts (-1 and errno; MAP_FAILED) for the callers written against libc.
+ * there. So the system calls a decision of the library rests on, and pthread_once, are the
+ * library's own: hidden (bound at link time, never looked up), each made by the instruction
+ * itself (lg_syscall.h). They keep libc's contracts (-1 and errno; MAP_FAILED) for the callers
+ * written against libc. The string functions are lg_string.c's.
  *
  * Built only where lg_syscall.h has the instruction (x86_64, aarch64); elsewhere the library
- * uses libc's (README, level 2). The string functions read a word at a time where it is safe
- * (an aligned word never crosses a page), since paths are copied and compared on every call.
+ * uses libc's (README, level 2).
  */
 #define _GNU_SOURCE
 #undef _FORTIFY_SOURCE /* these are the functions fortified calls would reach */
@@ -22,16 +21,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -155,14 +150,15 @@ LG_PRIVATE ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 #define SYS_faccessat2 439
 #endif
 
-/* faccessat2 (Linux 5.8) takes the flags; before it, AT_EACCESS means nothing for a process
- * whose effective IDs are its real ones, and for one whose are not, "accessible" (0) is the
- * answer that makes no caller here let anything through. */
+/* faccessat2 (Linux 5.8) takes the flags; without it (or where a seccomp filter answers EPERM
+ * for a call it does not know), AT_EACCESS means nothing for a process whose effective IDs are
+ * its real ones, and for one whose are not, "accessible" (0) is the answer that makes no caller
+ * here let anything through. */
 LG_PRIVATE int faccessat(int dir_fd, const char *path, int mode, int flags)
 {
 	long r = lg_inline_syscall(SYS_faccessat2, dir_fd, (long)path, mode, flags, 0, 0);
 
-	if (r != -ENOSYS)
+	if (r != -ENOSYS && r != -EPERM)
 		return (int)checked(r);
 	if ((flags & ~AT_EACCESS) != 0)
 		return (int)checked(-EINVAL);

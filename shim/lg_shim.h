@@ -33,17 +33,18 @@ typedef FILE *(*lg_popen_fn)(const char *, const char *);
 #define LG_MAX_STARTUP_VARS 32
 #define LG_STARTUP_POOL	    (LG_MAX_ROOTS * PATH_MAX + 4 * PATH_MAX)
 
+/*
+ * Its small fields come first and its big buffers last, those a start never writes at the end:
+ * each page of it a start touches is a page fault (zero-filled) in every process.
+ */
 struct lg_config {
 	struct lg_policy policy; /* what lets a call through (lg_decide) */
 	enum lg_log log;
-	char log_path[PATH_MAX];
-	char broken_buf[PATH_MAX + 160];
 	lg_linkat_fn real_linkat;
 	lg_renameat2_fn real_renameat2;
 	lg_execve_fn real_execve;
 	lg_execveat_fn real_execveat;
 	lg_fexecve_fn real_fexecve; /* the others: lg_real_lazy */
-	struct lg_rootset roots;
 
 	/* LG_ENV_REPORT_FD: the launcher's pipe, which gets one JSON record per denial; -1 when
 	 * there is none. Its identity, so that a descriptor the program put there instead is left
@@ -57,16 +58,20 @@ struct lg_config {
 	const char *startup_vars[LG_MAX_STARTUP_VARS]; /* "LINKGUARD_...=value" */
 	size_t startup_name_len[LG_MAX_STARTUP_VARS];  /* of each one's name, before its '=' */
 	const char *startup_preload;		       /* "LD_PRELOAD=...", or NULL */
-	char self_path[PATH_MAX];		       /* this library, absolute; "" if unknown */
 	int library_state; /* its identity, looked up at the first exec (lg_exec_policy) */
 	dev_t library_dev;
 	ino_t library_ino;
-	char startup_pool[LG_STARTUP_POOL];
 
 	/* The user namespace this process started in, "dev:ino" (lg_userns.c), and the entry
 	 * that hands it to every child: LG_ENV_USERNS "=dev:ino", or "" when unknown. */
 	char userns[48];
 	char userns_entry[sizeof(LG_ENV_USERNS) + 48];
+
+	char startup_pool[LG_STARTUP_POOL]; /* its start shares the small fields' page */
+	struct lg_rootset roots;
+	char self_path[PATH_MAX]; /* this library, absolute; "" if unknown */
+	char log_path[PATH_MAX];
+	char broken_buf[PATH_MAX + 160];
 };
 
 /*
