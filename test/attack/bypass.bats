@@ -293,6 +293,27 @@ interpose() {
 	assert_equal "$INTERPOSE_OUTPUT" "refused EACCES"
 }
 
+@test "a program's own errno, always ENOENT, does not let an execute-only static program run, as lgtest" {
+	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the program with"
+	skip_under_sanitizer "does not start in a program that defines __errno_location()"
+	user_tree lgtest
+	# Execute-only: its owner may run it but not read it, so the exec gate can not look inside.
+	cp "$LG_BYPASS_STATIC" "$USER_BASE/static"
+	chmod 0111 "$USER_BASE/static"
+	is_me lgtest || chown lgtest "$USER_BASE/static"
+	local before
+	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
+	run --separate-stderr as_user lgtest env LG_AUDIT_SRC="$OUT/secret" \
+		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		"$LG_INTERPOSE_DIR/lg_interpose_exec" "$USER_BASE/static"
+	assert_success
+	assert_output "refused"
+	[[ $stderr == *'linkguard: denied execl('*'can not read to inspect'* ]] || fail "$stderr"
+	assert_file_not_exists "$ROOT/stolen"
+	assert_equal "$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)" "$before"
+	rm -rf "$USER_BASE"
+}
+
 # --- what the wrappers must keep: the loader judges by the caller ------------------------------
 
 @test "dlsym(RTLD_NEXT) still finds what follows the program, not what follows the library" {

@@ -19,6 +19,9 @@
  *   errno    every read of errno reads 0: a failed call of the library's would pass for done
  *   once     with LG_BYPASS_ONCE_IDLE set, pthread_once() runs nothing: the library would never
  *            read its settings; then link(SRC, DST)
+ *   exec     (usage: lg_interpose_exec PROGRAM) every read of errno reads ENOENT: the exec gate,
+ *            which can not open an execute-only PROGRAM, would take it for one the exec can not
+ *            find either, and let a static PROGRAM run
  *
  * Built with ENABLE_EXPORTS (-rdynamic): every function defined here is in the program's dynamic
  * symbol table, ahead of libc's in the scope the loader searches for the library's imports. Only
@@ -149,6 +152,16 @@ int *__errno_location(void)
 
 	if (errno_zero)
 		value = 0;
+	return &value;
+}
+#endif
+
+#ifdef LG_ROUTE_EXEC
+int *__errno_location(void)
+{
+	static __thread int value;
+
+	value = ENOENT; /* whatever was written before, the next read says "no such file" */
 	return &value;
 }
 #endif
@@ -292,6 +305,13 @@ int main(int argc, char **argv)
 {
 	const char *root = getenv("LINKGUARD_ROOT");
 
+#if defined(LG_ROUTE_EXEC)
+	if (argc == 2 && root != NULL) {
+		execl(argv[1], argv[1], (char *)NULL);
+		puts("refused");
+		return 0;
+	}
+#endif
 	if (argc != 3 || root == NULL) {
 		fprintf(stderr, "usage: LINKGUARD_ROOT=ROOT %s SRC DST\n", argv[0]);
 		return 2;
