@@ -301,7 +301,10 @@ unsigned long lg_start_auxv(unsigned long type)
 	return 0;
 }
 
-/* The same from the trusted /proc: where no constructor was handed the environment (musl). */
+/* The same from the trusted /proc, the kernel's own copy: where no constructor was handed the
+ * environment (musl), and where the loader, run as a program, rewrote the stack's for its program.
+ */
+
 static unsigned long proc_auxv(unsigned long type)
 {
 	ElfW(auxv_t) a[64];
@@ -314,6 +317,15 @@ static unsigned long proc_auxv(unsigned long type)
 		if (a[i].a_type == type)
 			return a[i].a_un.a_val;
 	return 0;
+}
+
+unsigned long lg_kernel_auxv(unsigned long type)
+{
+	int saved = errno;
+	unsigned long v = proc_auxv(type);
+
+	errno = saved;
+	return v;
 }
 
 unsigned long lg_auxv(unsigned long type)

@@ -289,7 +289,8 @@ static unsigned long auxv_value(unsigned long type)
 /*
  * Where the dynamic loader's ELF header is mapped: AT_BASE; or, for the loader run as a command
  * (ld.so PROGRAM, AT_BASE 0), the loader itself is what the kernel loaded, its program headers
- * at AT_PHDR, right after that header. 0 when neither holds.
+ * at the kernel's AT_PHDR (the loader rewrites the stack's for its program), right after that
+ * header. 0 when neither holds.
  */
 static ElfW(Addr) loader_base(void)
 {
@@ -298,7 +299,7 @@ static ElfW(Addr) loader_base(void)
 
 	if (base != 0)
 		return base;
-	phdr = auxv_value(AT_PHDR);
+	phdr = lg_kernel_auxv(AT_PHDR);
 	if (phdr < sizeof(ElfW(Ehdr)))
 		return 0;
 	eh = (const ElfW(Ehdr) *)(phdr - sizeof(ElfW(Ehdr)));

@@ -117,6 +117,9 @@ void *lg_real_lazy(enum lg_lazy which);
  */
 unsigned long lg_start_auxv(unsigned long type);
 unsigned long lg_auxv(unsigned long type);
+/* lg_kernel_auxv: the kernel's own copy, from the trusted /proc (the dynamic loader run as a
+ * program rewrites the stack's AT_PHDR for that program). */
+unsigned long lg_kernel_auxv(unsigned long type);
 
 /*
  * lg_libc_function: libc's own definition of function name, found from the loader the kernel

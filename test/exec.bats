@@ -1105,6 +1105,19 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 	assert_success
 	assert_file_exists "$ROOT/dir/moved"
 }
+@test "dynamic loader (shim): a program the loader runs starts its own children confined" {
+	# The loader run as a program rewrites the stack's AT_PHDR for PROG: the library finds the
+	# loader (and so libc, and the spelling children's PT_INTERP must match) by the kernel's.
+	local loader
+	loader=$(loader_of /bin/sh)
+	snapshot_outside
+	run shim "$loader" /bin/sh -c 'ln "$1" "$2" && sh -c "ln \"\$1\" \"\$2\"" sh "$1" "$3"' \
+		sh "$ROOT/file" "$ROOT/linked" "$OUT/stolen"
+	assert_failure 1
+	assert_output --partial "linkguard: denied linkat(\"$ROOT/file\", \"$OUT/stolen\")"
+	assert_same_inode "$ROOT/file" "$ROOT/linked"
+	assert_outside_unchanged
+}
 @test "dynamic loader (launcher): linkguard -- ld.so PROG runs PROG confined" {
 	local loader
 	loader=$(loader_of "$MV")
