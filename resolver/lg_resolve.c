@@ -244,11 +244,6 @@ static int same_file(const struct stat *a, const struct stat *b)
 }
 
 /*
- * Whether the file open as fd lives inside a root: its d_path spelling must resolve, inside a
- * root, to that very file; a file with no name left (O_TMPFILE, unlinked) must have been opened
- * in a directory inside a root. The check runs on a private duplicate, which the call then uses.
- */
-/*
  * The spelling the trusted /proc gives dup_fd (whose fstat is st), at buf + PATH_MAX + 2 where the
  * walk has room in front of it, without a deleted file's " (deleted)"; its length, or -1 when
  * there is none to place.
@@ -298,6 +293,11 @@ static int spelling_reaches(struct lg_scope *scope, size_t root, long after, cha
 	return r == 0 && (st->st_nlink > 0 ? same_file(st, &seen) : st->st_dev == seen.st_dev);
 }
 
+/*
+ * Whether the file open as fd lives inside a root: its d_path spelling must resolve, inside a
+ * root, to that very file; a file with no name left (O_TMPFILE, unlinked) must have been opened
+ * in a directory inside a root. The check runs on a private duplicate, which the call then uses.
+ */
 static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *out)
 {
 	struct stat st;

@@ -304,38 +304,30 @@ unsigned long lg_start_auxv(unsigned long type)
 /* The same from the trusted /proc, the kernel's own copy: where no constructor was handed the
  * environment (musl), and where the loader, run as a program, rewrote the stack's for its program.
  */
-
-static unsigned long proc_auxv(unsigned long type)
+unsigned long lg_kernel_auxv(unsigned long type)
 {
 	ElfW(auxv_t) a[64];
+	int saved = errno;
 	int fd = lg_proc_self_open("auxv", O_RDONLY);
 	ssize_t n = fd < 0 ? -1 : read(fd, a, sizeof(a));
+	unsigned long v = 0;
 
 	if (fd >= 0)
 		close(fd);
-	for (ssize_t i = 0; i < n / (ssize_t)sizeof(a[0]) && a[i].a_type != AT_NULL; i++)
-		if (a[i].a_type == type)
-			return a[i].a_un.a_val;
-	return 0;
-}
-
-unsigned long lg_kernel_auxv(unsigned long type)
-{
-	int saved = errno;
-	unsigned long v = proc_auxv(type);
-
+	for (ssize_t i = 0; i < n / (ssize_t)sizeof(a[0]) && a[i].a_type != AT_NULL; i++) {
+		if (a[i].a_type == type) {
+			v = a[i].a_un.a_val;
+			break;
+		}
+	}
 	errno = saved;
 	return v;
 }
 
 unsigned long lg_auxv(unsigned long type)
 {
-	int saved = errno;
-	unsigned long v =
-	    __atomic_load_n(&start_auxv, __ATOMIC_ACQUIRE) ? lg_start_auxv(type) : proc_auxv(type);
-
-	errno = saved;
-	return v;
+	return __atomic_load_n(&start_auxv, __ATOMIC_ACQUIRE) ? lg_start_auxv(type)
+							      : lg_kernel_auxv(type);
 }
 
 /*

@@ -278,14 +278,6 @@ static void settle(struct real_slot *slot, int found)
 	__atomic_store_n(&slot->state, found == 0 ? 1 : -1, __ATOMIC_RELEASE);
 }
 
-/* The value of an auxiliary vector entry: from the constructor's, else from the trusted /proc. */
-static unsigned long auxv_value(unsigned long type)
-{
-	unsigned long v = lg_start_auxv(type);
-
-	return v != 0 ? v : lg_auxv(type);
-}
-
 /*
  * Where the dynamic loader's ELF header is mapped: AT_BASE; or, for the loader run as a command
  * (ld.so PROGRAM, AT_BASE 0), the loader itself is what the kernel loaded, its program headers
@@ -294,7 +286,7 @@ static unsigned long auxv_value(unsigned long type)
  */
 static ElfW(Addr) loader_base(void)
 {
-	ElfW(Addr) base = auxv_value(AT_BASE), phdr;
+	ElfW(Addr) base = lg_auxv(AT_BASE), phdr;
 	const ElfW(Ehdr) * eh;
 
 	if (base != 0)

@@ -46,6 +46,9 @@ static int check_memory(void)
 	int (*memcmp_l)(const void *, const void *, size_t) = libc("memcmp");
 	void *(*memchr_l)(const void *, int, size_t) = libc("memchr");
 	void *(*memrchr_l)(const void *, int, size_t) = libc("memrchr");
+	void *(*memmove_l)(void *, const void *, size_t) = libc("memmove");
+	void *(*memset_l)(void *, int, size_t) = libc("memset");
+	void *(*memcpy_l)(void *, const void *, size_t) = libc("memcpy");
 	unsigned char x[SPAN + 16], y[SPAN + 16];
 	int bad = 0;
 
@@ -63,13 +66,13 @@ static int check_memory(void)
 		memcpy(x, a, sizeof(a));
 		memcpy(y, a, sizeof(a));
 		memmove(x + off, x + d, n); /* overlapping, either way */
-		((void *(*)(void *, const void *, size_t))libc("memmove"))(y + off, y + d, n);
+		memmove_l(y + off, y + d, n);
 		bad |= memcmp_l(x, y, sizeof(x)) != 0;
 		memset(x + off, c, n);
-		((void *(*)(void *, int, size_t))libc("memset"))(y + off, c, n);
+		memset_l(y + off, c, n);
 		bad |= memcmp_l(x, y, sizeof(x)) != 0;
 		memcpy(x + d, b + off, n);
-		((void *(*)(void *, const void *, size_t))libc("memcpy"))(y + d, b + off, n);
+		memcpy_l(y + d, b + off, n);
 		bad |= memcmp_l(x, y, sizeof(x)) != 0;
 	}
 	return !bad;
