@@ -42,6 +42,8 @@ struct lg_anchor {
 	long depth;
 };
 
+/* lg_sys_mount_id: the ID of the mount fd (not followed) is on; 0, or -errno (-ENOSYS: unknown). */
+long lg_sys_mount_id(int fd, unsigned long long *id);
 /* lg_sys_getcwd: the getcwd system call (length with the NUL, or -errno; -ENOSYS: none here). */
 long lg_sys_getcwd(char *buf, size_t size);
 

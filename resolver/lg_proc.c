@@ -176,9 +176,19 @@ static long fd_entry(int fd, char *buf, size_t size, int flags)
 	return r;
 }
 
+/*
+ * Read as a link that no mount covers (Linux 6.12 refuses mounts on these links; earlier kernels
+ * let a mount namespace's owner put a symlink there that spells another place). Where the
+ * kernel can tell neither way (no openat2, no mount IDs: before 5.8), the entry as found.
+ */
 long lg_proc_fd_readlink(int fd, char *buf, size_t size)
 {
-	return fd_entry(fd, buf, size, 0);
+	char name[24] = "fd/";
+	long n;
+
+	name[3 + lg_put_decimal(name + 3, (unsigned)fd)] = '\0';
+	n = lg_proc_self_readlink(name, buf, size);
+	return n == -ENOSYS ? fd_entry(fd, buf, size, 0) : n;
 }
 
 int lg_proc_fd_open(int fd, int flags)
@@ -241,16 +251,55 @@ int lg_proc_self_open(const char *name, int flags)
 	return r;
 }
 
-int lg_proc_self_stat(const char *sub, const char *name, struct stat *st)
+/*
+ * Without openat2: /proc/self/<name> opened as a link (O_PATH, not followed), kept only if it lies
+ * on the trusted /proc's own mount: crossing a mount on the way (a path without "..") ends on
+ * another. An fd, or -errno (-ENOSYS when the kernel can not tell the mounts).
+ */
+static int proc_self_link_same_mount(int root, const char *name)
+{
+	char path[32] = "self/";
+	unsigned long long root_mnt, link_mnt;
+	size_t len = strlen(name);
+	long r;
+	int fd;
+
+	if (len >= sizeof(path) - 5)
+		return -ENAMETOOLONG;
+	memcpy(path + 5, name, len + 1);
+	fd = openat(root, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return lg_failed();
+	r = lg_sys_mount_id(root, &root_mnt);
+	if (r == 0)
+		r = lg_sys_mount_id(fd, &link_mnt);
+	if (r == 0 && root_mnt != link_mnt)
+		r = -LG_ERR_NO_PROC;
+	if (r != 0) {
+		close(fd);
+		return (int)r;
+	}
+	return fd;
+}
+
+long lg_proc_self_readlink(const char *name, char *buf, size_t size)
 {
 	int saved = errno;
-	int dir = proc_dir(sub);
-	int r;
+	int fd = proc_self_openat2(name, O_PATH);
+	long n;
 
-	if (dir < 0)
-		return dir;
-	r = fstatat(dir, name, st, 0) == 0 ? 0 : lg_failed();
-	close(dir);
+	if (fd == -ENOSYS) {
+		int root = lg_proc_root();
+
+		fd = root < 0 ? root : proc_self_link_same_mount(root, name);
+	}
+	if (fd >= 0) {
+		n = readlinkat(fd, "", buf, size);
+		n = n < 0 ? lg_failed() : n;
+		close(fd);
+	} else {
+		n = fd;
+	}
 	errno = saved;
-	return r;
+	return n;
 }

@@ -279,8 +279,11 @@ int lg_proc_fd_dir(char *name, int fd);
 void lg_proc_trust(int on);
 /* lg_proc_self_open: open /proc/self/<name> (a plain file, not followed) with flags. */
 int lg_proc_self_open(const char *name, int flags);
-/* lg_proc_self_stat: stat (following) the entry name of the directory sub ("self/ns"); 0. */
-struct stat;
-int lg_proc_self_stat(const char *sub, const char *name, struct stat *st);
+/*
+ * lg_proc_self_readlink: the text of the link /proc/self/<name> ("ns/user") into buf, not
+ * NUL-terminated, reached without crossing a mount, its last component included; the length, or
+ * -errno (-ENOSYS: no way to read it that crosses no mount).
+ */
+long lg_proc_self_readlink(const char *name, char *buf, size_t size);
 
 #endif

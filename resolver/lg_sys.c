@@ -1,5 +1,8 @@
 /* lg_sys.c - what the resolver asks of the kernel directly: openat2 and its scratch memory. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -8,6 +11,9 @@
 
 #ifndef SYS_openat2
 #define SYS_openat2 437 /* the same number on every architecture (the generic table) */
+#endif
+#ifndef SYS_statx
+#define SYS_statx -1 /* no such call here: the kernel answers ENOSYS */
 #endif
 
 /*
@@ -19,6 +25,27 @@
 long lg_sys_openat2(int dir_fd, const char *path, void *how, size_t size)
 {
 	return lg_inline_syscall(SYS_openat2, dir_fd, (long)path, (long)how, (long)size, 0, 0);
+}
+
+/*
+ * The mount ID of fd itself (a symlink is not followed): statx's STATX_MNT_ID (Linux 5.8), which
+ * musl before 1.2.5 does not declare. 0, or -errno (-ENOSYS: the kernel can not say).
+ */
+long lg_sys_mount_id(int fd, unsigned long long *id)
+{
+	enum { STATX_SIZE = 256, MASK_AT = 0, MNT_ID_AT = 144, MNT_ID = 0x1000, EMPTY = 0x1000 };
+	unsigned long long buf[STATX_SIZE / sizeof(unsigned long long)] = {0};
+	unsigned int mask;
+	long r = lg_inline_syscall(SYS_statx, fd, (long)"", EMPTY | AT_SYMLINK_NOFOLLOW, MNT_ID,
+				   (long)buf, 0);
+
+	if (r < 0)
+		return r;
+	memcpy(&mask, (char *)buf + MASK_AT, sizeof(mask));
+	if (!(mask & MNT_ID))
+		return -ENOSYS;
+	memcpy(id, (char *)buf + MNT_ID_AT, sizeof(*id));
+	return 0;
 }
 
 /* Not libc's getcwd(): on a path longer than a page it falls back to opendir and malloc. */

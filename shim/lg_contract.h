@@ -19,7 +19,7 @@
 #define LG_ENV_KERNEL	  "LINKGUARD_KERNEL"	/* set by the launcher's kernel layer */
 #define LG_ENV_REPORT_FD  "LINKGUARD_REPORT_FD" /* the launcher's report pipe: a number */
 #define LG_ENV_ALLOW_EXEC "LINKGUARD_ALLOW_EXEC" /* --allow-exec: "DEV:INO,..." */
-#define LG_ENV_USERNS	  "LINKGUARD_USERNS"	 /* set by the exec gate: "dev:ino" */
+#define LG_ENV_USERNS	  "LINKGUARD_USERNS"	 /* set by the exec gate: "user:[N]" */
 #define LG_ALLOW_VALUE	  "allow"
 
 #define LG_ROOT_SEP	':'

@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -238,6 +239,11 @@ LG_PRIVATE int prctl(int option, ...)
 LG_PRIVATE int uname(struct utsname *u)
 {
 	return (int)SYS1(SYS_uname, u);
+}
+
+LG_PRIVATE int personality(unsigned long persona)
+{
+	return (int)SYS1(SYS_personality, persona);
 }
 
 LG_PRIVATE void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

@@ -62,8 +62,8 @@ struct lg_config {
 	dev_t library_dev;
 	ino_t library_ino;
 
-	/* The user namespace this process started in, "dev:ino" (lg_userns.c), and the entry
-	 * that hands it to every child: LG_ENV_USERNS "=dev:ino", or "" when unknown. */
+	/* The user namespace this process started in, "user:[N]" (lg_userns.c), and the entry
+	 * that hands it to every child: LG_ENV_USERNS "=user:[N]", or "" when unknown. */
 	char userns[48];
 	char userns_entry[sizeof(LG_ENV_USERNS) + 48];
 

@@ -14,42 +14,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/personality.h>
 #include <sys/utsname.h>
 
 #include "lg_shim.h"
 
-/* "dev:ino" of this process's user namespace now, into buf; 0 or -errno. */
+/*
+ * This process's user namespace now, as the kernel spells its link ("user:[4026531837]"), into
+ * buf; 0 or -errno. Read as a link that no mount covers: a program in a mount namespace of its own
+ * can mount, over /proc/self/ns/user, a symlink to the namespace it started in, and a stat that
+ * followed it would answer for that one.
+ */
 static int current_userns(char *buf, size_t size)
 {
-	struct stat st;
-	int r = lg_proc_self_stat("self/ns", "user", &st);
+	long n = lg_proc_self_readlink("ns/user", buf, size - 1);
 
-	if (r != 0)
-		return r;
-	snprintf(buf, size, "%llx:%llx", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
 	return 0;
 }
 
-/* Whether value is "dev:ino" as current_userns writes it (lower-case hexadecimal). */
+/* Whether value is spelled as the kernel spells a user namespace's link: "user:[" digits "]". */
 static int userns_spelling(const char *value, size_t size)
 {
-	size_t len, colon = 0;
+	static const char head[] = "user:[";
+	size_t len, i;
 
 	if (value == NULL)
 		return 0;
 	len = strnlen(value, size);
-	if (len == 0 || len == size)
+	if (len == size || len < sizeof(head) + 1 || strncmp(value, head, sizeof(head) - 1) != 0 ||
+	    value[len - 1] != ']')
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		if (value[i] == ':' && colon == 0 && i > 0)
-			colon = i;
-		else if (!((value[i] >= '0' && value[i] <= '9') ||
-			   (value[i] >= 'a' && value[i] <= 'f')))
+	for (i = sizeof(head) - 1; i < len - 1; i++)
+		if (value[i] < '0' || value[i] > '9')
 			return 0;
-	}
-	return colon > 0 && colon < len - 1;
+	return 1;
 }
 
 /* Every child learns it from its parent: a process that starts needs no look at /proc for it. */
@@ -75,14 +76,19 @@ static long leading_number(const char **p)
 	return n;
 }
 
-/* Whether each user namespace has a binfmt_misc of its own: Linux 6.7 and later. */
-static int per_userns_binfmt(void)
+/*
+ * Whether each user namespace has a binfmt_misc of its own: Linux 6.7 and later. The release
+ * uname() gives is the kernel's unless the process asked for another: the UNAME26 personality
+ * (any program may set it) spells any kernel "2.6.x". Then the answer is the worst.
+ */
+static int kernel_has_per_userns_binfmt(void)
 {
 	struct utsname u;
 	const char *p = u.release;
 	long major, minor = -1;
+	int persona = personality(0xffffffff);
 
-	if (uname(&u) != 0)
+	if (persona == -1 || (persona & UNAME26) || uname(&u) != 0)
 		return 1; /* can not tell: assume the worst */
 	major = leading_number(&p);
 	if (*p++ == '.')
@@ -92,16 +98,33 @@ static int per_userns_binfmt(void)
 	return major > 6 || (major == 6 && minor >= 7);
 }
 
-/* Whether this process still runs in the user namespace it started in (or can not have
- * handlers of its own elsewhere). */
+/* The same, asked once (the kernel does not change under a process); 1 or 0. */
+static int per_userns_binfmt(void)
+{
+	static int known; /* 0: not asked; 1: no; 2: yes */
+	int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+
+	if (k == 0) {
+		k = kernel_has_per_userns_binfmt() ? 2 : 1;
+		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
+	}
+	return k == 2;
+}
+
+/*
+ * Whether no binfmt_misc handler of the process's own can choose an exec's interpreter: before
+ * Linux 6.7 every namespace uses the first one's handlers, which only a privileged program can
+ * register; since, a namespace may have its own, so the process must still be in the one it
+ * started in.
+ */
 static int in_start_userns(const struct lg_config *cfg)
 {
-	char now[48];
+	char now[sizeof(cfg->userns)];
 
-	if (cfg->userns[0] && current_userns(now, sizeof(now)) == 0 &&
-	    strcmp(now, cfg->userns) == 0)
+	if (!per_userns_binfmt())
 		return 1;
-	return cfg->userns[0] && !per_userns_binfmt();
+	return cfg->userns[0] && current_userns(now, sizeof(now)) == 0 &&
+	       strcmp(now, cfg->userns) == 0;
 }
 
 int lg_refuse_userns(const char *call, const char *path)

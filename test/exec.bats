@@ -773,13 +773,14 @@ startup_settings() {
 	assert_equal "$(printf '%s\n' "${lines[@]:3}" | sort)" "$(startup_settings)"
 }
 @test "LINKGUARD_USERNS not spelled as the library writes it is not believed: the namespace is looked up" {
-	for bad in garbage 1:2:3 ':' '1:' 'A:B' "$(printf '%0100d:1' 0)"; do
+	for bad in garbage 1:2 'user:[' 'user:[]' 'user:[12' 'user:[1a]' 'net:[1]' 'user:[-1]' \
+		"user:[$(printf '%0100d' 1)]"; do
 		run env LINKGUARD_USERNS="$bad" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
 			sh -c '/bin/true && echo ran'
 		assert_output "ran"
 	done
 	# and a well-spelled one that names another namespace refuses every exec (Linux 6.7+)
-	run env LINKGUARD_USERNS=1:2 LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+	run env LINKGUARD_USERNS='user:[1]' LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
 		sh -c '/bin/true && echo ran'
 	if [ "$(uname -r | awk -F. '{print ($1 > 6 || ($1 == 6 && $2 >= 7))}')" = 1 ]; then
 		refute_output --partial "ran"
@@ -787,7 +788,7 @@ startup_settings() {
 	fi
 }
 @test "other variables (shim): an emptied LD_PRELOAD is repaired in its place, LINKGUARD_* replaced" {
-	run_split shim env -i A=1 LD_PRELOAD= B=2 LINKGUARD_ROOT=/ LINKGUARD_MODE=audit LINKGUARD_USERNS=1:2 C=3 /usr/bin/env
+	run_split shim env -i A=1 LD_PRELOAD= B=2 LINKGUARD_ROOT=/ LINKGUARD_MODE=audit LINKGUARD_USERNS=user:[1] C=3 /usr/bin/env
 	assert_success
 	assert_line --index 0 "A=1"
 	assert_line --index 1 --regexp '^LD_PRELOAD='

@@ -327,9 +327,8 @@ require_host_preload() {
 	fi
 }
 
-# userns_now: the user namespace this shell runs in, "dev:ino" in hexadecimal, as the library
-# hands it to a child in LINKGUARD_USERNS.
+# userns_now: the user namespace this shell runs in, as the library hands it to a child in
+# LINKGUARD_USERNS: the kernel's spelling of the link ("user:[4026531837]").
 userns_now() {
-	# shellcheck disable=SC2046 # two numbers, two words
-	printf '%x:%x' $(stat -L -c '%d %i' /proc/self/ns/user)
+	readlink /proc/self/ns/user
 }

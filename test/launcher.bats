@@ -435,7 +435,7 @@ print(r["decision"], r["call"], r["old"], r["new"])' "$BATS_TEST_TMPDIR/lg.jsonl
 }
 
 @test "a LINKGUARD_USERNS in the caller's environment is dropped: it would name another namespace and refuse every exec" {
-	run env LINKGUARD_USERNS=1:2 "$LINKGUARD_BIN" --no-kernel --root "$ROOT" -- sh -c '/bin/true && echo ran'
+	run env LINKGUARD_USERNS='user:[1]' "$LINKGUARD_BIN" --no-kernel --root "$ROOT" -- sh -c '/bin/true && echo ran'
 	assert_success
 	assert_output "ran"
 }

@@ -214,17 +214,18 @@ fake_proc() {
 
 # --- binfmt_misc of a user namespace (Linux 6.7) --------------------------------------------------
 
-# binfmt WHO: as WHO, lg_bypass creates a user namespace, registers a binfmt_misc handler there
-# whose interpreter is a static program that links OUT/secret to ROOT/stolen, and runs a file
-# that handler takes. The exec is refused; nothing outside (OUT) changes.
+# binfmt WHO [ROUTE]: as WHO, lg_bypass creates a user namespace, registers a binfmt_misc handler
+# there whose interpreter is a static program that links OUT/secret to ROOT/stolen, and runs a
+# file that handler takes (ROUTE: binfmt, or binfmt-uname26 under the UNAME26 personality). The
+# exec is refused; nothing outside (OUT) changes.
 binfmt() {
-	local who=$1 before
+	local who=$1 route=${2:-binfmt} before
 	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the interpreter with"
 	user_tree "$who"
 	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
 	run --separate-stderr as_user "$who" env LG_AUDIT_SRC="$OUT/secret" \
 		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
-		"$LG_BYPASS" binfmt "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
+		"$LG_BYPASS" "$route" "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
 	[ "$status" -ne 77 ] || skip "${output#skip: }"
 	assert_success
 	assert_output "refused EACCES"
@@ -240,6 +241,45 @@ binfmt() {
 
 @test "a binfmt_misc handler of the program's own user namespace, as lgtest" {
 	binfmt lgtest
+}
+
+@test "under the UNAME26 personality (uname says 2.6), the handler still does not run, as lgtest" {
+	binfmt lgtest binfmt-uname26
+}
+
+# binfmt_masked WHO [VAR=VALUE...]: the same, with /proc/self/ns/user masked first (lg_bypass
+# binfmt-masked): a symlink to the namespace the program started in is mounted over it, and that
+# mount namespace's /proc takes the place of the library's /proc descriptor, which stays procfs's
+# root on the same superblock. Only a look that crosses no mount, the last component included,
+# sees the namespace the program is in. VARs go to the program's environment.
+binfmt_masked() {
+	local who=$1 before
+	shift
+	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the interpreter with"
+	user_tree "$who"
+	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
+	run --separate-stderr as_user "$who" env "$@" LG_AUDIT_SRC="$OUT/secret" \
+		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		"$LG_BYPASS" binfmt-masked "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
+	[ "$status" -ne 77 ] || skip "${output#skip: }"
+	assert_success
+	assert_output "refused EACCES"
+	[[ $stderr == *"denied execl("*"binfmt_misc handler"* ]] || fail "$stderr"
+	assert_file_not_exists "$ROOT/stolen"
+	assert_equal "$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)" "$before"
+	rm -rf "$USER_BASE"
+}
+
+@test "/proc/self/ns/user masked by a mount, the library's /proc swapped: the handler still does not run" {
+	binfmt_masked self
+}
+
+@test "/proc/self/ns/user masked by a mount, the library's /proc swapped, as lgtest" {
+	binfmt_masked lgtest
+}
+
+@test "/proc/self/ns/user masked before the library first opens /proc (a confined child), as lgtest" {
+	binfmt_masked lgtest LINKGUARD_USERNS="$(userns_now)"
 }
 
 # --- the library's own calls: a program's definitions do not answer them ----------------------

@@ -19,6 +19,11 @@
  *   binfmt        in a user and mount namespace of its own, register a binfmt_misc handler
  *                 whose interpreter is EXTRA (a static program that links LG_AUDIT_SRC to
  *                 LG_AUDIT_DST), then exec DST.prog, a file with that handler's magic
+ *   binfmt-masked the same, with /proc/self/ns/user masked first: a symlink to the namespace the
+ *                 program started in, mounted over it, and this mount namespace's /proc put
+ *                 (dup2) in place of every descriptor that reads "/proc" (the library's)
+ *   binfmt-uname26 the same as binfmt, under the UNAME26 personality: uname() spells the kernel
+ *                 "2.6.x", a version whose namespaces have no handlers of their own
  *   plain         link(SRC, DST): the library's ordinary answer, for comparison
  *   rename        rename(SRC, DST), the same (through whatever preload wraps it)
  *   next-caller   (not an attack) dlsym(RTLD_NEXT, "lg_probe") from the program finds the
@@ -33,8 +38,11 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,15 +236,74 @@ static int own_namespace(void)
 	return put("/proc/self/gid_map", map);
 }
 
-static int by_binfmt(const char *dst, const char *interpreter)
+/* This mount namespace's /proc in place of every descriptor that reads "/proc" (the library's). */
+static int replace_proc_descriptors(void)
+{
+	int fresh = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (fresh < 0 || d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char link[64], target[16];
+		int fd = atoi(e->d_name);
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n == 5 && memcmp(target, "/proc", 5) == 0 && fd != fresh && fd != dirfd(d))
+			dup3(fresh, fd, O_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Over /proc/self/ns/user, mount a symlink (made at base.nslink) to start_ns, a descriptor of the
+ * namespace the program started in: a stat that follows it, crossing the mount, finds that one.
+ */
+static int mask_userns(const char *base, int start_ns)
+{
+#if defined(SYS_open_tree) && defined(SYS_move_mount) && defined(OPEN_TREE_CLONE)
+	char link[4096], target[64];
+	int tree;
+
+	snprintf(link, sizeof(link), "%s.nslink", base);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", start_ns);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || symlink(target, link) != 0)
+		return -1;
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, link,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+	if (tree < 0 || syscall(SYS_move_mount, tree, "", AT_FDCWD, "/proc/self/ns/user",
+				MOVE_MOUNT_F_EMPTY_PATH) != 0)
+		return -1;
+	return replace_proc_descriptors();
+#else
+	(void)base;
+	(void)start_ns;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+enum binfmt_way { PLAIN, MASKED, UNAME26_PERSONA };
+
+static int by_binfmt(const char *dst, const char *interpreter, enum binfmt_way way)
 {
 	char mnt[4096], file[4096], entry[4096 + 64];
-	int fd;
+	int fd, start_ns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 
 	snprintf(mnt, sizeof(mnt), "%s.binfmt", dst);
 
 	if (own_namespace() != 0) {
 		printf("skip: no user namespace (%s)\n", strerror(errno));
+		return 77;
+	}
+	if (way == UNAME26_PERSONA && personality(PER_LINUX | UNAME26) == -1)
+		return 3;
+	if (way == MASKED && (start_ns < 0 || mask_userns(dst, start_ns) != 0)) {
+		printf("skip: can not mount over /proc/self/ns/user (%s)\n", strerror(errno));
 		return 77;
 	}
 	if (mkdir(mnt, 0755) != 0 || mount("binfmt_misc", mnt, "binfmt_misc", 0, NULL) != 0) {
@@ -319,12 +386,15 @@ int main(int argc, char **argv)
 		return by_shell(route[0] == 'i', src, dst);
 	if (strcmp(route, "pidfd-spawn") == 0)
 		return by_pidfd_spawn(src, dst);
-	if (strcmp(route, "binfmt") == 0) {
+	if (strncmp(route, "binfmt", 6) == 0) {
+		enum binfmt_way way = strcmp(route, "binfmt-masked") == 0    ? MASKED
+				      : strcmp(route, "binfmt-uname26") == 0 ? UNAME26_PERSONA
+									     : PLAIN;
 		int status;
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			int r = by_binfmt(dst, extra);
+			int r = by_binfmt(dst, extra, way);
 
 			fflush(stdout);
 			_exit(r);

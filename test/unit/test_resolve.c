@@ -574,6 +574,34 @@ static void check_canonical(void)
 	}
 }
 
+/*
+ * The links of the trusted /proc read as links (their last component crossing no mount): the same
+ * text as readlink(2) of /proc/self/... gives, for a descriptor entry and the user namespace.
+ */
+static void check_proc_links(void)
+{
+	static const char *const names[] = {"ns/user", "fd/0"};
+	char want[PATH_MAX], got[PATH_MAX], path[64];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ssize_t n;
+		long m;
+
+		snprintf(path, sizeof(path), "/proc/self/%s", names[i]);
+		n = readlink(path, want, sizeof(want));
+		m = names[i][0] == 'f' ? lg_proc_fd_readlink(0, got, sizeof(got))
+				       : lg_proc_self_readlink(names[i], got, sizeof(got));
+		if (n < 0) {
+			tap_skip(strerror(errno), "%s: the trusted /proc's text", path);
+			continue;
+		}
+		if (!tap_ok(m == n && memcmp(got, want, (size_t)n) == 0,
+			    "%s: the trusted /proc's text", path))
+			tap_diag("got %ld \"%.*s\", want \"%.*s\"", m, m > 0 ? (int)m : 0, got,
+				 (int)n, want);
+	}
+}
+
 /* The program may close or dup2 over the root's descriptor; a moved root is refused. */
 static void check_root_fd(enum lg_backend backend, const char *name)
 {
@@ -1005,6 +1033,7 @@ int main(int argc, char **argv)
 		check_stack(backends[b].backend, backends[b].name);
 	}
 	check_canonical();
+	check_proc_links();
 	tap_plan(-1);
 	sh("rm -rf %s", T);
 	return tap_status();
