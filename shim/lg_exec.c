@@ -618,7 +618,8 @@ static int guarded_spawn(const char *call, lg_spawn_fn real_spawn, int search, p
 	int r = why ? refuse_child_view(call, checked, why) : 0;
 
 	if (r == 0)
-		r = prepare(call, AT_FDCWD, checked, 0, argv, envp, &env);
+		r = prepare(call, AT_FDCWD, checked,
+			    has_actions(actions) ? LG_INSPECT_CHILD_VIEW : 0, argv, envp, &env);
 	if (r != 0)
 		return lg_libc_errno(r);
 	r = real_spawn ? real_spawn(pid, path, actions, attr, argv, env.envp) : ENOSYS;

@@ -155,11 +155,26 @@ static int read_interp(int fd, const unsigned char *head, size_t have, const lg_
 }
 
 /*
+ * Whether a file the spawned child opens next (an interpreter: PT_INTERP, "#!"; the program ld.so
+ * or a valgrind tool runs) may be another file there than here: named relative to the child's
+ * directory, or through /proc's links to its descriptors and directories, all of which
+ * posix_spawn's file actions change.
+ */
+static enum lg_exec_kind next_file_in_child_view(const char *interp, struct lg_exec_verdict *v)
+{
+	if (!v->child_view || (interp[0] == '/' && !lg_exec_through_proc(interp)))
+		return LG_EXEC_PRELOADED;
+	v->why = "the file it runs next is named by a relative path or through /proc (or /dev/fd), "
+		 "which the file actions change in the child";
+	return LG_EXEC_UNKNOWABLE;
+}
+
+/*
  * Whether the program has an interpreter that will load the preload: its PT_INTERP must be the
  * loader this process runs under. Any other "interpreter" may be a static program in disguise.
  */
 static enum lg_exec_kind judge_interpreter(int fd, const unsigned char *head, size_t have,
-					   const lg_ehdr *eh)
+					   const lg_ehdr *eh, struct lg_exec_verdict *v)
 {
 	char interp[PATH_MAX];
 	const char *mine;
@@ -170,6 +185,8 @@ static enum lg_exec_kind judge_interpreter(int fd, const unsigned char *head, si
 		return LG_EXEC_PRELOADED; /* unreadable: the kernel refuses it */
 	if (r == 0)
 		return LG_EXEC_STATIC;
+	if (next_file_in_child_view(interp, v) != LG_EXEC_PRELOADED)
+		return LG_EXEC_UNKNOWABLE;
 	mine = own_loader_path();
 	if (mine != NULL && strcmp(mine, interp) == 0)
 		return LG_EXEC_PRELOADED; /* nearly every program: one spelling is one file, now */
@@ -178,7 +195,8 @@ static enum lg_exec_kind judge_interpreter(int fd, const unsigned char *head, si
 	return is_loader_at(mine, &theirs) ? LG_EXEC_PRELOADED : LG_EXEC_OTHER_LOADER;
 }
 
-static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len, lg_ehdr *eh)
+static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len, lg_ehdr *eh,
+				   struct lg_exec_verdict *v)
 {
 	if (head[EI_CLASS] != LG_ELF_CLASS || len < sizeof(*eh))
 		return LG_EXEC_FOREIGN;
@@ -187,7 +205,7 @@ static enum lg_exec_kind judge_elf(int fd, const unsigned char *head, size_t len
 		return LG_EXEC_FOREIGN;
 	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
 		return LG_EXEC_PRELOADED; /* the kernel refuses it */
-	return judge_interpreter(fd, head, len, eh);
+	return judge_interpreter(fd, head, len, eh, v);
 }
 
 /* Whether fd lies on a nosuid mount, where set-ID bits and file capabilities do nothing. */
@@ -342,6 +360,7 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 	if (path == NULL || strlen(path) >= sizeof(v->program))
 		goto out;
 	strcpy(v->program, path);
+	v->child_view = (at_flags & LG_INSPECT_CHILD_VIEW) != 0;
 	by_fd = path[0] == '\0' && (at_flags & AT_EMPTY_PATH);
 	if (by_fd)
 		name_descriptor(dir_fd, v->program, sizeof(v->program));
@@ -367,6 +386,9 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 		if (v->kind != LG_EXEC_PRELOADED || len < 2 || head[0] != '#' || head[1] != '!' ||
 		    script_interpreter(head, (size_t)len, v->program, sizeof(v->program)) != 0)
 			break;
+		v->kind = next_file_in_child_view(v->program, v);
+		if (v->kind != LG_EXEC_PRELOADED)
+			break;
 		dir_fd = AT_FDCWD;
 		by_fd = 0;
 	}
@@ -374,27 +396,23 @@ out:
 	errno = saved;
 }
 
-/* What a program (after ld.so's or a valgrind tool's options) names to run; NULL if none. */
-static const char *first_operand(char *const argv[], const char *const with_value[])
+/* What a valgrind tool, after its options, names to run; NULL if none. */
+static const char *first_operand(char *const argv[])
 {
 	for (size_t i = 1; argv[i] != NULL; i++) {
-		const char *a = argv[i];
-
-		if (a[0] != '-')
-			return a;
-		if (strcmp(a, "--") == 0)
+		if (argv[i][0] != '-')
+			return argv[i];
+		if (strcmp(argv[i], "--") == 0)
 			return argv[i + 1];
-		for (size_t k = 0; with_value && with_value[k]; k++)
-			if (strcmp(a, with_value[k]) == 0 && argv[i + 1] != NULL)
-				i++;
 	}
 	return NULL;
 }
 
-static int has_arg(char *const argv[], const char *arg)
+/* Whether a is one of the NULL-terminated list. */
+static int one_of(const char *a, const char *const list[])
 {
-	for (size_t i = 1; argv[i] != NULL && argv[i][0] == '-'; i++)
-		if (strcmp(argv[i], arg) == 0)
+	for (size_t k = 0; list[k] != NULL; k++)
+		if (strcmp(a, list[k]) == 0)
 			return 1;
 	return 0;
 }
@@ -404,39 +422,78 @@ static enum lg_exec_kind judge_operand(const char *operand, struct lg_exec_verdi
 {
 	struct lg_exec_verdict *sub = v; /* the operand's verdict replaces the runner's */
 
-	lg_exec_inspect(AT_FDCWD, operand, 0, NULL, sub);
+	if (next_file_in_child_view(operand, v) != LG_EXEC_PRELOADED)
+		return LG_EXEC_UNKNOWABLE;
+	lg_exec_inspect(AT_FDCWD, operand, v->child_view ? LG_INSPECT_CHILD_VIEW : 0, NULL, sub);
 	return sub->kind;
 }
 
+/* What the dynamic loader run directly (ld.so [OPTION]... PROGRAM) is asked to do. */
+struct loader_call {
+	const char *program; /* NULL: none */
+	int audit;	     /* --audit modules, which can rebind every symbol */
+	int runs_nothing;    /* it only looks, prints or stops at a bad option */
+};
+
 /*
- * The dynamic loader run directly (ld.so [OPTION]... PROGRAM): it loads the preload, then
- * PROGRAM, which must be dynamic for the preload to reach it (ld.so also runs static ones).
- * --verify only looks; --audit loads modules that can rebind every symbol.
+ * ld.so's options, read as its own loop reads them (glibc's elf/rtld.c): in order, each of those
+ * that take a value consuming the next argument whatever it looks like, up to the first argument
+ * that does not begin with "--", which is the program; "--version" and an unknown "--" option
+ * (including "--" itself) stop it before anything is loaded.
  */
-static enum lg_exec_kind judge_loader_run(char *const argv[], struct lg_exec_verdict *v)
+static void read_loader_call(char *const argv[], struct loader_call *c)
 {
 	static const char *const with_value[] = {
 	    "--library-path",	      "--inhibit-rpath",     "--audit", "--preload", "--argv0",
 	    "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask", NULL};
-	const char *program;
+	static const char *const looks_only[] = {"--verify", "--help", "--list-tunables",
+						 "--list-diagnostics", NULL};
+	static const char *const runs[] = {"--list", "--inhibit-cache", NULL};
+
+	c->program = NULL;
+	c->audit = c->runs_nothing = 0;
+	for (size_t i = 1; argv[i] != NULL; i++) {
+		const char *a = argv[i];
+
+		if (argv[i + 1] != NULL && one_of(a, with_value)) {
+			c->audit |= strcmp(a, "--audit") == 0;
+			i++;
+		} else if (one_of(a, looks_only)) {
+			c->runs_nothing = 1;
+		} else if (!one_of(a, runs)) {
+			if (a[0] == '-' && a[1] == '-')
+				c->runs_nothing = 1; /* --version, or ld.so's usage message */
+			else
+				c->program = a;
+			return;
+		}
+	}
+}
+
+/*
+ * The dynamic loader run directly: it loads the preload, then PROGRAM, which must be dynamic for
+ * the preload to reach it (ld.so also runs static ones).
+ */
+static enum lg_exec_kind judge_loader_run(char *const argv[], struct lg_exec_verdict *v)
+{
+	struct loader_call c;
 
 	if (argv == NULL || argv[0] == NULL)
 		return LG_EXEC_STATIC;
-	if (has_arg(argv, "--audit")) {
+	read_loader_call(argv, &c);
+	if (c.audit) {
 		v->why =
 		    "the dynamic loader is given --audit modules, which can rebind every symbol";
 		return LG_EXEC_UNKNOWABLE;
 	}
-	program = first_operand(argv, with_value);
-	if (program == NULL || has_arg(argv, "--verify") || has_arg(argv, "--help") ||
-	    has_arg(argv, "--version"))
+	if (c.program == NULL || c.runs_nothing)
 		return LG_EXEC_PRELOADED; /* runs no program */
-	if (strchr(program, '/') == NULL) {
+	if (strchr(c.program, '/') == NULL) {
 		v->why = "the dynamic loader looks a program without a '/' up in its library path";
 		return LG_EXEC_UNKNOWABLE;
 	}
 	/* ld.so is the loader itself: any other PT_INTERP of the program is ignored */
-	if (judge_operand(program, v) == LG_EXEC_OTHER_LOADER)
+	if (judge_operand(c.program, v) == LG_EXEC_OTHER_LOADER)
 		return LG_EXEC_PRELOADED;
 	return v->kind;
 }
@@ -480,7 +537,7 @@ static int is_valgrind_tool(const char *program, const struct stat *st)
  */
 static enum lg_exec_kind judge_valgrind_run(char *const argv[], struct lg_exec_verdict *v)
 {
-	const char *client = argv && argv[0] ? first_operand(argv, NULL) : NULL;
+	const char *client = argv && argv[0] ? first_operand(argv) : NULL;
 	char found[PATH_MAX];
 
 	if (argv == NULL || argv[0] == NULL)
@@ -499,7 +556,7 @@ static enum lg_exec_kind judge_run(int fd, const struct stat *st, const unsigned
 
 	if (len < 4 || memcmp(head, ELFMAG, SELFMAG) != 0)
 		return LG_EXEC_PRELOADED; /* a "#!" script (followed) or the kernel's to refuse */
-	kind = judge_elf(fd, head, len, &eh);
+	kind = judge_elf(fd, head, len, &eh, v);
 	if (kind != LG_EXEC_STATIC)
 		return kind;
 	if (is_own_loader(st))

@@ -18,7 +18,12 @@ enum lg_exec_kind {
 	LG_EXEC_NO_LIBRARY,   /* the library the child would load is not the one loaded now */
 };
 
+/* lg_exec_inspect's at_flags: the exec runs in a posix_spawn child whose descriptors and directory
+ * file actions change, so an interpreter it names must mean the same file there. */
+#define LG_INSPECT_CHILD_VIEW 0x40000000
+
 struct lg_exec_verdict {
+	int child_view; /* set from LG_INSPECT_CHILD_VIEW */
 	enum lg_exec_kind kind;
 	int err;		/* LG_EXEC_UNREADABLE: the errno of the look */
 	const char *why;	/* LG_EXEC_UNKNOWABLE: a few words */

@@ -280,6 +280,13 @@ setup_file() {
 		"$cc" -o "$dir/fake-host" -x c - -Wl,--dynamic-linker="$dir/fake-interp" \
 			<<<'int main(void) { return 0; }' 2>>"$dir/fake.err"; then
 		FAKE_HOST="$dir/fake-host"
+		# The same program with its interpreter named relative to the directory it runs in,
+		# and through /dev/fd/77 (both the loader here, the fake interpreter in a spawned child).
+		"$cc" -o "$dir/rel-host" -x c - -Wl,--dynamic-linker=interp/ld.so \
+			<<<'int main(void) { return 0; }' 2>>"$dir/fake.err" &&
+			"$cc" -o "$dir/fd-host" -x c - -Wl,--dynamic-linker=/dev/fd/77 \
+				<<<'int main(void) { return 0; }' 2>>"$dir/fake.err" ||
+			FAKE_WHY="cannot build a program with a relative interpreter: $(tail -1 "$dir/fake.err")"
 	else
 		FAKE_WHY="cannot build a program with its own interpreter: $(head -1 "$dir/fake.err")"
 	fi
@@ -1062,6 +1069,62 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 	assert_file_exists "$ROOT/file"
 	assert_outside_unchanged
 }
+# need_interp_hosts: the programs whose interpreter is named relatively and through /dev/fd/77.
+need_interp_hosts() {
+	need_python
+	[ -n "$FAKE_HOST" ] && [ -z "$FAKE_WHY" ] || skip "$FAKE_WHY"
+}
+@test "posix_spawn file actions (shim): a program whose interpreter (PT_INTERP) is relative, or through /dev/fd, is refused" {
+	need_interp_hosts
+	local dir=$BATS_FILE_TMPDIR loader
+	loader=$(loader_of "$MV")
+	# Here interp/ld.so is the loader; in the root, where a chdir action takes the child, the
+	# fake interpreter (which renames file to ../out/stolen).
+	mkdir -p "$BATS_TEST_TMPDIR/here/interp" "$ROOT/interp"
+	ln -s "$loader" "$BATS_TEST_TMPDIR/here/interp/ld.so"
+	cp "$dir/fake-interp" "$ROOT/interp/ld.so"
+	snapshot_outside
+	cd "$BATS_TEST_TMPDIR/here"
+	run shim "$PY" -S "$SPAWN" "chdir:$ROOT" "$dir/rel-host"
+	assert_failure
+	assert_output --partial "denied posix_spawn(\"$dir/rel-host\")"
+	assert_output --partial "the file it runs next is named by a relative path or through /proc (or /dev/fd), which the file actions change in the child"
+	assert_file_exists "$ROOT/file"
+	# Here descriptor 77 is the loader; in the child, after an open action, the fake.
+	cd "$ROOT"
+	run shim "$PY" -S "$SPAWN" "open:$dir/fake-interp:77" "$dir/fd-host" 77<"$loader"
+	assert_failure
+	assert_output --partial "denied posix_spawn(\"$dir/fd-host\")"
+	assert_output --partial "the file it runs next is named by a relative path or through /proc"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+}
+@test "posix_spawn file actions (shim): a script whose \"#!\" interpreter is relative, or through /dev/fd, is refused" {
+	need_interp_hosts
+	local dir=$BATS_FILE_TMPDIR
+	mkdir -p "$BATS_TEST_TMPDIR/here/interp" "$ROOT/interp"
+	ln -s "$(type -P true)" "$BATS_TEST_TMPDIR/here/interp/run"
+	cp "$dir/fake-interp" "$ROOT/interp/run"
+	printf '#!interp/run\n' >"$BATS_TEST_TMPDIR/rel-script"
+	printf '#!/dev/fd/77\n' >"$BATS_TEST_TMPDIR/fd-script"
+	chmod 755 "$BATS_TEST_TMPDIR/rel-script" "$BATS_TEST_TMPDIR/fd-script"
+	snapshot_outside
+	cd "$BATS_TEST_TMPDIR/here"
+	run shim "$PY" -S "$SPAWN" "chdir:$ROOT" "$BATS_TEST_TMPDIR/rel-script"
+	assert_failure
+	assert_output --partial "the file it runs next is named by a relative path or through /proc"
+	assert_file_exists "$ROOT/file"
+	cd "$ROOT"
+	run shim "$PY" -S "$SPAWN" "open:$dir/fake-interp:77" "$BATS_TEST_TMPDIR/fd-script" 77<"$(type -P true)"
+	assert_failure
+	assert_output --partial "the file it runs next is named by a relative path or through /proc"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+	# Without file actions the child sees what the parent sees: the relative script runs.
+	cd "$BATS_TEST_TMPDIR/here"
+	run shim "$PY" -S "$SPAWN" "fd:/dev/null" "$BATS_TEST_TMPDIR/rel-script"
+	assert_success
+}
 @test "posix_spawnp file actions (shim): a relative PATH entry after a chdir action is refused" {
 	need_static
 	need_python
@@ -1137,6 +1200,26 @@ print(libc.fexecve(987, argv, argv), errno.errorcode[ctypes.get_errno()])'
 	run shim sh -c '"$@"' sh "$loader" --audit "$OTHER_LIB" "$MV" "$ROOT/file" "$ROOT/x"
 	assert_failure 126
 	assert_output --partial "--audit modules"
+}
+@test "dynamic loader (shim): its options are read as ld.so reads them (--audit after --library-path; a program not starting with --)" {
+	need_static
+	local loader
+	loader=$(loader_of "$MV")
+	mkdir -p "$BATS_TEST_TMPDIR/libpath"
+	cp "$STATIC" "$BATS_TEST_TMPDIR/libpath/-x"
+	snapshot_outside
+	run shim sh -c '"$@"' sh "$loader" --library-path /nonexistent --audit "$OTHER_LIB" "$MV" "$ROOT/file" "$OUT/stolen"
+	assert_failure 126
+	assert_output --partial "--audit modules"
+	# ld.so takes only "--" options: "-x" is the program, looked up in the library path.
+	run shim sh -c '"$@"' sh "$loader" --library-path "$BATS_TEST_TMPDIR/libpath" -x "$MV" "$ROOT/file" "$OUT/stolen"
+	assert_failure 126
+	assert_output --partial "looks a program without a '/' up in its library path"
+	assert_file_exists "$ROOT/file"
+	assert_outside_unchanged
+	# and options that only look, or stop it, run nothing: allowed as before
+	run shim sh -c '"$@"' sh "$loader" --inhibit-cache --verify "$MV"
+	assert_success
 }
 # make_chroot DIR: a tree with /bin/true and the libraries it needs (and no linkguard library).
 make_chroot() {
