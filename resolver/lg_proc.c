@@ -206,6 +206,20 @@ int lg_proc_fd_dir(char *name, int fd)
 	return dir;
 }
 
+#define LG_SELF_PATH_MAX 32
+
+/* "self/<name>" into path (LG_SELF_PATH_MAX bytes); 0, or -1 when it does not fit. */
+static int self_path(char *path, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= LG_SELF_PATH_MAX - 5)
+		return -1;
+	memcpy(path, "self/", 5);
+	memcpy(path + 5, name, len + 1);
+	return 0;
+}
+
 /* openat2 of "self/<name>" in the trusted /proc, without crossing a mount or following name;
  * an fd, -errno, or -ENOSYS when that takes two steps (no openat2, name too long). */
 static int proc_self_openat2(const char *name, int flags)
@@ -214,14 +228,12 @@ static int proc_self_openat2(const char *name, int flags)
 	    .flags = (unsigned)(flags | O_CLOEXEC | O_NOFOLLOW),
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
 	};
-	char path[32] = "self/";
-	size_t len = strlen(name);
+	char path[LG_SELF_PATH_MAX];
 	int root;
 	long fd;
 
-	if (len >= sizeof(path) - 5)
+	if (self_path(path, name) != 0)
 		return -ENOSYS;
-	memcpy(path + 5, name, len + 1);
 	root = lg_proc_root();
 	if (root < 0)
 		return root;
@@ -258,15 +270,13 @@ int lg_proc_self_open(const char *name, int flags)
  */
 static int proc_self_link_same_mount(int root, const char *name)
 {
-	char path[32] = "self/";
+	char path[LG_SELF_PATH_MAX];
 	unsigned long long root_mnt, link_mnt;
-	size_t len = strlen(name);
 	long r;
 	int fd;
 
-	if (len >= sizeof(path) - 5)
+	if (self_path(path, name) != 0)
 		return -ENAMETOOLONG;
-	memcpy(path + 5, name, len + 1);
 	fd = openat(root, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return lg_failed();
