@@ -157,6 +157,21 @@ static int old_name_too_long(const struct call *c, struct lg_scope *scope, struc
 	return n;
 }
 
+/* Both entries open: the call goes on, unless the kernel's answers may have been the program's. */
+static int both_resolved(const struct call *c, struct lg_entry *src, struct lg_entry *dst,
+			 int *done)
+{
+	int r = lg_refuse_own_filter(c->name, c->old_path, c->new_path);
+
+	if (r == 0) {
+		*done = 0;
+		return 0;
+	}
+	lg_entry_close(src);
+	lg_entry_close(dst);
+	return r;
+}
+
 /*
  * Start from "denied": only the policy (nothing to confine) or two resolved entries let the call
  * through. Returns 0 with both entries open and *done clear; otherwise *done is set and the
@@ -198,10 +213,8 @@ static int resolve_both(struct lg_config *cfg, const struct call *c, unsigned ol
 	dst->final_err = 0; /* a closed new dirfd is the new parent's error, not its name's */
 	r = new_fd_bad ? -EBADF : lg_resolve_in(&scope, c->new_fd, c->new_path, 0, dst);
 	lg_scope_end(&scope);
-	if (r == 0) {
-		*done = 0;
-		return 0;
-	}
+	if (r == 0)
+		return both_resolved(c, src, dst, done);
 	r = kernel_first(is_link, src, dst, r);
 	lg_entry_close(src);
 	if (r == -LG_ERR_DENIED)
@@ -492,6 +505,8 @@ LG_EXPORT long syscall(long number, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
+	if (lg_installs_filter(number, a))
+		return lg_install_filter(number, a);
 	r = guarded_syscall(number, a, &handled);
 	if (!handled)
 		return lg_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -152,6 +152,7 @@ static void read_exec_policy(struct lg_config *cfg)
 	if (kernel != NULL && strcmp(kernel, "refer") != 0 && strcmp(kernel, "strict") != 0)
 		set_broken(cfg, LG_ENV_KERNEL "=", kernel, "is neither \"refer\" nor \"strict\"");
 	cfg->policy.kernel_layer = kernel != NULL;
+	cfg->policy.kernel_strict = kernel != NULL && strcmp(kernel, "strict") == 0;
 	cfg->policy.allow_exec = startup_value(cfg, LG_ENV_ALLOW_EXEC);
 	if (lg_report_channel(cfg, report) != 0)
 		set_broken(cfg, LG_ENV_REPORT_FD "=", report, "is not a descriptor number");

@@ -239,7 +239,11 @@ int lg_refuse_exec(const char *call, int dir_fd, const char *path, int at_flags,
 	return exec_answer(call, dir_fd, path, d, &v);
 }
 
-/* Refuse what can not load the shim, then repair the environment it will get. */
+/*
+ * Refuse what can not load the shim, then repair the environment it will get. The program's own
+ * seccomp filter is asked about last: it is counted before it is installed, so a filter that
+ * answered any look before is seen.
+ */
 static int prepare(const char *call, int dir_fd, const char *checked, int at_flags,
 		   char *const argv[], char *const envp[], struct fixed_env *env)
 {
@@ -247,7 +251,17 @@ static int prepare(const char *call, int dir_fd, const char *checked, int at_fla
 
 	if (r == 0)
 		r = lg_refuse_exec(call, dir_fd, checked, at_flags, argv);
+	if (r == 0)
+		r = lg_refuse_own_filter(call, checked, NULL);
 	return r != 0 ? r : fix_env(lg_config(), envp, env);
+}
+
+/* The same for the shell system() and popen() start: its namespace, then the filter. */
+static int refuse_shell(const char *call)
+{
+	int r = lg_refuse_userns(call, "/bin/sh");
+
+	return r != 0 ? r : lg_refuse_own_filter(call, "/bin/sh", NULL);
 }
 
 static int fail(int r)
@@ -690,7 +704,7 @@ static int guarded_system(const char *command)
 {
 	lg_system_fn system_fn = (lg_system_fn)lg_real_lazy(LG_LAZY_SYSTEM);
 
-	if (command != NULL && lg_refuse_userns("system", "/bin/sh") != 0) {
+	if (command != NULL && refuse_shell("system") != 0) {
 		errno = EACCES;
 		return -1;
 	}
@@ -709,7 +723,7 @@ static FILE *guarded_popen(const char *command, const char *mode)
 {
 	lg_popen_fn popen_fn = (lg_popen_fn)lg_real_lazy(LG_LAZY_POPEN);
 
-	if (lg_refuse_userns("popen", "/bin/sh") != 0) {
+	if (refuse_shell("popen") != 0) {
 		errno = EACCES;
 		return NULL;
 	}

@@ -220,9 +220,15 @@ static int on_nosuid_mount(int fd)
 	return fstatfs(fd, &sfs) == 0 && (sfs.f_flags & ST_VALID) && (sfs.f_flags & ST_NOSUID);
 }
 
+/* By the instruction where there is one: in the library, prctl is the exported wrapper
+ * (lg_seccomp.c), which the library's own code must not bind to. */
 static int no_new_privs(void)
 {
+#if LG_HAVE_INLINE_SYSCALL
+	return lg_inline_syscall(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1;
+#else
 	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+#endif
 }
 
 /* Whether a file capability raises this (non-root) process's capabilities, as the kernel's

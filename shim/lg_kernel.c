@@ -18,6 +18,7 @@
 #include "lg_contract.h"
 #include "lg_child.h"
 #include "lg_kernel.h"
+#include "lg_syscall.h"
 
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425 /* the same numbers on every architecture */
@@ -393,6 +394,28 @@ static void drop_capabilities(void)
 #endif
 
 /*
+ * The filter installed by the instruction, not through prctl(): a launcher run by a confined
+ * program has the library loaded, and the library refuses the execs of a program that installed
+ * a filter of its own through libc (lg_seccomp.c). This one answers nothing in the kernel's place
+ * that the library asks. Where there is no instruction here, prctl().
+ */
+static int seccomp_by_instruction(const struct sock_fprog *prog)
+{
+#if LG_HAVE_INLINE_SYSCALL
+	long r =
+	    lg_inline_syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)prog, 0, 0, 0);
+
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return 0;
+#else
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog);
+#endif
+}
+
+/*
  * The system calls Landlock does not see, or that reach around it:
  * - another architecture's calls (i386 `int 0x80` from a 64-bit program, an i386 or arm32
  *   program) have other numbers, which the checks below would miss: the process is killed;
@@ -436,7 +459,7 @@ static void install_filter(void)
 
 	if (LG_AUDIT_ARCH == 0)
 		fail("the seccomp filter knows x86_64 and aarch64 only", ENOSYS);
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+	if (seccomp_by_instruction(&prog) != 0)
 		fail("installing the seccomp filter", errno);
 }
 

@@ -223,19 +223,6 @@ LG_PRIVATE int getresgid(gid_t *r, gid_t *e, gid_t *s)
 	return (int)SYS3(SYS_getresgid, r, e, s);
 }
 
-LG_PRIVATE int prctl(int option, ...)
-{
-	unsigned long a[4];
-	va_list ap;
-
-	va_start(ap, option);
-	for (int i = 0; i < 4; i++)
-		a[i] = va_arg(ap, unsigned long);
-	va_end(ap);
-	return (int)checked(lg_inline_syscall(SYS_prctl, option, (long)a[0], (long)a[1], (long)a[2],
-					      (long)a[3], 0));
-}
-
 LG_PRIVATE int uname(struct utsname *u)
 {
 	return (int)SYS1(SYS_uname, u);

@@ -34,6 +34,13 @@ enum lg_decision lg_decide(const struct lg_policy *p, enum lg_finding f)
 		if (p->allow_setuid)
 			return LG_ALLOW;
 		break;
+	case LG_FOUND_OWN_FILTER:
+		/* Landlock's answers are the kernel's own, but only strict covers what the library
+		 * guards alone: a link in one directory outside; a child, which keeps the filter.
+		 */
+		if (p->kernel_strict)
+			return LG_ALLOW;
+		return p->mode == LG_MODE_AUDIT ? LG_AUDIT : LG_DENY;
 	default:
 		break;
 	}

@@ -19,6 +19,7 @@ struct lg_policy {
 	int allow_setuid;    /* LG_ENV_SETUID, --allow-setuid */
 	int allow_io_uring;  /* LG_ENV_IO_URING */
 	int kernel_layer;    /* a kernel layer confines what the preload can not reach */
+	int kernel_strict;   /* ... and entries made or removed outside the roots (strict) */
 	const char *library; /* the preload a child loads, absolute; NULL: not checked */
 	dev_t library_dev;   /* the library loaded now */
 	ino_t library_ino;
@@ -30,10 +31,11 @@ enum lg_finding {
 	LG_FOUND_UNCHECKED = 0, /* nothing looked at yet */
 	LG_FOUND_CONFINED,	/* every path inside a root; an exec that loads the library */
 	LG_FOUND_ESCAPE,	/* a path the resolver refused */
-	LG_FOUND_STATIC,   /* an exec LD_PRELOAD can not reach (static, foreign, other loader) */
-	LG_FOUND_SETUID,   /* an exec in secure-execution mode: the loader drops the preload */
-	LG_FOUND_UNJUDGED, /* an exec whose program can not be inspected or judged */
-	LG_FOUND_IO_URING, /* io_uring_setup: its operations bypass the library */
+	LG_FOUND_STATIC,     /* an exec LD_PRELOAD can not reach (static, foreign, other loader) */
+	LG_FOUND_SETUID,     /* an exec in secure-execution mode: the loader drops the preload */
+	LG_FOUND_UNJUDGED,   /* an exec whose program can not be inspected or judged */
+	LG_FOUND_IO_URING,   /* io_uring_setup: its operations bypass the library */
+	LG_FOUND_OWN_FILTER, /* the program's seccomp filter may answer for the kernel */
 };
 
 enum lg_decision {

@@ -206,4 +206,17 @@ void lg_userns_record(struct lg_config *cfg, const char *inherited);
  */
 int lg_refuse_userns(const char *call, const char *path);
 
+/*
+ * lg_own_filter: whether the program installed a seccomp filter through libc (lg_seccomp.c), or
+ * is installing one now: the kernel's answers to the library may then be the program's.
+ * lg_installs_filter: whether system call nr with arguments a installs one; lg_install_filter
+ * makes it, counted (libc's convention: -1 and errno). lg_refuse_own_filter: 0 when the call may
+ * go on (no such filter; the kernel layer; audit mode, reported), else -LG_ERR_DENIED, reported.
+ * new_path is NULL for an exec. Async-signal-safe; never touches errno.
+ */
+int lg_own_filter(void);
+int lg_installs_filter(long nr, const long *a);
+long lg_install_filter(long nr, const long *a);
+int lg_refuse_own_filter(const char *call, const char *old_path, const char *new_path);
+
 #endif

@@ -214,16 +214,21 @@ fake_proc() {
 
 # --- binfmt_misc of a user namespace (Linux 6.7) --------------------------------------------------
 
-# binfmt WHO [ROUTE]: as WHO, lg_bypass creates a user namespace, registers a binfmt_misc handler
-# there whose interpreter is a static program that links OUT/secret to ROOT/stolen, and runs a
-# file that handler takes (ROUTE: binfmt, or binfmt-uname26 under the UNAME26 personality). The
-# exec is refused; nothing outside (OUT) changes.
+# binfmt WHO ROUTE [VAR=VALUE...]: as WHO, lg_bypass creates a user namespace, registers a
+# binfmt_misc handler there whose interpreter is a static program that links OUT/secret to
+# ROOT/stolen, and runs a file that handler takes. ROUTE: binfmt; binfmt-uname26, under the
+# UNAME26 personality; binfmt-masked, with /proc/self/ns/user masked first by a mounted symlink to
+# the namespace the program started in, and that mount namespace's /proc in place of the
+# library's /proc descriptor (procfs's root on the same superblock): only a look that crosses no
+# mount, the last component included, sees the namespace the program is in. VARs go to the
+# program's environment. The exec is refused; nothing outside (OUT) changes.
 binfmt() {
-	local who=$1 route=${2:-binfmt} before
+	local who=$1 route=$2 before
+	shift 2
 	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the interpreter with"
 	user_tree "$who"
 	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
-	run --separate-stderr as_user "$who" env LG_AUDIT_SRC="$OUT/secret" \
+	run --separate-stderr as_user "$who" env "$@" LG_AUDIT_SRC="$OUT/secret" \
 		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
 		"$LG_BYPASS" "$route" "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
 	[ "$status" -ne 77 ] || skip "${output#skip: }"
@@ -236,50 +241,96 @@ binfmt() {
 }
 
 @test "a binfmt_misc handler of the program's own user namespace does not run: exec refused" {
-	binfmt self
+	binfmt self binfmt
 }
 
 @test "a binfmt_misc handler of the program's own user namespace, as lgtest" {
-	binfmt lgtest
+	binfmt lgtest binfmt
 }
 
 @test "under the UNAME26 personality (uname says 2.6), the handler still does not run, as lgtest" {
 	binfmt lgtest binfmt-uname26
 }
 
-# binfmt_masked WHO [VAR=VALUE...]: the same, with /proc/self/ns/user masked first (lg_bypass
-# binfmt-masked): a symlink to the namespace the program started in is mounted over it, and that
-# mount namespace's /proc takes the place of the library's /proc descriptor, which stays procfs's
-# root on the same superblock. Only a look that crosses no mount, the last component included,
-# sees the namespace the program is in. VARs go to the program's environment.
-binfmt_masked() {
-	local who=$1 before
-	shift
-	[ -n "${LG_BYPASS_STATIC:-}" ] || skip "no static libc to build the interpreter with"
-	user_tree "$who"
-	before=$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)
-	run --separate-stderr as_user "$who" env "$@" LG_AUDIT_SRC="$OUT/secret" \
-		LG_AUDIT_DST="$ROOT/stolen" LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
-		"$LG_BYPASS" binfmt-masked "$OUT/secret" "$ROOT/stolen" "$LG_BYPASS_STATIC"
-	[ "$status" -ne 77 ] || skip "${output#skip: }"
-	assert_success
-	assert_output "refused EACCES"
-	[[ $stderr == *"denied execl("*"binfmt_misc handler"* ]] || fail "$stderr"
-	assert_file_not_exists "$ROOT/stolen"
-	assert_equal "$(find "$OUT" -printf '%p %i %n %y %l\n' | sort)" "$before"
-	rm -rf "$USER_BASE"
-}
-
 @test "/proc/self/ns/user masked by a mount, the library's /proc swapped: the handler still does not run" {
-	binfmt_masked self
+	binfmt self binfmt-masked
 }
 
 @test "/proc/self/ns/user masked by a mount, the library's /proc swapped, as lgtest" {
-	binfmt_masked lgtest
+	binfmt lgtest binfmt-masked
 }
 
 @test "/proc/self/ns/user masked before the library first opens /proc (a confined child), as lgtest" {
-	binfmt_masked lgtest LINKGUARD_USERNS="$(userns_now)"
+	binfmt lgtest binfmt-masked LINKGUARD_USERNS="$(userns_now)"
+}
+
+# --- a seccomp filter of the program's own ------------------------------------------------------
+
+# own_filter WHO ROUTE: as WHO, lg_bypass puts descriptor 0 on OUT, installs a seccomp filter (by
+# ROUTE: prctl, or syscall(SYS_seccomp)) that answers openat2 and openat with 0, then links
+# ROOT/sub/secret to ROOT/sub/stolen: the library's look at ROOT/sub "opens" OUT. The link is
+# refused, saying why; nothing changes outside.
+own_filter() {
+	local who=$1 route=$2
+	user_tree "$who"
+	mkdir "$ROOT/sub"
+	is_me "$who" || chown "$who" "$ROOT/sub"
+	snapshot_outside
+	run --separate-stderr as_user "$who" env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		"$LG_BYPASS" "$route" "$ROOT/sub/secret" "$ROOT/sub/stolen" "$OUT"
+	[ "$status" -ne 77 ] || skip "${output#skip: }"
+	assert_output "refused EACCES"
+	assert_equal "$stderr" "linkguard: denied link(\"$ROOT/sub/secret\", \"$ROOT/sub/stolen\"): the program installed a seccomp filter of its own, which can answer the library's system calls in the kernel's place; confine it with linkguard --kernel=strict"
+	assert_file_not_exists "$OUT/stolen"
+	assert_outside_unchanged
+	rm -rf "$USER_BASE"
+}
+
+@test "a seccomp filter of the program's own (prctl) that answers openat2 with descriptor 0: refused" {
+	own_filter self seccomp-prctl
+}
+
+@test "a seccomp filter of the program's own (syscall(SYS_seccomp)), as lgtest: refused" {
+	own_filter lgtest seccomp-syscall
+}
+
+@test "a seccomp probe that installs nothing (EFAULT) changes nothing: links in the root still work" {
+	command -v python3 >/dev/null || skip "python3 not installed"
+	user_tree self
+	echo in >"$ROOT/a"
+	# prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL): how programs ask whether filters exist
+	run env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.prctl(22, 2, None, 0, 0)
+print(r, os.strerror(ctypes.get_errno()))
+os.link(sys.argv[1] + "/a", sys.argv[1] + "/b")
+print("linked")' "$ROOT"
+	assert_success
+	assert_output "-1 $(python3 -c 'import os, errno; print(os.strerror(errno.EFAULT))')
+linked"
+	assert_same_inode "$ROOT/a" "$ROOT/b"
+	rm -rf "$USER_BASE"
+}
+
+@test "a seccomp filter of the program's own, under the launcher: the library refuses (default), the kernel (strict)" {
+	user_tree self
+	mkdir "$ROOT/sub"
+	snapshot_outside
+	run --separate-stderr "$LINKGUARD_BIN" --root "$ROOT" -- \
+		"$LG_BYPASS" seccomp-prctl "$ROOT/sub/secret" "$ROOT/sub/stolen" "$OUT"
+	[ "$status" -ne 77 ] || skip "${output#skip: }"
+	assert_output "refused EACCES"
+	[[ $stderr == *"installed a seccomp filter of its own"* ]] || fail "$stderr"
+	# strict: the library lets the call through; Landlock refuses an entry made outside
+	run --separate-stderr "$LINKGUARD_BIN" --kernel=strict --root "$ROOT" -- \
+		"$LG_BYPASS" seccomp-prctl "$ROOT/sub/secret" "$ROOT/sub/stolen" "$OUT"
+	[ "$status" -ne 125 ] || skip "no strict kernel layer here: $stderr"
+	assert_output "refused EACCES"
+	[[ $stderr != *"installed a seccomp filter"* ]] || fail "$stderr"
+	assert_file_not_exists "$OUT/stolen"
+	assert_outside_unchanged
+	rm -rf "$USER_BASE"
 }
 
 # --- the library's own calls: a program's definitions do not answer them ----------------------

@@ -24,6 +24,10 @@
  *                 (dup2) in place of every descriptor that reads "/proc" (the library's)
  *   binfmt-uname26 the same as binfmt, under the UNAME26 personality: uname() spells the kernel
  *                 "2.6.x", a version whose namespaces have no handlers of their own
+ *   seccomp-prctl  put descriptor 0 on the directory EXTRA, install (prctl) a seccomp filter that
+ *                 answers openat2 and openat with 0 in the kernel's place, then link(SRC, DST):
+ *                 the library's look at the parent "opens" descriptor 0
+ *   seccomp-syscall the same, the filter installed by syscall(SYS_seccomp)
  *   plain         link(SRC, DST): the library's ordinary answer, for comparison
  *   rename        rename(SRC, DST), the same (through whatever preload wraps it)
  *   next-caller   (not an attack) dlsym(RTLD_NEXT, "lg_probe") from the program finds the
@@ -39,8 +43,12 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <dirent.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -325,6 +333,31 @@ static int by_binfmt(const char *dst, const char *interpreter, enum binfmt_way w
 	return verdict(-1);
 }
 
+/* The program's own seccomp filter answers the library's openat2 (and openat) with descriptor 0. */
+static int by_own_filter(const char *src, const char *dst, const char *outside, int by_syscall)
+{
+	struct sock_filter insns[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 2, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 0), /* "returns" 0 */
+	};
+	struct sock_fprog prog = {sizeof(insns) / sizeof(insns[0]), insns};
+	int fd = open(outside, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0 || dup2(fd, 0) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return 3;
+	r = by_syscall ? syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)
+		       : prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+	if (r != 0) {
+		printf("skip: no seccomp filters here (%s)\n", strerror(errno));
+		return 77;
+	}
+	return verdict(link(src, dst));
+}
+
 static int next_caller(void)
 {
 	typedef const char *(*probe_fn)(void);
@@ -406,6 +439,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(route, "ld-audit") == 0)
 		return by_audit(extra);
+	if (strcmp(route, "seccomp-prctl") == 0 || strcmp(route, "seccomp-syscall") == 0)
+		return by_own_filter(src, dst, extra, route[8] == 's');
 	fprintf(stderr, "lg_bypass: unknown route %s\n", route);
 	return 2;
 }
