@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,12 +56,12 @@ struct kind_count {
 static struct {
 	int audit;
 	enum lg_collect_log log;
-	int log_fd, copy_fd;
-	char log_path[PATH_MAX];
-	dev_t log_dev;
-	ino_t log_ino;
-	off_t log_start;
-	long long log_written;
+	int log_fd, copy_fd, dir_fd;
+	char log_path[PATH_MAX];     /* as the user gave it: for messages */
+	char log_dir[PATH_MAX];	     /* its directory, symlinks resolved, as it was at start */
+	char log_name[NAME_MAX + 1]; /* its name in that directory */
+	struct stat log_st;	     /* the file the launcher opened, as it was at start */
+	long long log_written;	     /* bytes the launcher wrote to it since */
 	char pending[RECORD_MAX];
 	size_t pending_len;
 	long total, malformed, uncovered;
@@ -71,7 +72,7 @@ static struct {
 	size_t group_count;
 	struct kind_count *kinds;
 	size_t kind_count;
-} c = {.log_fd = -1, .copy_fd = -1};
+} c = {.log_fd = -1, .copy_fd = -1, .dir_fd = -1};
 
 __attribute__((noreturn)) static void out_of_memory(void)
 {
@@ -96,37 +97,81 @@ static void *grow(void *array, size_t count, size_t size)
 	return p;
 }
 
+/*
+ * The log's directory, opened now, before the command runs, and its name there: at exit the
+ * launcher acts only through this descriptor, so a command that moved the directory or put a
+ * symlink on the log's path can not send the launcher's writes anywhere else.
+ */
+static int open_log_dir(const char *path, const struct stat *st)
+{
+	char real[PATH_MAX], *slash;
+	struct stat there;
+
+	/* Symlinks resolved now, while only the user's own choices are on the path. */
+	if (realpath(path, real) == NULL)
+		return -errno;
+	slash = strrchr(real, '/');
+	snprintf(c.log_name, sizeof(c.log_name), "%s", slash + 1);
+	*slash = '\0';
+	snprintf(c.log_dir, sizeof(c.log_dir), "%s", slash == real ? "/" : real);
+	c.dir_fd = open(c.log_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c.dir_fd < 0)
+		return -errno;
+	if (fstatat(c.dir_fd, c.log_name, &there, AT_SYMLINK_NOFOLLOW) != 0)
+		return -errno;
+	/* Something changed the path between the open and now: no place to trust. */
+	if (there.st_dev != st->st_dev || there.st_ino != st->st_ino)
+		return -ESTALE;
+	return 0;
+}
+
+/* The launcher's own copy of the whole log: what the log must hold at exit, and what it is
+ * written again from when the command changed it. A memfd: the command can not reach it by any
+ * path, nor through /proc (the launcher makes itself not dumpable once the command is started). */
+static int copy_log(int fd, off_t size)
+{
+	off_t at = 0;
+
+	c.copy_fd = memfd_create("linkguard-log", MFD_CLOEXEC);
+	if (c.copy_fd < 0)
+		return -errno;
+	while (at < size && sendfile(c.copy_fd, fd, &at, (size_t)(size - at)) > 0)
+		;
+	return at == size ? 0 : -EIO;
+}
+
+static void close_log(void)
+{
+	int *fds[] = {&c.log_fd, &c.copy_fd, &c.dir_fd};
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 int lg_collect_open_log(const char *path)
 {
-	struct stat st;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-	int old;
+	/* Read too: at exit the launcher reads back what it wrote, through this descriptor. */
+	int err = 0, fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int err = fd < 0 ? errno : EINVAL;
-
-		if (fd >= 0)
-			close(fd);
-		return -err;
+	if (fd < 0)
+		return -errno;
+	c.log_fd = fd;
+	if (fstat(fd, &c.log_st) != 0)
+		err = -errno;
+	else if (!S_ISREG(c.log_st.st_mode))
+		err = -EINVAL;
+	if (err == 0)
+		err = open_log_dir(path, &c.log_st);
+	if (err == 0)
+		err = copy_log(fd, c.log_st.st_size);
+	if (err != 0) {
+		close_log();
+		return err;
 	}
 	snprintf(c.log_path, sizeof(c.log_path), "%s", path);
-	c.log_fd = fd;
-	c.log_dev = st.st_dev;
-	c.log_ino = st.st_ino;
-	c.log_start = st.st_size;
-	/* The launcher's own copy of the whole log, to put it back if the command empties or
-	 * replaces the file by its path. */
-	c.copy_fd = memfd_create("linkguard-log", MFD_CLOEXEC);
-	old = open(path, O_RDONLY | O_CLOEXEC);
-	if (c.copy_fd >= 0 && old >= 0) {
-		off_t at = 0;
-
-		while (at < st.st_size &&
-		       sendfile(c.copy_fd, old, &at, (size_t)(st.st_size - at)) > 0)
-			;
-	}
-	if (old >= 0)
-		close(old);
 	return 0;
 }
 
@@ -588,7 +633,8 @@ static void take_line(const char *line, size_t len)
 
 /*
  * Records a process appended to the log by itself, having lost the pipe (Python's subprocess
- * closes every descriptor in its children): marked "direct", counted here too.
+ * closes every descriptor in its children): marked "direct", counted here too. Read through the
+ * launcher's own descriptor, never by path.
  */
 static void take_direct_records(void)
 {
@@ -599,10 +645,10 @@ static void take_direct_records(void)
 	FILE *f;
 	int fd;
 
-	if (c.log_fd < 0 || (fd = open(c.log_path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (c.log_fd < 0 || (fd = dup(c.log_fd)) < 0)
 		return;
 	f = fdopen(fd, "r");
-	if (f == NULL || fseeko(f, c.log_start, SEEK_SET) != 0) {
+	if (f == NULL || fseeko(f, c.log_st.st_size, SEEK_SET) != 0) {
 		if (f)
 			fclose(f);
 		else
@@ -773,6 +819,55 @@ static void log_summary_record(void)
 	free(text);
 }
 
+/* Where the log's directory is now: the command may have moved or removed it (the launcher
+ * keeps to the one it opened). */
+enum log_dir_state { LOG_DIR_UNKNOWN, LOG_DIR_IN_PLACE, LOG_DIR_MOVED, LOG_DIR_REMOVED };
+
+static enum log_dir_state log_dir_now(char *now, size_t size)
+{
+	char link[64];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(c.dir_fd, &st) == 0 && st.st_nlink == 0)
+		return LOG_DIR_REMOVED;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", c.dir_fd);
+	n = readlink(link, now, size - 1);
+	if (n <= 0)
+		return LOG_DIR_UNKNOWN;
+	now[n] = '\0';
+	return strcmp(now, c.log_dir) == 0 ? LOG_DIR_IN_PLACE : LOG_DIR_MOVED;
+}
+
+/* The log's path for a message: as given, or where its directory is now when it moved. */
+static const char *log_place(char *buf, size_t size)
+{
+	char now[PATH_MAX];
+
+	if (log_dir_now(now, sizeof(now)) != LOG_DIR_MOVED)
+		return c.log_path;
+	snprintf(buf, size, "%s/%s", now, c.log_name);
+	return buf;
+}
+
+static void say_if_moved(void)
+{
+	char now[PATH_MAX];
+	enum log_dir_state state = log_dir_now(now, sizeof(now));
+
+	if (state == LOG_DIR_MOVED)
+		fprintf(stderr,
+			"linkguard: the log's directory %s was moved during the run; the launcher "
+			"kept to the directory it opened at start, now %s\n",
+			c.log_dir, now);
+	else if (state == LOG_DIR_REMOVED)
+		fprintf(
+		    stderr,
+		    "linkguard: the log's directory %s was removed during the run; the log went "
+		    "with it\n",
+		    c.log_dir);
+}
+
 /* Lines the library held back, per process and kind. */
 static void print_collapsed(void)
 {
@@ -799,6 +894,8 @@ static void print_collapsed(void)
 
 static void print_summary(void)
 {
+	char place[2 * PATH_MAX];
+
 	if (c.audit) {
 		fprintf(stderr, "linkguard: audit: %ld call%s would have been denied\n", c.total,
 			c.total == 1 ? "" : "s");
@@ -815,59 +912,103 @@ static void print_summary(void)
 		fprintf(stderr, "linkguard:   %s (pid %ld)\n", c.first[i], c.first_pid[i]);
 	print_collapsed();
 	if (c.log == LG_COLLECT_FILE)
-		fprintf(stderr, "linkguard: every one is in %s\n", c.log_path);
+		fprintf(stderr, "linkguard: every one is in %s\n", log_place(place, sizeof(place)));
 	else
 		fprintf(stderr, "linkguard: the command's stderr had each (a few per kind and "
 				"process); --log FILE keeps every one; --audit lists the roots the "
 				"command needs\n");
 }
 
-/* The command emptied, truncated or replaced the log by its path: write it again from the
- * launcher's copy, next to it, and rename it into place. */
-static void restore_log(void)
+/* --- at exit: the log as the launcher wrote it ---------------------------------------------- */
+
+/* Whether the log is still the file the launcher opened, under its name, and at least as long
+ * as what the launcher wrote. Asked through the directory opened at start, never by path. */
+static int log_intact(void)
 {
 	struct stat now, ours;
-	char tmp[PATH_MAX + 32];
-	off_t at = 0;
-	int fd;
 
-	if (c.log_fd < 0 || c.copy_fd < 0 || fstat(c.log_fd, &ours) != 0)
-		return;
-	if (stat(c.log_path, &now) == 0 && now.st_dev == c.log_dev && now.st_ino == c.log_ino &&
-	    ours.st_size >= c.log_start + c.log_written)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.linkguard-XXXXXX", c.log_path);
-	fd = mkstemp(tmp);
+	return fstat(c.log_fd, &ours) == 0 &&
+	       fstatat(c.dir_fd, c.log_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       now.st_dev == c.log_st.st_dev && now.st_ino == c.log_st.st_ino &&
+	       ours.st_size >= c.log_st.st_size + c.log_written;
+}
+
+/* A file for the new log next to the old, under a name nobody else took; created, never
+ * followed (O_EXCL), in the directory opened at start. */
+static int create_beside(char *tmp, size_t size)
+{
+	for (unsigned tries = 0; tries < 100; tries++) {
+		unsigned r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r = (unsigned)getpid() * 2654435761u + tries;
+		snprintf(tmp, size, "%.200s.linkguard-%08x", c.log_name, r);
+		fd = openat(c.dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* The new log: the copy, with the old file's mode and owner (a private log stays private). */
+static int write_copy(int fd)
+{
+	off_t at = 0;
+	struct stat st;
+
+	if (fstat(c.copy_fd, &st) != 0)
+		return -1;
+	while (at < st.st_size && sendfile(fd, c.copy_fd, &at, (size_t)(st.st_size - at)) > 0)
+		;
+	/* Another owner is only root's to give; as a user it stays the user's own. */
+	(void)!fchown(fd, c.log_st.st_uid, c.log_st.st_gid);
+	if (at != st.st_size || fchmod(fd, c.log_st.st_mode & 0777) != 0)
+		return -1;
+	return fsync(fd);
+}
+
+/* The command changed the log: write it again from the launcher's copy, beside it, and rename it
+ * into place, all through the directory opened at start. */
+static void restore_log(void)
+{
+	char tmp[NAME_MAX + 1], place[2 * PATH_MAX];
+	const char *log = log_place(place, sizeof(place));
+	int fd = create_beside(tmp, sizeof(tmp));
+
 	if (fd < 0) {
 		fprintf(stderr,
 			"linkguard: the log %s was emptied or replaced during the run, and "
 			"can not be written again: %s\n",
-			c.log_path, strerror(errno));
+			log, strerror(errno));
 		return;
 	}
-	fchmod(fd, 0644);
-	while (sendfile(fd, c.copy_fd, &at, 1 << 20) > 0)
-		;
-	if (fsync(fd) != 0 || rename(tmp, c.log_path) != 0) {
+	if (write_copy(fd) != 0 || renameat(c.dir_fd, tmp, c.dir_fd, c.log_name) != 0) {
 		fprintf(stderr,
 			"linkguard: the log %s was emptied or replaced during the run, and "
 			"can not be put back: %s\n",
-			c.log_path, strerror(errno));
-		unlink(tmp);
+			log, strerror(errno));
+		unlinkat(c.dir_fd, tmp, 0);
 	} else {
 		fprintf(stderr,
 			"linkguard: the log %s was emptied or replaced during the run; "
 			"the launcher wrote it again from its own copy\n",
-			c.log_path);
+			log);
 	}
 	close(fd);
 }
 
 void lg_collect_finish(void)
 {
+	int intact = 1;
+
 	if (c.pending_len > 0)
 		lg_collect_bytes("\n", 1);
 	take_direct_records();
+	if (c.log_fd >= 0)
+		intact = log_intact();
 	if (c.audit)
 		log_summary_record();
 	print_summary();
@@ -876,5 +1017,8 @@ void lg_collect_finish(void)
 			"linkguard: %ld malformed report%s ignored (a confined program wrote "
 			"to the report pipe)\n",
 			c.malformed, c.malformed == 1 ? "" : "s");
-	restore_log();
+	if (!intact)
+		restore_log();
+	if (c.log_fd >= 0)
+		say_if_moved();
 }
