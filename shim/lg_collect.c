@@ -61,7 +61,6 @@ static struct {
 	char log_dir[PATH_MAX];	     /* its directory, symlinks resolved, as it was at start */
 	char log_name[NAME_MAX + 1]; /* its name in that directory */
 	struct stat log_st;	     /* the file the launcher opened, as it was at start */
-	long long log_written;	     /* bytes the launcher wrote to it since */
 	char pending[RECORD_MAX];
 	size_t pending_len;
 	long total, malformed, uncovered;
@@ -626,43 +625,8 @@ static void take_line(const char *line, size_t len)
 		lg_write_all(c.log_fd, line, len + 1);
 		if (c.copy_fd >= 0)
 			lg_write_all(c.copy_fd, line, len + 1);
-		c.log_written += (long long)len + 1;
 	}
 	take_record(&r);
-}
-
-/*
- * Records a process appended to the log by itself, having lost the pipe (Python's subprocess
- * closes every descriptor in its children): marked "direct", counted here too. Read through the
- * launcher's own descriptor, never by path.
- */
-static void take_direct_records(void)
-{
-	static struct record r;
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t n;
-	FILE *f;
-	int fd;
-
-	if (c.log_fd < 0 || (fd = dup(c.log_fd)) < 0)
-		return;
-	f = fdopen(fd, "r");
-	if (f == NULL || fseeko(f, c.log_st.st_size, SEEK_SET) != 0) {
-		if (f)
-			fclose(f);
-		else
-			close(fd);
-		return;
-	}
-	while ((n = getline(&line, &size, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		if (strstr(line, ",\"direct\":true}") != NULL && parse_record(line, &r) == 0)
-			take_record(&r);
-	}
-	free(line);
-	fclose(f);
 }
 
 void lg_collect_bytes(const char *buf, size_t n)
@@ -814,7 +778,6 @@ static void log_summary_record(void)
 		lg_write_all(c.log_fd, text, len);
 		if (c.copy_fd >= 0)
 			lg_write_all(c.copy_fd, text, len);
-		c.log_written += (long long)len;
 	}
 	free(text);
 }
@@ -921,16 +884,102 @@ static void print_summary(void)
 
 /* --- at exit: the log as the launcher wrote it ---------------------------------------------- */
 
-/* Whether the log is still the file the launcher opened, under its name, and at least as long
- * as what the launcher wrote. Asked through the directory opened at start, never by path. */
+/* The launcher's copy, mapped: the lines the log must hold, in order. */
+struct expected {
+	const char *next, *end;
+	void *map;
+	size_t size;
+};
+
+static int map_copy(struct expected *e)
+{
+	struct stat st;
+
+	*e = (struct expected){0};
+	if (fstat(c.copy_fd, &st) != 0)
+		return -1;
+	e->size = (size_t)st.st_size;
+	if (e->size > 0) {
+		e->map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, c.copy_fd, 0);
+		if (e->map == MAP_FAILED)
+			return -1;
+	}
+	/* Not NULL + 0 when the copy is empty: an empty string to point at. */
+	e->next = e->size > 0 ? (const char *)e->map : "";
+	e->end = e->next + e->size;
+	return 0;
+}
+
+/* Whether line (len bytes, with its newline) is the copy's next line; if so, past it. */
+static int expected_line(struct expected *e, const char *line, size_t len)
+{
+	if ((size_t)(e->end - e->next) < len || memcmp(e->next, line, len) != 0)
+		return 0;
+	/* Only a whole line of the copy: a cut line at the end of the log is not one. */
+	if (line[len - 1] != '\n' && e->next + len != e->end)
+		return 0;
+	e->next += len;
+	return 1;
+}
+
+/*
+ * A line of the log that is not the launcher's: a denial record (another process appended it:
+ * one that lost the pipe, "direct", or another launcher sharing the file) or anything else.
+ * Direct records of this run are counted, and added to the copy, so that a log written again
+ * keeps them. Returns whether it was a record.
+ */
+static int other_line(char *line, size_t len, off_t at)
+{
+	static struct record r;
+
+	if (parse_record(line, &r) != 0)
+		return 0;
+	if (at >= c.log_st.st_size && strstr(line, ",\"direct\":true}") != NULL) {
+		take_record(&r);
+		lg_write_all(c.copy_fd, line, len);
+		if (line[len - 1] != '\n')
+			lg_write_all(c.copy_fd, "\n", 1);
+	}
+	return 1;
+}
+
+/*
+ * Whether the log still holds what the launcher wrote: its file still under its name in its
+ * directory, every line of the copy in it, in order and byte for byte, and between them only
+ * denial records. Size and inode alone would miss a line rewritten in place ("deny" ->
+ * "xxxx"). Read through the launcher's own descriptor, never by path.
+ */
 static int log_intact(void)
 {
-	struct stat now, ours;
+	struct expected e;
+	struct stat now;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	off_t at = 0;
+	int intact, fd = dup(c.log_fd);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 
-	return fstat(c.log_fd, &ours) == 0 &&
-	       fstatat(c.dir_fd, c.log_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       now.st_dev == c.log_st.st_dev && now.st_ino == c.log_st.st_ino &&
-	       ours.st_size >= c.log_st.st_size + c.log_written;
+	if (f == NULL || fseeko(f, 0, SEEK_SET) != 0 || map_copy(&e) != 0) {
+		if (f != NULL)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	intact = fstatat(c.dir_fd, c.log_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 now.st_dev == c.log_st.st_dev && now.st_ino == c.log_st.st_ino;
+	while ((n = getline(&line, &size, f)) > 0) {
+		if (!expected_line(&e, line, (size_t)n) && !other_line(line, (size_t)n, at))
+			intact = 0;
+		at += n;
+	}
+	intact = intact && !ferror(f) && e.next == e.end;
+	free(line);
+	fclose(f);
+	if (e.map != NULL)
+		munmap(e.map, e.size);
+	return intact;
 }
 
 /* A file for the new log next to the old, under a name nobody else took; created, never
@@ -979,21 +1028,23 @@ static void restore_log(void)
 	int fd = create_beside(tmp, sizeof(tmp));
 
 	if (fd < 0) {
-		fprintf(stderr,
-			"linkguard: the log %s was emptied or replaced during the run, and "
-			"can not be written again: %s\n",
-			log, strerror(errno));
+		fprintf(
+		    stderr,
+		    "linkguard: the log %s was emptied, rewritten or replaced during the run, and "
+		    "can not be written again: %s\n",
+		    log, strerror(errno));
 		return;
 	}
 	if (write_copy(fd) != 0 || renameat(c.dir_fd, tmp, c.dir_fd, c.log_name) != 0) {
-		fprintf(stderr,
-			"linkguard: the log %s was emptied or replaced during the run, and "
-			"can not be put back: %s\n",
-			log, strerror(errno));
+		fprintf(
+		    stderr,
+		    "linkguard: the log %s was emptied, rewritten or replaced during the run, and "
+		    "can not be put back: %s\n",
+		    log, strerror(errno));
 		unlinkat(c.dir_fd, tmp, 0);
 	} else {
 		fprintf(stderr,
-			"linkguard: the log %s was emptied or replaced during the run; "
+			"linkguard: the log %s was emptied, rewritten or replaced during the run; "
 			"the launcher wrote it again from its own copy\n",
 			log);
 	}
@@ -1006,7 +1057,8 @@ void lg_collect_finish(void)
 
 	if (c.pending_len > 0)
 		lg_collect_bytes("\n", 1);
-	take_direct_records();
+	/* Before the summary: it counts the direct records found here, and its record must stay
+	 * the last line of the log, of one written again too. */
 	if (c.log_fd >= 0)
 		intact = log_intact();
 	if (c.audit)

@@ -26,7 +26,7 @@ void lg_collect_bytes(const char *buf, size_t n);
  * lg_collect_finish: after the command ended: the summary on stderr (how many calls, the first
  * few, where the full list is; in audit mode the roots that would let them through), the
  * summary record in the log, and the log written again, through the directory opened at start,
- * when the command emptied or replaced it.
+ * when the command emptied, rewrote or replaced it.
  */
 void lg_collect_finish(void);
 

@@ -389,7 +389,7 @@ log_dir_swapped() {
 	[[ "$stderr" == *"linkguard: every one is in $ws/logs.old/lg.jsonl"* ]] || fail "$stderr"
 	[[ "$stderr" == *"linkguard: the log's directory $ws/logs was moved during the run; the launcher kept to the directory it opened at start, now $ws/logs.old"* ]] || fail "$stderr"
 	if [ "$empty" = yes ]; then
-		[[ "$stderr" == *"linkguard: the log $ws/logs.old/lg.jsonl was emptied or replaced during the run; the launcher wrote it again from its own copy"* ]] || fail "$stderr"
+		[[ "$stderr" == *"linkguard: the log $ws/logs.old/lg.jsonl was emptied, rewritten or replaced during the run; the launcher wrote it again from its own copy"* ]] || fail "$stderr"
 		assert_equal "$(ls -A "$ws/logs.old")" "lg.jsonl"
 	fi
 }
@@ -406,6 +406,51 @@ log_dir_swapped() {
 		log_dir_swapped "$who" yes
 		remove_scratch
 	done
+}
+
+@test "--log: a line rewritten in place (same size, same inode) is caught; the log is written again from the launcher's copy" {
+	local log="$BATS_TEST_TMPDIR/lg.jsonl" ino
+	echo '{"earlier":"run"}' >"$log"
+	chmod 640 "$log"
+	# Untouched, the log is left as it is, a record a process appended by itself included.
+	ino=$(inode_of "$log")
+	run_split lg --log "$log" -- python3 -c "
+import subprocess
+subprocess.run(['ln', 'file', '$OUT/direct'])"
+	[[ "$stderr" != *"wrote it again"* ]] || fail "$stderr"
+	assert_equal "$(inode_of "$log")" "$ino"
+	# The command waits until the launcher has logged its denial, then hides it in place
+	# ("deny" -> "xxxx"), and rewrites the earlier run's first line too.
+	cat >"$BATS_TEST_TMPDIR/rewrite.py" <<-'EOF'
+		import os, sys, time
+		log, new = sys.argv[1], b'"new":"%s"' % sys.argv[2].encode()
+		for _ in range(200):
+		    if new in open(log, 'rb').read():
+		        break
+		    time.sleep(0.05)
+		fd = os.open(log, os.O_RDWR)
+		text = os.pread(fd, 1 << 20, 0)
+		os.pwrite(fd, b'xxxx', text.index(b'deny', text.index(new)))
+		os.pwrite(fd, b'E', 2)
+	EOF
+	cp "$log" "$BATS_TEST_TMPDIR/before"
+	run_split lg --log "$log" -- sh -c "
+		ln file '$OUT/a'
+		python3 -c \"import subprocess; subprocess.run(['ln', 'file', '$OUT/b'])\"
+		python3 '$BATS_TEST_TMPDIR/rewrite.py' '$log' '$OUT/a'
+		true"
+	assert_success
+	[[ "$stderr" == *"linkguard: the log $log was emptied, rewritten or replaced during the run; the launcher wrote it again from its own copy"* ]] || fail "$stderr"
+	run grep -c xxxx "$log"
+	assert_output 0
+	# Exactly what was there, the launcher's record, and the record a child appended itself.
+	assert_equal "$(head -n 2 "$log")" "$(cat "$BATS_TEST_TMPDIR/before")"
+	run grep -c "\"new\":\"$OUT/a\",\"decision\":\"deny\"" "$log"
+	assert_output 1
+	run grep -c "\"new\":\"$OUT/b\",\"decision\":\"deny\".*\"direct\":true}$" "$log"
+	assert_output 1
+	assert_equal "$(wc -l <"$log")" 4
+	assert_equal "$(stat -c %a "$log")" 640
 }
 
 # --- children -----------------------------------------------------------------------------------
