@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,12 +56,11 @@ struct kind_count {
 static struct {
 	int audit;
 	enum lg_collect_log log;
-	int log_fd, copy_fd;
-	char log_path[PATH_MAX];
-	dev_t log_dev;
-	ino_t log_ino;
-	off_t log_start;
-	long long log_written;
+	int log_fd, copy_fd, dir_fd;
+	char log_path[PATH_MAX];     /* as the user gave it: for messages */
+	char log_dir[PATH_MAX];	     /* its directory, symlinks resolved, as it was at start */
+	char log_name[NAME_MAX + 1]; /* its name in that directory */
+	struct stat log_st;	     /* the file the launcher opened, as it was at start */
 	char pending[RECORD_MAX];
 	size_t pending_len;
 	long total, malformed, uncovered;
@@ -71,7 +71,7 @@ static struct {
 	size_t group_count;
 	struct kind_count *kinds;
 	size_t kind_count;
-} c = {.log_fd = -1, .copy_fd = -1};
+} c = {.log_fd = -1, .copy_fd = -1, .dir_fd = -1};
 
 __attribute__((noreturn)) static void out_of_memory(void)
 {
@@ -96,37 +96,81 @@ static void *grow(void *array, size_t count, size_t size)
 	return p;
 }
 
+/*
+ * The log's directory, opened now, before the command runs, and its name there: at exit the
+ * launcher acts only through this descriptor, so a command that moved the directory or put a
+ * symlink on the log's path can not send the launcher's writes anywhere else.
+ */
+static int open_log_dir(const char *path, const struct stat *st)
+{
+	char real[PATH_MAX], *slash;
+	struct stat there;
+
+	/* Symlinks resolved now, while only the user's own choices are on the path. */
+	if (realpath(path, real) == NULL)
+		return -errno;
+	slash = strrchr(real, '/');
+	snprintf(c.log_name, sizeof(c.log_name), "%s", slash + 1);
+	*slash = '\0';
+	snprintf(c.log_dir, sizeof(c.log_dir), "%s", slash == real ? "/" : real);
+	c.dir_fd = open(c.log_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c.dir_fd < 0)
+		return -errno;
+	if (fstatat(c.dir_fd, c.log_name, &there, AT_SYMLINK_NOFOLLOW) != 0)
+		return -errno;
+	/* Something changed the path between the open and now: no place to trust. */
+	if (there.st_dev != st->st_dev || there.st_ino != st->st_ino)
+		return -ESTALE;
+	return 0;
+}
+
+/* The launcher's own copy of the whole log: what the log must hold at exit, and what it is
+ * written again from when the command changed it. A memfd: the command can not reach it by any
+ * path, nor through /proc (the launcher makes itself not dumpable once the command is started). */
+static int copy_log(int fd, off_t size)
+{
+	off_t at = 0;
+
+	c.copy_fd = memfd_create("linkguard-log", MFD_CLOEXEC);
+	if (c.copy_fd < 0)
+		return -errno;
+	while (at < size && sendfile(c.copy_fd, fd, &at, (size_t)(size - at)) > 0)
+		;
+	return at == size ? 0 : -EIO;
+}
+
+static void close_log(void)
+{
+	int *fds[] = {&c.log_fd, &c.copy_fd, &c.dir_fd};
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 int lg_collect_open_log(const char *path)
 {
-	struct stat st;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-	int old;
+	/* Read too: at exit the launcher reads back what it wrote, through this descriptor. */
+	int err = 0, fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int err = fd < 0 ? errno : EINVAL;
-
-		if (fd >= 0)
-			close(fd);
-		return -err;
+	if (fd < 0)
+		return -errno;
+	c.log_fd = fd;
+	if (fstat(fd, &c.log_st) != 0)
+		err = -errno;
+	else if (!S_ISREG(c.log_st.st_mode))
+		err = -EINVAL;
+	if (err == 0)
+		err = open_log_dir(path, &c.log_st);
+	if (err == 0)
+		err = copy_log(fd, c.log_st.st_size);
+	if (err != 0) {
+		close_log();
+		return err;
 	}
 	snprintf(c.log_path, sizeof(c.log_path), "%s", path);
-	c.log_fd = fd;
-	c.log_dev = st.st_dev;
-	c.log_ino = st.st_ino;
-	c.log_start = st.st_size;
-	/* The launcher's own copy of the whole log, to put it back if the command empties or
-	 * replaces the file by its path. */
-	c.copy_fd = memfd_create("linkguard-log", MFD_CLOEXEC);
-	old = open(path, O_RDONLY | O_CLOEXEC);
-	if (c.copy_fd >= 0 && old >= 0) {
-		off_t at = 0;
-
-		while (at < st.st_size &&
-		       sendfile(c.copy_fd, old, &at, (size_t)(st.st_size - at)) > 0)
-			;
-	}
-	if (old >= 0)
-		close(old);
 	return 0;
 }
 
@@ -581,42 +625,8 @@ static void take_line(const char *line, size_t len)
 		lg_write_all(c.log_fd, line, len + 1);
 		if (c.copy_fd >= 0)
 			lg_write_all(c.copy_fd, line, len + 1);
-		c.log_written += (long long)len + 1;
 	}
 	take_record(&r);
-}
-
-/*
- * Records a process appended to the log by itself, having lost the pipe (Python's subprocess
- * closes every descriptor in its children): marked "direct", counted here too.
- */
-static void take_direct_records(void)
-{
-	static struct record r;
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t n;
-	FILE *f;
-	int fd;
-
-	if (c.log_fd < 0 || (fd = open(c.log_path, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	f = fdopen(fd, "r");
-	if (f == NULL || fseeko(f, c.log_start, SEEK_SET) != 0) {
-		if (f)
-			fclose(f);
-		else
-			close(fd);
-		return;
-	}
-	while ((n = getline(&line, &size, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		if (strstr(line, ",\"direct\":true}") != NULL && parse_record(line, &r) == 0)
-			take_record(&r);
-	}
-	free(line);
-	fclose(f);
 }
 
 void lg_collect_bytes(const char *buf, size_t n)
@@ -768,9 +778,57 @@ static void log_summary_record(void)
 		lg_write_all(c.log_fd, text, len);
 		if (c.copy_fd >= 0)
 			lg_write_all(c.copy_fd, text, len);
-		c.log_written += (long long)len;
 	}
 	free(text);
+}
+
+/* Where the log's directory is now: the command may have moved or removed it (the launcher
+ * keeps to the one it opened). */
+enum log_dir_state { LOG_DIR_UNKNOWN, LOG_DIR_IN_PLACE, LOG_DIR_MOVED, LOG_DIR_REMOVED };
+
+static enum log_dir_state log_dir_now(char *now, size_t size)
+{
+	char link[64];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(c.dir_fd, &st) == 0 && st.st_nlink == 0)
+		return LOG_DIR_REMOVED;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", c.dir_fd);
+	n = readlink(link, now, size - 1);
+	if (n <= 0)
+		return LOG_DIR_UNKNOWN;
+	now[n] = '\0';
+	return strcmp(now, c.log_dir) == 0 ? LOG_DIR_IN_PLACE : LOG_DIR_MOVED;
+}
+
+/* The log's path for a message: as given, or where its directory is now when it moved. */
+static const char *log_place(char *buf, size_t size)
+{
+	char now[PATH_MAX];
+
+	if (log_dir_now(now, sizeof(now)) != LOG_DIR_MOVED)
+		return c.log_path;
+	snprintf(buf, size, "%s/%s", now, c.log_name);
+	return buf;
+}
+
+static void say_if_moved(void)
+{
+	char now[PATH_MAX];
+	enum log_dir_state state = log_dir_now(now, sizeof(now));
+
+	if (state == LOG_DIR_MOVED)
+		fprintf(stderr,
+			"linkguard: the log's directory %s was moved during the run; the launcher "
+			"kept to the directory it opened at start, now %s\n",
+			c.log_dir, now);
+	else if (state == LOG_DIR_REMOVED)
+		fprintf(
+		    stderr,
+		    "linkguard: the log's directory %s was removed during the run; the log went "
+		    "with it\n",
+		    c.log_dir);
 }
 
 /* Lines the library held back, per process and kind. */
@@ -799,6 +857,8 @@ static void print_collapsed(void)
 
 static void print_summary(void)
 {
+	char place[2 * PATH_MAX];
+
 	if (c.audit) {
 		fprintf(stderr, "linkguard: audit: %ld call%s would have been denied\n", c.total,
 			c.total == 1 ? "" : "s");
@@ -815,59 +875,192 @@ static void print_summary(void)
 		fprintf(stderr, "linkguard:   %s (pid %ld)\n", c.first[i], c.first_pid[i]);
 	print_collapsed();
 	if (c.log == LG_COLLECT_FILE)
-		fprintf(stderr, "linkguard: every one is in %s\n", c.log_path);
+		fprintf(stderr, "linkguard: every one is in %s\n", log_place(place, sizeof(place)));
 	else
 		fprintf(stderr, "linkguard: the command's stderr had each (a few per kind and "
 				"process); --log FILE keeps every one; --audit lists the roots the "
 				"command needs\n");
 }
 
-/* The command emptied, truncated or replaced the log by its path: write it again from the
- * launcher's copy, next to it, and rename it into place. */
+/* --- at exit: the log as the launcher wrote it ---------------------------------------------- */
+
+/* The launcher's copy, mapped: the lines the log must hold, in order. */
+struct expected {
+	const char *next, *end;
+	void *map;
+	size_t size;
+};
+
+static int map_copy(struct expected *e)
+{
+	struct stat st;
+
+	*e = (struct expected){0};
+	if (fstat(c.copy_fd, &st) != 0)
+		return -1;
+	e->size = (size_t)st.st_size;
+	if (e->size > 0) {
+		e->map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, c.copy_fd, 0);
+		if (e->map == MAP_FAILED)
+			return -1;
+	}
+	/* Not NULL + 0 when the copy is empty: an empty string to point at. */
+	e->next = e->size > 0 ? (const char *)e->map : "";
+	e->end = e->next + e->size;
+	return 0;
+}
+
+/* Whether line (len bytes, with its newline) is the copy's next line; if so, past it. */
+static int expected_line(struct expected *e, const char *line, size_t len)
+{
+	if ((size_t)(e->end - e->next) < len || memcmp(e->next, line, len) != 0)
+		return 0;
+	/* Only a whole line of the copy: a cut line at the end of the log is not one. */
+	if (line[len - 1] != '\n' && e->next + len != e->end)
+		return 0;
+	e->next += len;
+	return 1;
+}
+
+/*
+ * A line of the log that is not the launcher's: a denial record (another process appended it:
+ * one that lost the pipe, "direct", or another launcher sharing the file) or anything else.
+ * Direct records of this run are counted, and added to the copy, so that a log written again
+ * keeps them. Returns whether it was a record.
+ */
+static int other_line(char *line, size_t len, off_t at)
+{
+	static struct record r;
+
+	if (parse_record(line, &r) != 0)
+		return 0;
+	if (at >= c.log_st.st_size && strstr(line, ",\"direct\":true}") != NULL) {
+		take_record(&r);
+		lg_write_all(c.copy_fd, line, len);
+		if (line[len - 1] != '\n')
+			lg_write_all(c.copy_fd, "\n", 1);
+	}
+	return 1;
+}
+
+/*
+ * Whether the log still holds what the launcher wrote: its file still under its name in its
+ * directory, every line of the copy in it, in order and byte for byte, and between them only
+ * denial records. Size and inode alone would miss a line rewritten in place ("deny" ->
+ * "xxxx"). Read through the launcher's own descriptor, never by path.
+ */
+static int log_intact(void)
+{
+	struct expected e;
+	struct stat now;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+	off_t at = 0;
+	int intact, fd = dup(c.log_fd);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+
+	if (f == NULL || fseeko(f, 0, SEEK_SET) != 0 || map_copy(&e) != 0) {
+		if (f != NULL)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	intact = fstatat(c.dir_fd, c.log_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 now.st_dev == c.log_st.st_dev && now.st_ino == c.log_st.st_ino;
+	while ((n = getline(&line, &size, f)) > 0) {
+		if (!expected_line(&e, line, (size_t)n) && !other_line(line, (size_t)n, at))
+			intact = 0;
+		at += n;
+	}
+	intact = intact && !ferror(f) && e.next == e.end;
+	free(line);
+	fclose(f);
+	if (e.map != NULL)
+		munmap(e.map, e.size);
+	return intact;
+}
+
+/* A file for the new log next to the old, under a name nobody else took; created, never
+ * followed (O_EXCL), in the directory opened at start. */
+static int create_beside(char *tmp, size_t size)
+{
+	for (unsigned tries = 0; tries < 100; tries++) {
+		unsigned r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+			r = (unsigned)getpid() * 2654435761u + tries;
+		snprintf(tmp, size, "%.200s.linkguard-%08x", c.log_name, r);
+		fd = openat(c.dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* The new log: the copy, with the old file's mode and owner (a private log stays private). */
+static int write_copy(int fd)
+{
+	off_t at = 0;
+	struct stat st;
+
+	if (fstat(c.copy_fd, &st) != 0)
+		return -1;
+	while (at < st.st_size && sendfile(fd, c.copy_fd, &at, (size_t)(st.st_size - at)) > 0)
+		;
+	/* Another owner is only root's to give; as a user it stays the user's own. */
+	(void)!fchown(fd, c.log_st.st_uid, c.log_st.st_gid);
+	if (at != st.st_size || fchmod(fd, c.log_st.st_mode & 0777) != 0)
+		return -1;
+	return fsync(fd);
+}
+
+/* The command changed the log: write it again from the launcher's copy, beside it, and rename it
+ * into place, all through the directory opened at start. */
 static void restore_log(void)
 {
-	struct stat now, ours;
-	char tmp[PATH_MAX + 32];
-	off_t at = 0;
-	int fd;
+	char tmp[NAME_MAX + 1], place[2 * PATH_MAX];
+	const char *log = log_place(place, sizeof(place));
+	int fd = create_beside(tmp, sizeof(tmp));
 
-	if (c.log_fd < 0 || c.copy_fd < 0 || fstat(c.log_fd, &ours) != 0)
-		return;
-	if (stat(c.log_path, &now) == 0 && now.st_dev == c.log_dev && now.st_ino == c.log_ino &&
-	    ours.st_size >= c.log_start + c.log_written)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.linkguard-XXXXXX", c.log_path);
-	fd = mkstemp(tmp);
 	if (fd < 0) {
-		fprintf(stderr,
-			"linkguard: the log %s was emptied or replaced during the run, and "
-			"can not be written again: %s\n",
-			c.log_path, strerror(errno));
+		fprintf(
+		    stderr,
+		    "linkguard: the log %s was emptied, rewritten or replaced during the run, and "
+		    "can not be written again: %s\n",
+		    log, strerror(errno));
 		return;
 	}
-	fchmod(fd, 0644);
-	while (sendfile(fd, c.copy_fd, &at, 1 << 20) > 0)
-		;
-	if (fsync(fd) != 0 || rename(tmp, c.log_path) != 0) {
-		fprintf(stderr,
-			"linkguard: the log %s was emptied or replaced during the run, and "
-			"can not be put back: %s\n",
-			c.log_path, strerror(errno));
-		unlink(tmp);
+	if (write_copy(fd) != 0 || renameat(c.dir_fd, tmp, c.dir_fd, c.log_name) != 0) {
+		fprintf(
+		    stderr,
+		    "linkguard: the log %s was emptied, rewritten or replaced during the run, and "
+		    "can not be put back: %s\n",
+		    log, strerror(errno));
+		unlinkat(c.dir_fd, tmp, 0);
 	} else {
 		fprintf(stderr,
-			"linkguard: the log %s was emptied or replaced during the run; "
+			"linkguard: the log %s was emptied, rewritten or replaced during the run; "
 			"the launcher wrote it again from its own copy\n",
-			c.log_path);
+			log);
 	}
 	close(fd);
 }
 
 void lg_collect_finish(void)
 {
+	int intact = 1;
+
 	if (c.pending_len > 0)
 		lg_collect_bytes("\n", 1);
-	take_direct_records();
+	/* Before the summary: it counts the direct records found here, and its record must stay
+	 * the last line of the log, of one written again too. */
+	if (c.log_fd >= 0)
+		intact = log_intact();
 	if (c.audit)
 		log_summary_record();
 	print_summary();
@@ -876,5 +1069,8 @@ void lg_collect_finish(void)
 			"linkguard: %ld malformed report%s ignored (a confined program wrote "
 			"to the report pipe)\n",
 			c.malformed, c.malformed == 1 ? "" : "s");
-	restore_log();
+	if (!intact)
+		restore_log();
+	if (c.log_fd >= 0)
+		say_if_moved();
 }

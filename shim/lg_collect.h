@@ -11,8 +11,8 @@ enum lg_collect_log {
 };
 
 /*
- * lg_collect_open_log: open (create) the JSON log the launcher will write, before the command
- * runs. Returns 0, or -errno when it can not be written.
+ * lg_collect_open_log: open (create) the JSON log the launcher will write, and its directory,
+ * before the command runs. Returns 0, or -errno when it can not be written (or read back).
  */
 int lg_collect_open_log(const char *path);
 
@@ -25,7 +25,8 @@ void lg_collect_bytes(const char *buf, size_t n);
 /*
  * lg_collect_finish: after the command ended: the summary on stderr (how many calls, the first
  * few, where the full list is; in audit mode the roots that would let them through), the
- * summary record in the log, and the log put back when the command emptied or replaced it.
+ * summary record in the log, and the log written again, through the directory opened at start,
+ * when the command emptied, rewrote or replaced it.
  */
 void lg_collect_finish(void);
 

@@ -479,6 +479,9 @@ static void signal_set(sigset_t *set)
 		sigaddset(set, forwarded[i]);
 }
 
+/* Whether the launcher was dumpable before it made itself not dumpable (see run()). */
+static int was_dumpable = 1;
+
 /* The command's side of the fork: the kernel layer, the checks, the exec. */
 __attribute__((noreturn)) static void run_child(struct options *o, const char *lib, char **argv,
 						int report_fd, const sigset_t *old_mask)
@@ -487,6 +490,8 @@ __attribute__((noreturn)) static void run_child(struct options *o, const char *l
 	if (report_fd >= 0)
 		fcntl(report_fd, F_SETFD, 0);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	/* The launcher made itself not dumpable for its own sake; the command is as it was. */
+	prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
 	if (o->kernel != LG_KERNEL_NONE)
 		lg_kernel_apply(o->kernel, o->roots, o->root_count, o->writable, o->writable_count);
 	/* Under the kernel layer the command gets a session of its own: no terminal to type into
@@ -593,15 +598,17 @@ __attribute__((noreturn)) static void run(struct options *o, const char *lib, ch
 	if (signals < 0)
 		lg_die(LG_EXIT_OWN_ERROR, "signalfd: %s", strerror(errno));
 	fflush(NULL);
+	/* The command runs as the same user: it must not read the launcher's memory or take over
+	 * its descriptors (/proc/PID/fd) to rewrite the log or the launcher's copy of it. Before
+	 * the fork, so that there is no moment after the command starts when it could. */
+	was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	child = fork();
 	if (child < 0)
 		lg_die(LG_EXIT_OWN_ERROR, "fork: %s", strerror(errno));
 	if (child == 0)
 		run_child(o, lib, argv, channel[1], &old_mask);
 	close(channel[1]);
-	/* The command runs as the same user: it must not read the launcher's memory or take over
-	 * its descriptors (/proc/PID/fd) to rewrite the log. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	status = supervise(child, channel[0], signals);
 	lg_collect_finish();
 	fflush(NULL);

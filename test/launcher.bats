@@ -10,6 +10,10 @@ setup() {
 	cd "$ROOT"
 }
 
+teardown() {
+	remove_scratch
+}
+
 # --- --help, --version --------------------------------------------------------------------------
 
 @test "--help: exits 0 and shows usage and an example" {
@@ -338,6 +342,115 @@ print(r["decision"], r["call"], r["old"], r["new"])' "$BATS_TEST_TMPDIR/lg.jsonl
 	assert_failure 125
 	[[ "$stderr" == "linkguard: "*"--log"* ]]
 	assert_file_not_exists ran
+}
+
+# --- --log: what the launcher does to the log at exit ----------------------------------------------
+
+# file_state FILE: what must not change in a file outside: inode, mode, owner, size, content.
+file_state() {
+	stat -c '%i %a %U %G %s' "$1"
+	cat "$1"
+}
+
+# log_dir_swapped WHO EMPTY: the launcher (as WHO) runs under --kernel=strict a command that
+# makes a denial, moves the log's directory away and puts a symlink to an outside directory on
+# its path; with EMPTY=yes it first replaces the log by a forged one, so that the launcher must
+# write it again. As root the command drops to the unprivileged user, as in the red team's
+# reproducer. Nothing outside may be created or replaced; the log stays in the directory the
+# launcher opened at start.
+log_dir_swapped() {
+	local who=$1 empty=$2 ws target drop=() before forge=
+	user_scratch "$who"
+	SCRATCH=$(realpath "$SCRATCH")
+	ws="$SCRATCH/ws" target="$SCRATCH/target"
+	as_who "$who" mkdir -p "$ws/logs" "$target"
+	as_who "$who" sh -c "echo data >'$ws/file'; echo important >'$target/lg.jsonl'; chmod 600 '$target/lg.jsonl'"
+	if [ "$who" = root ]; then
+		chown -R "$(lg_test_user):" "$ws"
+		drop=(setpriv --reuid="$(lg_test_user)" --regid="$(lg_test_user)" --clear-groups)
+	fi
+	cd "$ws"
+	run as_who "$who" "$LINKGUARD_BIN" --root "$ws" --kernel=strict -- true
+	[ "$status" != 125 ] || skip "no Landlock here: $output"
+	[ "$empty" = yes ] && forge="rm logs.old/lg.jsonl; echo forged >logs.old/lg.jsonl;"
+	before=$(file_state "$target/lg.jsonl")
+	run_split as_who "$who" env LD_PRELOAD="${LG_ASAN_RUNTIME:-}" "$LINKGUARD_BIN" --root "$ws" \
+		--kernel=strict --log "$ws/logs/lg.jsonl" -- "${drop[@]}" sh -c "
+		ln file '$target/stolen'
+		mv logs logs.old && $forge ln -s '$target' logs"
+	assert_success
+	# Outside: the same file, nothing new beside it.
+	assert_equal "$(file_state "$target/lg.jsonl")" "$before"
+	assert_equal "$(ls -A "$target")" "lg.jsonl"
+	assert_equal "$(readlink "$ws/logs")" "$target"
+	# The log: in the directory opened at start, with the denial.
+	run grep -c "\"new\":\"$target/stolen\",\"decision\":\"deny\"" "$ws/logs.old/lg.jsonl"
+	assert_output 1
+	[[ "$stderr" == *"linkguard: every one is in $ws/logs.old/lg.jsonl"* ]] || fail "$stderr"
+	[[ "$stderr" == *"linkguard: the log's directory $ws/logs was moved during the run; the launcher kept to the directory it opened at start, now $ws/logs.old"* ]] || fail "$stderr"
+	if [ "$empty" = yes ]; then
+		[[ "$stderr" == *"linkguard: the log $ws/logs.old/lg.jsonl was emptied, rewritten or replaced during the run; the launcher wrote it again from its own copy"* ]] || fail "$stderr"
+		assert_equal "$(ls -A "$ws/logs.old")" "lg.jsonl"
+	fi
+}
+
+@test "--log: the command swaps the log's directory for a symlink out: nothing outside is created or replaced (as root and as a user)" {
+	for who in $(lg_identities); do
+		log_dir_swapped "$who" no
+		remove_scratch
+	done
+}
+
+@test "--log: ... and replaces the log too: it is written again in the directory opened at start, not through the symlink (as root and as a user)" {
+	for who in $(lg_identities); do
+		log_dir_swapped "$who" yes
+		remove_scratch
+	done
+}
+
+@test "--log: a line rewritten in place (same size, same inode) is caught; the log is written again from the launcher's copy" {
+	local log="$BATS_TEST_TMPDIR/lg.jsonl" ino
+	echo '{"earlier":"run"}' >"$log"
+	chmod 640 "$log"
+	# Untouched, the log is left as it is, a record a process appended by itself included.
+	ino=$(inode_of "$log")
+	run_split lg --log "$log" -- python3 -c "
+import subprocess
+subprocess.run(['ln', 'file', '$OUT/direct'])"
+	[[ "$stderr" != *"wrote it again"* ]] || fail "$stderr"
+	assert_equal "$(inode_of "$log")" "$ino"
+	# The command waits until the launcher has logged its denial, then hides it in place
+	# ("deny" -> "xxxx"), and rewrites the earlier run's first line too.
+	cat >"$BATS_TEST_TMPDIR/rewrite.py" <<-'EOF'
+		import os, sys, time
+		log, new = sys.argv[1], b'"new":"%s"' % sys.argv[2].encode()
+		for _ in range(200):
+		    if new in open(log, 'rb').read():
+		        break
+		    time.sleep(0.05)
+		fd = os.open(log, os.O_RDWR)
+		text = os.pread(fd, 1 << 20, 0)
+		os.pwrite(fd, b'xxxx', text.index(b'deny', text.index(new)))
+		os.pwrite(fd, b'E', 2)
+	EOF
+	cp "$log" "$BATS_TEST_TMPDIR/before"
+	run_split lg --log "$log" -- sh -c "
+		ln file '$OUT/a'
+		python3 -c \"import subprocess; subprocess.run(['ln', 'file', '$OUT/b'])\"
+		python3 '$BATS_TEST_TMPDIR/rewrite.py' '$log' '$OUT/a'
+		true"
+	assert_success
+	[[ "$stderr" == *"linkguard: the log $log was emptied, rewritten or replaced during the run; the launcher wrote it again from its own copy"* ]] || fail "$stderr"
+	run grep -c xxxx "$log"
+	assert_output 0
+	# Exactly what was there, the launcher's record, and the record a child appended itself.
+	assert_equal "$(head -n 2 "$log")" "$(cat "$BATS_TEST_TMPDIR/before")"
+	run grep -c "\"new\":\"$OUT/a\",\"decision\":\"deny\"" "$log"
+	assert_output 1
+	run grep -c "\"new\":\"$OUT/b\",\"decision\":\"deny\".*\"direct\":true}$" "$log"
+	assert_output 1
+	assert_equal "$(wc -l <"$log")" 4
+	assert_equal "$(stat -c %a "$log")" 640
 }
 
 # --- children -----------------------------------------------------------------------------------

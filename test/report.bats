@@ -280,7 +280,7 @@ deny renameat2 file $OUT/b outside"
 	echo '{"earlier":"run"}' >"$log"
 	run_split lg --log "$log" -- sh -c "ln file '$OUT/a'; : >'$log'; ln file '$OUT/b'; true"
 	assert_success
-	[[ "$stderr" == *"linkguard: the log $log was emptied or replaced during the run; the launcher wrote it again from its own copy"* ]]
+	[[ "$stderr" == *"linkguard: the log $log was emptied, rewritten or replaced during the run; the launcher wrote it again from its own copy"* ]]
 	assert_equal "$(head -1 "$log")" '{"earlier":"run"}'
 	run records <(tail -n +2 "$log")
 	assert_output "deny linkat file $OUT/a outside
