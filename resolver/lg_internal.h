@@ -42,6 +42,40 @@ struct lg_anchor {
 	long depth;
 };
 
+/*
+ * What the resolver compares of a file: its identity, type and link count, and the mount it was
+ * reached on. Two descriptors of one directory reached on different mounts (a bind mount, the
+ * copy of a mount in another mount namespace) have the same device and inode, and only the mount
+ * tells them apart: resolution from each goes on in its own tree of mounts.
+ */
+struct lg_file_id {
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	nlink_t nlink;
+	unsigned long long mnt_id; /* the mount's ID, of the kind mnt_kind says */
+	unsigned mnt_kind;	   /* LG_MNT_ID_UNIQUE, LG_MNT_ID, or 0: the kernel can not say */
+};
+#define LG_MNT_ID	 0x1000u /* statx's STATX_MNT_ID (Linux 5.8): reused once a mount is gone */
+#define LG_MNT_ID_UNIQUE 0x4000u /* STATX_MNT_ID_UNIQUE (Linux 6.8): never reused */
+
+/*
+ * lg_file_id_at: the identity of name in dir_fd, not followed ("": dir_fd itself), by one statx;
+ * without statx (before 4.11), fstatat's, with no mount (mnt_kind 0). 0 or -errno; errno untouched.
+ */
+int lg_file_id_at(int dir_fd, const char *name, struct lg_file_id *id);
+
+/* lg_on_mount: whether id was reached on the mount with ID mnt_id of that kind (also where the
+ * kernel could tell neither: kind 0). */
+int lg_on_mount(const struct lg_file_id *id, unsigned kind, unsigned long long mnt_id);
+
+/*
+ * lg_root_match: what id says of root r: 2, its directory on the mount it was opened on; 1, its
+ * directory on another mount (a descriptor of it from a mount namespace of the program's own:
+ * paths from there cross that namespace's mounts); 0, another file.
+ */
+int lg_root_match(const struct lg_root *r, const struct lg_file_id *id);
+
 /* lg_sys_getcwd: the getcwd system call (length with the NUL, or -errno; -ENOSYS: none here). */
 long lg_sys_getcwd(char *buf, size_t size);
 
@@ -111,8 +145,13 @@ int lg_openat2_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *
 int lg_walk_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *buf, char *rel,
 		    unsigned flags, struct lg_entry *out);
 
-/* lg_scope_root_fd: root i's descriptor, validated once per scope; -LG_ERR_DENIED or -errno. */
+/*
+ * lg_scope_root_fd: root i's descriptor, validated once per scope; or a failure of lg_root_fd
+ * (-LG_ERR_DENIED, -LG_ERR_ROOT_MOUNT, -errno), which lg_root_failed turns into what the resolver
+ * returns: a denial that says why in out, or the kernel's -errno.
+ */
 int lg_scope_root_fd(struct lg_scope *scope, size_t i);
+int lg_root_failed(int r, struct lg_entry *out);
 
 /*
  * lg_place_dir: where directory fd lies. Returns 1 (beneath root *root, *depth levels down), 0

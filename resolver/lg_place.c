@@ -28,7 +28,7 @@ static long spelling_of(int fd, char *buf)
 
 /*
  * Whether root i's descriptor is at its canonical path now (so that a spelling beneath that path
- * is beneath the root): 1 or 0, once per scope; -LG_ERR_DENIED or -errno from lg_root_fd.
+ * is beneath the root): 1 or 0, once per scope; a failure of lg_root_fd (see lg_root_failed).
  */
 static int root_in_place(struct lg_scope *scope, size_t i)
 {
@@ -138,7 +138,7 @@ int lg_place_dir(struct lg_scope *scope, int fd, char *spell, long *len, size_t 
 		return 0;
 	placed = root_in_place(scope, *root);
 	if (placed < 0)
-		return placed == -LG_ERR_DENIED ? lg_deny(out, LG_WHY_ROOT_CHANGED) : placed;
+		return lg_root_failed(placed, out);
 	if (!placed) { /* the root was moved: its old spelling says nothing */
 		*len = -1;
 		return place_by_identity(scope->set, fd, root, depth, out);

@@ -89,10 +89,8 @@ static int root_anchor(struct lg_scope *scope, size_t i, struct lg_anchor *a, st
 	int fd = lg_scope_root_fd(scope, i);
 
 	out->root = i;
-	if (fd == -LG_ERR_DENIED)
-		return lg_deny(out, LG_WHY_ROOT_CHANGED);
 	if (fd < 0)
-		return fd;
+		return lg_root_failed(fd, out);
 	a->fd = fd;
 	a->root = i;
 	a->depth = 0;

@@ -73,6 +73,8 @@ enum lg_why {
 	LG_WHY_FD_OUTSIDE,   /* the descriptor's file does not live inside a root */
 	LG_WHY_ROOT_CHANGED, /* the root directory was moved or replaced */
 	LG_WHY_UNLOCATABLE,  /* the starting directory's place can not be read */
+	LG_WHY_ROOT_MOUNT,   /* the root's descriptor was lost, and its path is not (provably) on
+				the mount the root was on at start-up */
 };
 
 enum lg_backend {
@@ -87,6 +89,10 @@ struct lg_root {
 	ino_t ino;
 	size_t path_len;  /* the spelling as given, lexically tidied */
 	size_t canon_len; /* the canonical spelling (symlinks resolved) */
+	/* The mount it was opened on, and which kind of ID that is (see struct lg_file_id; kind 0:
+	 * the kernel can not say). */
+	unsigned long long mnt_id;
+	unsigned mnt_kind;
 	char path[PATH_MAX];
 	char canon[PATH_MAX];
 };
@@ -247,11 +253,15 @@ void lg_entry_close(struct lg_entry *entry);
 size_t lg_proc_fd_path(char *buf, long pid, int fd);
 
 /*
- * lg_root_fd: the validated descriptor of root `i`, reopened by its canonical path when the
- * program closed or replaced it. Returns the fd, -LG_ERR_DENIED when the directory at the
- * canonical path is no longer the root recorded at start-up (or is gone), or the kernel's -errno
- * when the reopen fails for another reason (EACCES, EMFILE, ...). Never touches errno.
+ * lg_root_fd: the validated descriptor of root `i` (the directory recorded at start-up, on the
+ * mount it was on), reopened by its canonical path when the program closed or replaced it.
+ * Returns the fd, -LG_ERR_DENIED when the directory at the canonical path is no longer the root
+ * recorded at start-up (or is gone), -LG_ERR_ROOT_MOUNT when it is, but not on that mount (a mount
+ * namespace or mount of the program's own) or the kernel can not say which mount it is on, or the
+ * kernel's -errno when the reopen fails for another reason (EACCES, EMFILE, ...). Never touches
+ * errno.
  */
+#define LG_ERR_ROOT_MOUNT 4101 /* a denial, as LG_ERR_DENIED; never returned by lg_resolve */
 int lg_root_fd(struct lg_rootset *set, size_t i);
 
 /*

@@ -47,10 +47,8 @@ static int top_at_root(struct walk *w, size_t i)
 {
 	int root_fd = lg_scope_root_fd(w->scope, i);
 
-	if (root_fd == -LG_ERR_DENIED)
-		return lg_deny(w->out, LG_WHY_ROOT_CHANGED);
 	if (root_fd < 0)
-		return root_fd;
+		return lg_root_failed(root_fd, w->out);
 	w->root = i;
 	w->out->root = i;
 	set_top(w, root_fd, 0, 0);

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -904,6 +906,101 @@ static void check_nested(enum lg_backend backend, const char *name)
 		close(set.root[i].fd);
 }
 
+/* Write text to file; 0 or -1. */
+static int put_file(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Root of a user and mount namespace of our own, as `unshare -Urm`; 0, or -1. */
+static int own_namespace(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (put_file("/proc/self/uid_map", map) != 0 ||
+	    put_file("/proc/self/setgroups", "deny") != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return put_file("/proc/self/gid_map", map);
+}
+
+enum ns_case {
+	NS_BIND_CLOSED, /* @T/out bound at @T/root/dir in a mount namespace, the root's descriptor
+			   closed: reopened there */
+	NS_BIND_DUP2,	/* the same mount, the root opened there dup2()ed over the root's descriptor
+			 */
+};
+
+/* In a child: the resolver's answer to ns_case; 0 when it is the expected denial, 77 when there
+ * are no user namespaces here, else 1. */
+static int ns_attack(enum lg_backend backend, enum ns_case c)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX], q[PATH_MAX];
+	int d, r;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	snprintf(p, sizeof(p), "%s/out", T);
+	snprintf(q, sizeof(q), "%s/root/dir", T);
+	if (own_namespace() != 0)
+		return 77;
+	if (mount(p, q, "none", MS_BIND, NULL) != 0) /* (the type of a bind: ignored) */
+		return 1;
+	snprintf(p, sizeof(p), "%s/root", T);
+	d = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c == NS_BIND_CLOSED)
+		close(set.root[0].fd);
+	else if (d < 0 || dup2(d, set.root[0].fd) < 0)
+		return 1;
+	snprintf(p, sizeof(p), "%s/root/dir/secret", T);
+	r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+	return r == -LG_ERR_DENIED && e.why == LG_WHY_ROOT_MOUNT ? 0 : 1;
+}
+
+/*
+ * A mount namespace of the program's own, with a bind mount inside the root: a root reopened by
+ * its path must be on the mount it was on. Each case runs in a child, which may make namespaces.
+ */
+static void check_own_namespaces(enum lg_backend backend, const char *name)
+{
+	static const struct {
+		enum ns_case c;
+		const char *what;
+	} cases[] = {
+	    {NS_BIND_CLOSED, "a mount namespace of its own: the root reopened there is refused"},
+	    {NS_BIND_DUP2, "a mount namespace of its own: its root dup2()ed over ours is refused"},
+	};
+	pid_t pid;
+	int status;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(ns_attack(backend, cases[i].c));
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			status = 1 << 8;
+		if (WEXITSTATUS(status) == 77)
+			tap_skip("no unprivileged user namespaces here", "%s: %s", name,
+				 cases[i].what);
+		else
+			report(WEXITSTATUS(status) == 0, name, cases[i].what,
+			       "the resolver did not refuse it with the expected reason");
+	}
+}
+
 /*
  * The stack a resolution uses, measured on a painted alternate signal stack: from the handler's
  * frame down to the lowest byte written (the handler's own locals included).
@@ -1002,6 +1099,11 @@ int main(int argc, char **argv)
 		check_nested(backends[b].backend, backends[b].name);
 		check_reopen_eacces(backends[b].backend, backends[b].name);
 		check_moved_start(backends[b].backend, backends[b].name);
+		/* Not under qemu-user (no check, no skip: the native unit.resolve makes them): a
+		 * multi-threaded emulator can not make a user namespace, and answers every mount ID
+		 * with 0. */
+		if (!emulated)
+			check_own_namespaces(backends[b].backend, backends[b].name);
 		check_stack(backends[b].backend, backends[b].name);
 	}
 	check_canonical();
