@@ -35,14 +35,20 @@ static __thread int proc_trusted __attribute__((tls_model("initial-exec")));
  * Whether fd is the root of a procfs mount (and, once known, of the one seen at start-up); its
  * device into *dev when dev is not NULL.
  */
-static int is_proc_root(int fd, int check_dev, dev_t *dev)
+/* Apart from is_proc_root's stat, so that their buffers never share a frame (LG_STACK_BUDGET). */
+static __attribute__((noinline)) int on_procfs(int fd)
 {
 	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+static int is_proc_root(int fd, int check_dev, dev_t *dev)
+{
 	struct stat st;
 
-	if (fd < 0 || fstatfs(fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC ||
-	    fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_ino != LG_PROC_ROOT_INO ||
-	    (check_dev && st.st_dev != proc_dev))
+	if (fd < 0 || !on_procfs(fd) || fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_ino != LG_PROC_ROOT_INO || (check_dev && st.st_dev != proc_dev))
 		return 0;
 	if (dev != NULL)
 		*dev = st.st_dev;

@@ -15,6 +15,7 @@ void lg_rootset_init(struct lg_rootset *set, enum lg_backend backend)
 	set->count = 0;
 	set->backend = backend;
 	set->nested = 0;
+	set->slash_known = 0;
 }
 
 /* Tidy an absolute spelling lexically: no repeated slashes, no "." and no trailing slash. */
@@ -92,6 +93,20 @@ static int open_root(const char *path, struct lg_root *r)
 	return fd;
 }
 
+/* "/" now, as lg_slash_unchanged compares it later (one statx, as each process opens its roots). */
+static void record_slash(struct lg_rootset *set)
+{
+	struct lg_file_id id;
+
+	set->slash_known = lg_file_id_at(AT_FDCWD, "/", &id) == 0;
+	if (!set->slash_known)
+		return;
+	set->slash_dev = id.dev;
+	set->slash_ino = id.ino;
+	set->slash_mnt_id = id.mnt_id;
+	set->slash_mnt_kind = id.mnt_kind;
+}
+
 int lg_rootset_add(struct lg_rootset *set, const char *path)
 {
 	struct lg_root *r;
@@ -113,6 +128,8 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 		close(fd);
 		return err;
 	}
+	if (set->count == 0)
+		record_slash(set);
 	r->fd = fd;
 	r->dev = id.dev;
 	r->ino = id.ino;
@@ -132,15 +149,19 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 /* By identity: whatever /proc spells, a root that is the directory at "/" confines nothing. */
 int lg_rootset_is_everything(const struct lg_rootset *set)
 {
-	struct stat slash;
-	int saved = errno;
-	int r = stat("/", &slash) == 0;
-
-	errno = saved;
-	for (size_t i = 0; r && i < set->count; i++)
-		if (set->root[i].dev == slash.st_dev && set->root[i].ino == slash.st_ino)
+	for (size_t i = 0; set->slash_known && i < set->count; i++)
+		if (set->root[i].dev == set->slash_dev && set->root[i].ino == set->slash_ino)
 			return 1;
 	return 0;
+}
+
+int lg_slash_unchanged(const struct lg_rootset *set)
+{
+	struct lg_file_id now;
+
+	return set->slash_known && lg_file_id_at(AT_FDCWD, "/", &now) == 0 &&
+	       now.dev == set->slash_dev && now.ino == set->slash_ino &&
+	       lg_on_mount(&now, set->slash_mnt_kind, set->slash_mnt_id);
 }
 
 int lg_root_match(const struct lg_root *r, const struct lg_file_id *id)
