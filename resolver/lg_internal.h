@@ -15,6 +15,23 @@
 /* lg_openat2_resolve returns this when the walk must decide instead. */
 #define LG_FALLBACK 1
 
+/*
+ * What the resolver compares of a file: its identity, type and link count, and the mount it was
+ * reached on. Two descriptors of one directory reached on different mounts (a bind mount, the
+ * copy of a mount in another mount namespace) have the same device and inode, and only the mount
+ * tells them apart: resolution from each goes on in its own tree of mounts.
+ */
+struct lg_file_id {
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	nlink_t nlink;
+	unsigned long long mnt_id; /* the mount's ID, of the kind mnt_kind says */
+	unsigned mnt_kind;	   /* LG_MNT_ID_UNIQUE, LG_MNT_ID, or 0: the kernel can not say */
+};
+#define LG_MNT_ID	 0x1000u /* statx's STATX_MNT_ID (Linux 5.8): reused once a mount is gone */
+#define LG_MNT_ID_UNIQUE 0x4000u /* STATX_MNT_ID_UNIQUE (Linux 6.8): never reused */
+
 /* The buffers of one call (see lg_scope): mapped, so that the stack stays small. */
 struct lg_scratch {
 	char path[LG_PATH_BUF_SIZE]; /* the path, a start spelling in front, targets spliced */
@@ -26,6 +43,9 @@ struct lg_scratch {
 	char root[PATH_MAX + 1];     /* a root's descriptor, as the kernel spells it */
 	char name[NAME_MAX + 1];     /* the walk's current component */
 	char again[NAME_MAX + 1];    /* a component the walk re-walks after ".." */
+	struct lg_entry reach;	     /* where a spelling led, to prove it (never nested) */
+	struct lg_file_id start_id;  /* what "start" is */
+	struct lg_file_id where_id;  /* what "where" is */
 };
 
 /* lg_scratch_get / lg_scratch_put: claim a scratch area (NULL: no memory) and give it back. */
@@ -42,8 +62,30 @@ struct lg_anchor {
 	long depth;
 };
 
-/* lg_sys_mount_id: the ID of the mount fd (not followed) is on; 0, or -errno (-ENOSYS: unknown). */
-long lg_sys_mount_id(int fd, unsigned long long *id);
+/*
+ * lg_file_id_at: the identity of name in dir_fd, not followed ("": dir_fd itself), by one statx;
+ * without statx (before 4.11), fstatat's, with no mount (mnt_kind 0). 0 or -errno; errno untouched.
+ */
+int lg_file_id_at(int dir_fd, const char *name, struct lg_file_id *id);
+
+/*
+ * lg_slash_unchanged: whether "/" is still the directory, on the same mount, that it was when the
+ * first root of set was opened: no chroot and no other mount namespace since, so that /proc spells
+ * directories against the root it spelled the roots against. 1 or 0 (also when unknown).
+ */
+int lg_slash_unchanged(const struct lg_rootset *set);
+
+/* lg_on_mount: whether id was reached on the mount with ID mnt_id of that kind (also where the
+ * kernel could tell neither: kind 0). */
+int lg_on_mount(const struct lg_file_id *id, unsigned kind, unsigned long long mnt_id);
+
+/*
+ * lg_root_match: what id says of root r: 2, its directory on the mount it was opened on; 1, its
+ * directory on another mount (a descriptor of it from a mount namespace of the program's own:
+ * paths from there cross that namespace's mounts); 0, another file.
+ */
+int lg_root_match(const struct lg_root *r, const struct lg_file_id *id);
+
 /* lg_sys_getcwd: the getcwd system call (length with the NUL, or -errno; -ENOSYS: none here). */
 long lg_sys_getcwd(char *buf, size_t size);
 
@@ -108,21 +150,45 @@ int lg_openat2_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *
 /*
  * lg_walk_resolve: the portable walk, one openat(O_PATH|O_NOFOLLOW|O_DIRECTORY) per component.
  * rel lies in buf[0..LG_PATH_BUF_SIZE), which the walk reuses to splice symlink targets in front.
- * Returns 0 (out filled) or a negative errno.
+ * Returns 0 (out filled), a negative errno, or LG_RECHECK: out is filled, but its parent was
+ * reached by ".." from a start directory, and lg_walk_recheck must place it again first.
  */
+#define LG_RECHECK 3
 int lg_walk_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *buf, char *rel,
 		    unsigned flags, struct lg_entry *out);
-
-/* lg_scope_root_fd: root i's descriptor, validated once per scope; -LG_ERR_DENIED or -errno. */
-int lg_scope_root_fd(struct lg_scope *scope, size_t i);
+/* lg_walk_recheck: after LG_RECHECK, 0 when out's parent lies beneath a root, else a denial. */
+int lg_walk_recheck(struct lg_scope *scope, struct lg_entry *out);
 
 /*
- * lg_place_dir: where directory fd lies. Returns 1 (beneath root *root, *depth levels down), 0
- * (outside every root); either way its spelling in spell[0..*len) (*len = -1: none); or
- * -LG_ERR_DENIED (out->why set) / -errno. spell holds PATH_MAX + 1 bytes.
+ * lg_scope_root_fd: root i's descriptor, validated once per scope; or a failure of lg_root_fd
+ * (-LG_ERR_DENIED, -LG_ERR_ROOT_MOUNT, -errno), which lg_root_failed turns into what the resolver
+ * returns: a denial that says why in out, or the kernel's -errno.
  */
-int lg_place_dir(struct lg_scope *scope, int fd, char *spell, long *len, size_t *root, long *depth,
-		 struct lg_entry *out);
+int lg_scope_root_fd(struct lg_scope *scope, size_t i);
+int lg_root_failed(int r, struct lg_entry *out);
+
+/*
+ * lg_place_dir: where directory fd (whose identity is id) lies. Returns 1 (beneath root *root,
+ * *depth levels down), 0 (outside every root); either way its spelling in spell[0..*len) (*len =
+ * -1: none; LG_SPELLING_FALSE: /proc's spelling does not reach it from the root, so none to use);
+ * or -LG_ERR_DENIED (out->why set) / -errno. spell holds PATH_MAX + 1 bytes. A spelling beneath a
+ * root places fd only once the resolver, walking it from the root's descriptor, reaches fd's very
+ * directory on fd's very mount (lg_dir_reaches), which also proves it beneath the root wherever
+ * the root is now; else fd is placed by walking "..".
+ */
+#define LG_SPELLING_FALSE (-2)
+int lg_place_dir(struct lg_scope *scope, int fd, const struct lg_file_id *id, char *spell,
+		 long *len, size_t *root, long *depth, struct lg_entry *out);
+
+/*
+ * lg_dir_reaches: whether rest[0..len), a path beneath root `root` (no leading slash, not empty),
+ * resolved from the root's descriptor, names the directory id describes, on the same mount: 1; 0
+ * when it names another file or nothing (ENOENT, ENOTDIR, ELOOP, an escape); or the kernel's
+ * -errno where the walk could not tell (EACCES: a directory on the way the user may not search).
+ * Uses the scope's path buffer from PATH_MAX + 2 on (free while a start directory is placed).
+ */
+int lg_dir_reaches(struct lg_scope *scope, size_t root, const char *rest, size_t len,
+		   const struct lg_file_id *id);
 
 /*
  * lg_search_probe: the kernel's own check that the user may search dir_fd (a lookup of "." in it),

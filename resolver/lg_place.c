@@ -7,11 +7,6 @@
 
 #include "lg_internal.h"
 
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
 /*
  * The kernel's spelling of directory fd (the trusted /proc's) into buf (PATH_MAX + 1 bytes); its
  * length, or -1 (none: no trusted /proc, too long, or unreachable from our root).
@@ -28,7 +23,7 @@ static long spelling_of(int fd, char *buf)
 
 /*
  * Whether root i's descriptor is at its canonical path now (so that a spelling beneath that path
- * is beneath the root): 1 or 0, once per scope; -LG_ERR_DENIED or -errno from lg_root_fd.
+ * is beneath the root): 1 or 0, once per scope; a failure of lg_root_fd (see lg_root_failed).
  */
 static int root_in_place(struct lg_scope *scope, size_t i)
 {
@@ -64,30 +59,31 @@ static long match_canon(const struct lg_rootset *set, const char *spell, size_t 
 	return best;
 }
 
-/* The root with the identity st, or -1. */
-static long root_with(const struct lg_rootset *set, const struct stat *st)
+/* The root that id is (the same directory on the same mount), or -1. */
+static long root_with(const struct lg_rootset *set, const struct lg_file_id *id)
 {
 	for (size_t i = 0; i < set->count; i++)
-		if (set->root[i].dev == st->st_dev && set->root[i].ino == st->st_ino)
+		if (lg_root_match(&set->root[i], id) == 2)
 			return (long)i;
 	return -1;
 }
 
 /*
- * By identity: walk ".." from fd, comparing device and inode with the roots, until a root (the
- * nearest) or "/" (its own parent). For a directory that has no spelling (deeper than PATH_MAX,
- * or no /proc). A directory the user may not search on the way up leaves it unplaced (denied:
- * the kernel itself would have walked the path).
+ * By identity: walk ".." from fd (whose identity is id), comparing device, inode and mount with
+ * the roots, until a root (the nearest) or "/" (its own parent). For a directory that has no
+ * spelling (deeper than PATH_MAX, or no /proc), or one its spelling does not reach. A directory
+ * the user may not search on the way up leaves it unplaced (denied: the kernel itself would have
+ * walked the path). The mount matters: in a mount namespace of the program's own, ".." from a
+ * mount it made inside the root leads to the root's directory, but on that namespace's copy of
+ * the root's mount, where paths cross its mounts.
  */
-static int place_by_identity(const struct lg_rootset *set, int fd, size_t *root, long *depth,
-			     struct lg_entry *out)
+static int place_by_identity(const struct lg_rootset *set, int fd, const struct lg_file_id *id,
+			     size_t *root, long *depth, struct lg_entry *out)
 {
-	struct stat st, up;
+	struct lg_file_id st = *id, up;
 	int cur = fd, next, r = lg_deny(out, LG_WHY_UNLOCATABLE);
 	long i;
 
-	if (fstat(fd, &st) != 0)
-		return lg_failed();
 	for (long steps = 0; steps < LG_DEPTH_MAX; steps++) {
 		i = root_with(set, &st);
 		if (i >= 0) {
@@ -97,7 +93,7 @@ static int place_by_identity(const struct lg_rootset *set, int fd, size_t *root,
 			break;
 		}
 		next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (next < 0 || fstat(next, &up) != 0) {
+		if (next < 0 || lg_file_id_at(next, "", &up) != 0) {
 			if (next >= 0)
 				close(next);
 			break;
@@ -105,7 +101,7 @@ static int place_by_identity(const struct lg_rootset *set, int fd, size_t *root,
 		if (cur != fd)
 			close(cur);
 		cur = next;
-		if (same_file(&st, &up)) {
+		if (st.dev == up.dev && st.ino == up.ino) {
 			r = 0; /* "/": outside every root */
 			break;
 		}
@@ -116,32 +112,52 @@ static int place_by_identity(const struct lg_rootset *set, int fd, size_t *root,
 	return r;
 }
 
-int lg_place_dir(struct lg_scope *scope, int fd, char *spell, long *len, size_t *root, long *depth,
-		 struct lg_entry *out)
+/*
+ * Whether the spelling spell[off..len) beneath root i is the directory id describes, proven from
+ * the root's own descriptor: a chroot of the program's own spells a directory outside as if it
+ * were beneath the root, and so does a mount namespace of its own for a mount it made inside the
+ * root. Where the walk can not tell (a directory on the way that the user may not search), the
+ * spelling is believed only while the root's descriptor is at its canonical path and "/" is still
+ * what /proc spelled the roots against. 1, 0, or a denial / -errno from the root's descriptor.
+ */
+static int spelling_is_dir(struct lg_scope *scope, size_t i, const char *spell, long off, long len,
+			   const struct lg_file_id *id)
 {
-	struct stat st;
+	int reached;
+
+	if (off >= len) /* the root itself */
+		return lg_root_match(&scope->set->root[i], id) == 2;
+	reached = lg_dir_reaches(scope, i, spell + off, (size_t)(len - off), id);
+	if (reached >= 0)
+		return reached;
+	reached = root_in_place(scope, i);
+	return reached == 1 ? lg_slash_unchanged(scope->set) : reached;
+}
+
+int lg_place_dir(struct lg_scope *scope, int fd, const struct lg_file_id *id, char *spell,
+		 long *len, size_t *root, long *depth, struct lg_entry *out)
+{
 	long n = spelling_of(fd, spell), off;
 	int placed;
 
 	*len = -1;
-	if (n > 0 && lg_deleted_suffix(spell, (size_t)n) != 0) {
-		if (fstat(fd, &st) != 0)
-			return lg_failed();
-		if (st.st_nlink == 0)
-			return -ENOENT; /* as a lookup in a removed directory */
-	}
+	if (n > 0 && lg_deleted_suffix(spell, (size_t)n) != 0 && id->nlink == 0)
+		return -ENOENT; /* as a lookup in a removed directory */
 	if (n < 0)
-		return place_by_identity(scope->set, fd, root, depth, out);
+		return place_by_identity(scope->set, fd, id, root, depth, out);
 	*len = n;
 	off = match_canon(scope->set, spell, (size_t)n, root);
 	if (off < 0)
 		return 0;
-	placed = root_in_place(scope, *root);
+	/* The root's descriptor, validated here rather than deep in the walk of the spelling. */
+	placed = lg_scope_root_fd(scope, *root);
+	if (placed >= 0)
+		placed = spelling_is_dir(scope, *root, spell, off, n, id);
 	if (placed < 0)
-		return placed == -LG_ERR_DENIED ? lg_deny(out, LG_WHY_ROOT_CHANGED) : placed;
-	if (!placed) { /* the root was moved: its old spelling says nothing */
-		*len = -1;
-		return place_by_identity(scope->set, fd, root, depth, out);
+		return lg_root_failed(placed, out);
+	if (!placed) { /* not the directory's spelling (or the root moved): it says nothing */
+		*len = LG_SPELLING_FALSE;
+		return place_by_identity(scope->set, fd, id, root, depth, out);
 	}
 	*depth = lg_count_components(spell + off);
 	return 1;

@@ -35,14 +35,20 @@ static __thread int proc_trusted __attribute__((tls_model("initial-exec")));
  * Whether fd is the root of a procfs mount (and, once known, of the one seen at start-up); its
  * device into *dev when dev is not NULL.
  */
-static int is_proc_root(int fd, int check_dev, dev_t *dev)
+/* Apart from is_proc_root's stat, so that their buffers never share a frame (LG_STACK_BUDGET). */
+static __attribute__((noinline)) int on_procfs(int fd)
 {
 	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+static int is_proc_root(int fd, int check_dev, dev_t *dev)
+{
 	struct stat st;
 
-	if (fd < 0 || fstatfs(fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC ||
-	    fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_ino != LG_PROC_ROOT_INO ||
-	    (check_dev && st.st_dev != proc_dev))
+	if (fd < 0 || !on_procfs(fd) || fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_ino != LG_PROC_ROOT_INO || (check_dev && st.st_dev != proc_dev))
 		return 0;
 	if (dev != NULL)
 		*dev = st.st_dev;
@@ -271,23 +277,24 @@ int lg_proc_self_open(const char *name, int flags)
 static int proc_self_link_same_mount(int root, const char *name)
 {
 	char path[LG_SELF_PATH_MAX];
-	unsigned long long root_mnt, link_mnt;
-	long r;
-	int fd;
+	struct lg_file_id root_id, link_id;
+	int fd, r;
 
 	if (self_path(path, name) != 0)
 		return -ENAMETOOLONG;
 	fd = openat(root, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return lg_failed();
-	r = lg_sys_mount_id(root, &root_mnt);
+	r = lg_file_id_at(root, "", &root_id);
 	if (r == 0)
-		r = lg_sys_mount_id(fd, &link_mnt);
-	if (r == 0 && root_mnt != link_mnt)
+		r = lg_file_id_at(fd, "", &link_id);
+	if (r == 0 && root_id.mnt_kind == 0)
+		r = -ENOSYS;
+	else if (r == 0 && !lg_on_mount(&link_id, root_id.mnt_kind, root_id.mnt_id))
 		r = -LG_ERR_NO_PROC;
 	if (r != 0) {
 		close(fd);
-		return (int)r;
+		return r;
 	}
 	return fd;
 }

@@ -43,10 +43,11 @@ void lg_entry_close(struct lg_entry *entry)
  * directory is opened once per scope (out keeps it; later entries borrow it), a dirfd is used as
  * given. Returns 0 or -LG_ERR_DENIED / -errno.
  */
-static int start_dir(struct lg_scope *scope, int given, struct lg_entry *out)
+static __attribute__((noinline)) int start_dir(struct lg_scope *scope, int given,
+					       struct lg_entry *out)
 {
 	char *spell = scope->scratch->start;
-	struct stat st;
+	struct lg_file_id *id = &scope->scratch->start_id; /* off the stack: /proc is read below */
 	size_t root = 0;
 	long depth = 0, len, n;
 	int fd = given, r;
@@ -59,19 +60,24 @@ static int start_dir(struct lg_scope *scope, int given, struct lg_entry *out)
 		if (fd < 0)
 			return lg_failed();
 		out->keep_fd = fd;
+		r = lg_file_id_at(fd, "", id);
+		if (r != 0)
+			return r;
 	} else {
-		if (fstat(given, &st) != 0)
-			return lg_failed();
-		if (!S_ISDIR(st.st_mode))
+		r = lg_file_id_at(given, "", id);
+		if (r != 0)
+			return r;
+		if (!S_ISDIR(id->mode))
 			return -ENOTDIR;
-		if (st.st_nlink == 0)
+		if (id->nlink == 0)
 			return -ENOENT;
 	}
-	r = lg_place_dir(scope, fd, spell, &len, &root, &depth, out);
+	r = lg_place_dir(scope, fd, id, spell, &len, &root, &depth, out);
 	if (r < 0)
 		return r;
-	/* Outside, unspelled by /proc: the current directory's spelling from the kernel. */
-	if (r == 0 && len < 0 && given == AT_FDCWD && (n = lg_sys_getcwd(spell, PATH_MAX)) > 1 &&
+	/* Outside, unspelled by /proc: the current directory's spelling from the kernel (not where
+	 * /proc's spelling was proven false: getcwd's would be the same claim). */
+	if (r == 0 && len == -1 && given == AT_FDCWD && (n = lg_sys_getcwd(spell, PATH_MAX)) > 1 &&
 	    spell[0] == '/')
 		len = n - 1;
 	scope->start_given = given;
@@ -89,10 +95,8 @@ static int root_anchor(struct lg_scope *scope, size_t i, struct lg_anchor *a, st
 	int fd = lg_scope_root_fd(scope, i);
 
 	out->root = i;
-	if (fd == -LG_ERR_DENIED)
-		return lg_deny(out, LG_WHY_ROOT_CHANGED);
 	if (fd < 0)
-		return fd;
+		return lg_root_failed(fd, out);
 	a->fd = fd;
 	a->root = i;
 	a->depth = 0;
@@ -136,9 +140,10 @@ static int anchor_outside(struct lg_scope *scope, const char *spell, long spell_
 	long off;
 
 	/* Deeper than PATH_MAX (or no /proc and not the current directory): no spelling to enter a
-	 * root by. */
+	 * root by; nor one that does not reach the start from the root. */
 	if (spell_len < 0)
-		return lg_deny(out, LG_WHY_OUTSIDE);
+		return lg_deny(out, spell_len == LG_SPELLING_FALSE ? LG_WHY_FALSE_SPELLING
+								   : LG_WHY_OUTSIDE);
 	while ((c = lg_next_component(path, &clen)) != NULL &&
 	       (lg_is_dot(c, clen) || lg_is_dotdot(c, clen))) {
 		if (lg_is_dotdot(c, clen))
@@ -235,20 +240,16 @@ static int resolve_from(struct lg_scope *scope, const struct lg_anchor *a, char 
 			return r;
 	}
 	out->by = LG_BY_WALK;
-	return lg_walk_resolve(scope, a, buf, rel, flags, out);
-}
-
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	r = lg_walk_resolve(scope, a, buf, rel, flags, out);
+	return r == LG_RECHECK ? lg_walk_recheck(scope, out) : r;
 }
 
 /*
- * The spelling the trusted /proc gives dup_fd (whose fstat is st), at buf + PATH_MAX + 2 where the
- * walk has room in front of it, without a deleted file's " (deleted)"; its length, or -1 when
+ * The spelling the trusted /proc gives dup_fd (whose identity is id), at buf + PATH_MAX + 2 where
+ * the walk has room in front of it, without a deleted file's " (deleted)"; its length, or -1 when
  * there is none to place.
  */
-static long fd_spelling(int dup_fd, const struct stat *st, char *buf)
+static long fd_spelling(int dup_fd, const struct lg_file_id *id, char *buf)
 {
 	char *target = buf + LG_PROC_FD_PATH_MAX;
 	long n = lg_proc_fd_readlink(dup_fd, target, PATH_MAX);
@@ -257,7 +258,7 @@ static long fd_spelling(int dup_fd, const struct stat *st, char *buf)
 	if (n <= 0 || n >= PATH_MAX || target[0] != '/')
 		return -1;
 	len = (size_t)n;
-	if (st->st_nlink == 0)
+	if (id->nlink == 0)
 		len -= lg_deleted_suffix(target, len);
 	memmove(buf + PATH_MAX + 2, target, len);
 	buf[PATH_MAX + 2 + len] = '\0';
@@ -265,32 +266,46 @@ static long fd_spelling(int dup_fd, const struct stat *st, char *buf)
 }
 
 /*
- * Whether that spelling, walked from root (its part after the root's at offset after), still
- * reaches the file st describes: a spelling is only a claim, as the file may have moved; a
- * deleted file is judged by its directory's device.
+ * Whether that spelling, walked from root (its part after the root's at offset after) by the
+ * resolver itself, still reaches the file id describes: a spelling is only a claim, as the file
+ * may have moved, or the spelling be a chroot's or another mount namespace's. A deleted file is
+ * judged by its directory's device. A directory (same_mount) must be reached on its own mount too:
+ * a path resolved from it goes on across the mounts of that mount's namespace. 1; 0 (another file,
+ * or none there); or the kernel's -errno where the walk could not tell (EACCES).
  */
 static int spelling_reaches(struct lg_scope *scope, size_t root, long after, char *buf,
-			    const struct stat *st)
+			    const struct lg_file_id *id, int same_mount)
 {
-	struct lg_entry parent;
+	struct lg_entry *parent = &scope->scratch->reach; /* off the stack: a walk may be below */
 	struct lg_anchor a;
-	struct stat seen;
+	struct lg_file_id seen;
 	int r;
 
-	entry_reset(&parent);
-	if (root_anchor(scope, root, &a, &parent) != 0 ||
-	    resolve_from(scope, &a, buf, buf + PATH_MAX + 2 + after, 0, &parent) != 0) {
-		lg_entry_close(&parent);
-		return 0;
-	}
-	if (st->st_nlink > 0)
-		r = fstatat(parent.dir_fd, parent.name, &seen, AT_SYMLINK_NOFOLLOW);
-	else
-		r = fstat(parent.dir_fd, &seen);
-	if (scope->parent_fd == parent.dir_fd)
+	entry_reset(parent);
+	r = root_anchor(scope, root, &a, parent);
+	if (r == 0)
+		r = resolve_from(scope, &a, buf, buf + PATH_MAX + 2 + after, 0, parent);
+	if (r == 0)
+		r = lg_file_id_at(parent->dir_fd, id->nlink > 0 ? parent->name : "", &seen);
+	if (scope->parent_fd == parent->dir_fd)
 		scope->parent_len = -1; /* closed below: no later path may borrow it */
-	lg_entry_close(&parent);
-	return r == 0 && (st->st_nlink > 0 ? same_file(st, &seen) : st->st_dev == seen.st_dev);
+	lg_entry_close(parent);
+	if (r != 0)
+		return r == -LG_ERR_DENIED || r == -ENOENT || r == -ENOTDIR || r == -ELOOP ? 0 : r;
+	if (id->nlink == 0)
+		return id->dev == seen.dev;
+	return id->dev == seen.dev && id->ino == seen.ino &&
+	       (!same_mount || lg_on_mount(id, seen.mnt_kind, seen.mnt_id));
+}
+
+int lg_dir_reaches(struct lg_scope *scope, size_t root, const char *rest, size_t len,
+		   const struct lg_file_id *id)
+{
+	char *buf = scope->scratch->path;
+
+	memmove(buf + PATH_MAX + 2, rest, len);
+	buf[PATH_MAX + 2 + len] = '\0';
+	return spelling_reaches(scope, root, 0, buf, id, 1);
 }
 
 /*
@@ -300,7 +315,7 @@ static int spelling_reaches(struct lg_scope *scope, size_t root, long after, cha
  */
 static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *out)
 {
-	struct stat st;
+	struct lg_file_id id;
 	size_t root;
 	long len, after = -1;
 	int dup_fd, r;
@@ -309,15 +324,15 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 				: fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
 		return lg_failed();
-	if (fstat(dup_fd, &st) != 0) {
-		r = lg_failed();
+	r = lg_file_id_at(dup_fd, "", &id);
+	if (r != 0) {
 		close(dup_fd);
 		return r;
 	}
-	len = fd_spelling(dup_fd, &st, buf);
+	len = fd_spelling(dup_fd, &id, buf);
 	if (len >= 0)
 		after = lg_match_root(scope->set, buf + PATH_MAX + 2, (size_t)len, &root);
-	if (after < 0 || !spelling_reaches(scope, root, after, buf, &st)) {
+	if (after < 0 || spelling_reaches(scope, root, after, buf, &id, 0) != 1) {
 		close(dup_fd);
 		return lg_deny(out, LG_WHY_FD_OUTSIDE);
 	}
@@ -330,7 +345,7 @@ static int fd_entry(struct lg_scope *scope, int fd, char *buf, struct lg_entry *
 
 /* The descriptor number N of /proc/self/fd/N, /proc/thread-self/fd/N, /proc/<pid>/fd/N or
  * /dev/fd/N, or -1. */
-static int magic_fd_number(const char *path)
+static __attribute__((noinline)) int magic_fd_number(const char *path)
 {
 	static const char *const prefixes[] = {"/proc/self/fd/", "/proc/thread-self/fd/",
 					       "/dev/fd/"};

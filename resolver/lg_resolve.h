@@ -66,13 +66,17 @@ static inline int lg_libc_errno(int r)
 /* Why a path was denied; the shim turns it into words. */
 enum lg_why {
 	LG_WHY_NONE = 0,
-	LG_WHY_OUTSIDE,	     /* the path never enters a root */
-	LG_WHY_DOTDOT,	     /* ".." climbs out of the root it entered */
-	LG_WHY_SYMLINK,	     /* a symlink points out of the roots */
-	LG_WHY_ROOT_ENTRY,   /* the path names a root itself, whose entry is outside */
-	LG_WHY_FD_OUTSIDE,   /* the descriptor's file does not live inside a root */
-	LG_WHY_ROOT_CHANGED, /* the root directory was moved or replaced */
-	LG_WHY_UNLOCATABLE,  /* the starting directory's place can not be read */
+	LG_WHY_OUTSIDE,	       /* the path never enters a root */
+	LG_WHY_DOTDOT,	       /* ".." climbs out of the root it entered */
+	LG_WHY_SYMLINK,	       /* a symlink points out of the roots */
+	LG_WHY_ROOT_ENTRY,     /* the path names a root itself, whose entry is outside */
+	LG_WHY_FD_OUTSIDE,     /* the descriptor's file does not live inside a root */
+	LG_WHY_ROOT_CHANGED,   /* the root directory was moved or replaced */
+	LG_WHY_UNLOCATABLE,    /* the starting directory's place can not be read */
+	LG_WHY_ROOT_MOUNT,     /* the root's descriptor was lost, and its path is not (provably) on
+				  the mount the root was on at start-up */
+	LG_WHY_FALSE_SPELLING, /* the start directory is outside, though /proc spells it inside
+				  (a chroot or mount namespace of the program's own) */
 };
 
 enum lg_backend {
@@ -87,6 +91,10 @@ struct lg_root {
 	ino_t ino;
 	size_t path_len;  /* the spelling as given, lexically tidied */
 	size_t canon_len; /* the canonical spelling (symlinks resolved) */
+	/* The mount it was opened on, and which kind of ID that is (see struct lg_file_id; kind 0:
+	 * the kernel can not say). */
+	unsigned long long mnt_id;
+	unsigned mnt_kind;
 	char path[PATH_MAX];
 	char canon[PATH_MAX];
 };
@@ -96,6 +104,13 @@ struct lg_rootset {
 	enum lg_backend backend;
 	int nested; /* a root lies beneath another: a relative path is judged by its joined spelling
 		     */
+	/* "/" when the first root was opened: the process's root directory and its mount, against
+	 * which /proc spells every directory (a chroot or another mount namespace changes it) */
+	int slash_known;
+	dev_t slash_dev;
+	ino_t slash_ino;
+	unsigned long long slash_mnt_id;
+	unsigned slash_mnt_kind;
 	struct lg_root root[LG_MAX_ROOTS];
 };
 
@@ -147,7 +162,7 @@ int lg_rootset_add(struct lg_rootset *set, const char *path);
 
 /*
  * lg_rootset_is_everything: true when a root is the directory "/" (the same device and inode,
- * whatever its spelling), which confines nothing.
+ * whatever its spelling; "/" as it was when the first root was opened), which confines nothing.
  */
 int lg_rootset_is_everything(const struct lg_rootset *set);
 
@@ -223,8 +238,9 @@ int lg_resolve_in(struct lg_scope *scope, int start_fd, const char *unsafe_path,
  * A path relative to the current directory is first joined to its getcwd spelling and walked
  * from the root; where that walk meets a kernel error or there is no spelling, and for a dirfd, it
  * starts from the start directory's own descriptor, once that directory is placed beneath a root
- * (by the kernel's spelling of it, or by walking ".." and comparing device and inode with the
- * roots where the spelling is too long or can not be read).
+ * (by the kernel's spelling of it, once walking that spelling from the root's descriptor reaches
+ * the very directory on its very mount; or by walking ".." and comparing device, inode and mount
+ * with the roots where the spelling is too long, can not be read or does not reach it).
  * Only the entry's parent is opened: the final component is the caller's to act on, through
  * out->dir_fd, so no later change of the path string can redirect the call.
  * Never touches errno, never allocates, is thread-safe and async-signal-safe.
@@ -247,11 +263,15 @@ void lg_entry_close(struct lg_entry *entry);
 size_t lg_proc_fd_path(char *buf, long pid, int fd);
 
 /*
- * lg_root_fd: the validated descriptor of root `i`, reopened by its canonical path when the
- * program closed or replaced it. Returns the fd, -LG_ERR_DENIED when the directory at the
- * canonical path is no longer the root recorded at start-up (or is gone), or the kernel's -errno
- * when the reopen fails for another reason (EACCES, EMFILE, ...). Never touches errno.
+ * lg_root_fd: the validated descriptor of root `i` (the directory recorded at start-up, on the
+ * mount it was on), reopened by its canonical path when the program closed or replaced it.
+ * Returns the fd, -LG_ERR_DENIED when the directory at the canonical path is no longer the root
+ * recorded at start-up (or is gone), -LG_ERR_ROOT_MOUNT when it is, but not on that mount (a mount
+ * namespace or mount of the program's own) or the kernel can not say which mount it is on, or the
+ * kernel's -errno when the reopen fails for another reason (EACCES, EMFILE, ...). Never touches
+ * errno.
  */
+#define LG_ERR_ROOT_MOUNT 4101 /* a denial, as LG_ERR_DENIED; never returned by lg_resolve */
 int lg_root_fd(struct lg_rootset *set, size_t i);
 
 /*

@@ -15,6 +15,7 @@ void lg_rootset_init(struct lg_rootset *set, enum lg_backend backend)
 	set->count = 0;
 	set->backend = backend;
 	set->nested = 0;
+	set->slash_known = 0;
 }
 
 /* Tidy an absolute spelling lexically: no repeated slashes, no "." and no trailing slash. */
@@ -92,11 +93,25 @@ static int open_root(const char *path, struct lg_root *r)
 	return fd;
 }
 
+/* "/" now, as lg_slash_unchanged compares it later (one statx, as each process opens its roots). */
+static void record_slash(struct lg_rootset *set)
+{
+	struct lg_file_id id;
+
+	set->slash_known = lg_file_id_at(AT_FDCWD, "/", &id) == 0;
+	if (!set->slash_known)
+		return;
+	set->slash_dev = id.dev;
+	set->slash_ino = id.ino;
+	set->slash_mnt_id = id.mnt_id;
+	set->slash_mnt_kind = id.mnt_kind;
+}
+
 int lg_rootset_add(struct lg_rootset *set, const char *path)
 {
 	struct lg_root *r;
-	struct stat st;
-	int fd;
+	struct lg_file_id id;
+	int fd, err;
 
 	if (path == NULL || path[0] != '/')
 		return -EINVAL;
@@ -108,15 +123,18 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 	fd = open_root(path, r);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) != 0) {
-		int err = lg_failed();
-
+	err = lg_file_id_at(fd, "", &id);
+	if (err != 0) {
 		close(fd);
 		return err;
 	}
+	if (set->count == 0)
+		record_slash(set);
 	r->fd = fd;
-	r->dev = st.st_dev;
-	r->ino = st.st_ino;
+	r->dev = id.dev;
+	r->ino = id.ino;
+	r->mnt_id = id.mnt_id;
+	r->mnt_kind = id.mnt_kind;
 	r->path_len = tidy_spelling(r->path, path);
 	r->canon_len = strlen(r->canon);
 	for (size_t i = 0; i < set->count; i++)
@@ -131,42 +149,57 @@ int lg_rootset_add(struct lg_rootset *set, const char *path)
 /* By identity: whatever /proc spells, a root that is the directory at "/" confines nothing. */
 int lg_rootset_is_everything(const struct lg_rootset *set)
 {
-	struct stat slash;
-	int saved = errno;
-	int r = stat("/", &slash) == 0;
-
-	errno = saved;
-	for (size_t i = 0; r && i < set->count; i++)
-		if (set->root[i].dev == slash.st_dev && set->root[i].ino == slash.st_ino)
+	for (size_t i = 0; set->slash_known && i < set->count; i++)
+		if (set->root[i].dev == set->slash_dev && set->root[i].ino == set->slash_ino)
 			return 1;
 	return 0;
 }
 
+int lg_slash_unchanged(const struct lg_rootset *set)
+{
+	struct lg_file_id now;
+
+	return set->slash_known && lg_file_id_at(AT_FDCWD, "/", &now) == 0 &&
+	       now.dev == set->slash_dev && now.ino == set->slash_ino &&
+	       lg_on_mount(&now, set->slash_mnt_kind, set->slash_mnt_id);
+}
+
+int lg_root_match(const struct lg_root *r, const struct lg_file_id *id)
+{
+	if (!S_ISDIR(id->mode) || id->dev != r->dev || id->ino != r->ino)
+		return 0;
+	return lg_on_mount(id, r->mnt_kind, r->mnt_id) ? 2 : 1;
+}
+
 static int is_root_fd(const struct lg_root *r, int fd)
 {
-	struct stat st;
+	struct lg_file_id id;
 
-	return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_dev == r->dev &&
-	       st.st_ino == r->ino;
+	return fd >= 0 && lg_file_id_at(fd, "", &id) == 0 && lg_root_match(r, &id) == 2;
 }
 
 /*
- * O_NOFOLLOW: a root replaced by a symlink must not be followed to wherever it points.
- * Returns the fd, -LG_ERR_DENIED (another directory, or none, at the root's path), or the
- * kernel's -errno for a failure that says nothing about the root (EACCES, EMFILE, ...).
+ * O_NOFOLLOW: a root replaced by a symlink must not be followed to wherever it points. The path
+ * is looked up in the process's mount namespace of now, which may be one of its own, with mounts
+ * of its own inside the root: the reopened root must be on the very mount it was on.
+ * Returns the fd; -LG_ERR_DENIED (another directory, or none, at the root's path);
+ * -LG_ERR_ROOT_MOUNT (the root's directory on another mount, or the kernel can not say which);
+ * or the kernel's -errno for a failure that says nothing about the root (EACCES, EMFILE, ...).
  */
 static int reopen_root(const struct lg_root *r)
 {
+	struct lg_file_id id;
 	int fd = openat(AT_FDCWD, r->canon, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int match;
 
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? -LG_ERR_DENIED
 									     : lg_failed();
-	if (!is_root_fd(r, fd)) {
-		close(fd);
-		fd = -LG_ERR_DENIED;
-	}
-	return fd;
+	match = lg_file_id_at(fd, "", &id) == 0 ? lg_root_match(r, &id) : 0;
+	if (match == 2 && r->mnt_kind != 0)
+		return fd;
+	close(fd);
+	return match != 0 ? -LG_ERR_ROOT_MOUNT : -LG_ERR_DENIED;
 }
 
 int lg_root_fd(struct lg_rootset *set, size_t i)
@@ -196,6 +229,15 @@ int lg_root_fd(struct lg_rootset *set, size_t i)
 out:
 	errno = saved;
 	return fd;
+}
+
+int lg_root_failed(int r, struct lg_entry *out)
+{
+	if (r == -LG_ERR_DENIED)
+		return lg_deny(out, LG_WHY_ROOT_CHANGED);
+	if (r == -LG_ERR_ROOT_MOUNT)
+		return lg_deny(out, LG_WHY_ROOT_MOUNT);
+	return r;
 }
 
 int lg_scope_root_fd(struct lg_scope *scope, size_t i)

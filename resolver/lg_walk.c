@@ -47,10 +47,8 @@ static int top_at_root(struct walk *w, size_t i)
 {
 	int root_fd = lg_scope_root_fd(w->scope, i);
 
-	if (root_fd == -LG_ERR_DENIED)
-		return lg_deny(w->out, LG_WHY_ROOT_CHANGED);
 	if (root_fd < 0)
-		return root_fd;
+		return lg_root_failed(root_fd, w->out);
 	w->root = i;
 	w->out->root = i;
 	set_top(w, root_fd, 0, 0);
@@ -226,17 +224,24 @@ static int middle(struct walk *w, char *buf, char *tail, const char *name, size_
 	return r == -EINVAL ? -ENOTDIR : r;
 }
 
-/* After a climb from a start directory: the parent reached must still lie beneath a root. */
-static int recheck_parent(struct walk *w)
+/*
+ * After a climb from a start directory: the parent reached must still lie beneath a root. Called by
+ * the walk's caller, once the walk's own frame is gone: placing the parent walks its spelling
+ * from the root (lg_place_dir), a walk within this one.
+ */
+int lg_walk_recheck(struct lg_scope *scope, struct lg_entry *out)
 {
+	struct lg_file_id *id = &scope->scratch->where_id; /* off the stack, as in a walk */
 	size_t root;
 	long len, depth;
-	int r = lg_place_dir(w->scope, w->out->dir_fd, w->scope->scratch->where, &len, &root,
-			     &depth, w->out);
+	int r = lg_file_id_at(out->dir_fd, "", id);
 
+	if (r == 0)
+		r = lg_place_dir(scope, out->dir_fd, id, scope->scratch->where, &len, &root, &depth,
+				 out);
 	if (r < 0)
 		return r;
-	return r == 1 ? 0 : lg_deny(w->out, LG_WHY_DOTDOT);
+	return r == 1 ? 0 : lg_deny(out, LG_WHY_DOTDOT);
 }
 
 int lg_walk_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *buf, char *rel,
@@ -290,7 +295,5 @@ int lg_walk_resolve(struct lg_scope *scope, const struct lg_anchor *a, char *buf
 	}
 	set_cur(&w, -1, 0);
 	set_top(&w, -1, 0, 0);
-	if (r == 0 && w.climbed)
-		r = recheck_parent(&w);
-	return r;
+	return r == 0 && w.climbed ? LG_RECHECK : r;
 }

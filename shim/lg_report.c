@@ -171,6 +171,17 @@ static const struct why_text why_texts[] = {
     [LG_WHY_FD_OUTSIDE] = {"fd-outside", " refers to a file outside ", 1},
     [LG_WHY_ROOT_CHANGED] = {"root-changed",
 			     ": the root was moved or replaced since start-up: root ", 0},
+    [LG_WHY_ROOT_MOUNT] = {"root-mount",
+			   ": the root's descriptor was lost, and its path no longer leads to the "
+			   "mount the root was on at start-up (a mount namespace or mount of the "
+			   "program's own), or the kernel can not tell: root ",
+			   0},
+    [LG_WHY_FALSE_SPELLING] =
+	{"false-spelling",
+	 " is in a directory that /proc spells beneath a root but that is not "
+	 "there (a chroot or mount namespace of the program's own, or the root "
+	 "moved): it is outside ",
+	 1},
 };
 static const struct why_text why_other = {"other", " was refused in root ", 0};
 

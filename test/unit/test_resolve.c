@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -932,6 +934,137 @@ static void check_nested(enum lg_backend backend, const char *name)
 		close(set.root[i].fd);
 }
 
+/* Write text to file; 0 or -1. */
+static int put_file(const char *file, const char *text)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Root of a user and mount namespace of our own, as `unshare -Urm`; 0, or -1. */
+static int own_namespace(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (put_file("/proc/self/uid_map", map) != 0 ||
+	    put_file("/proc/self/setgroups", "deny") != 0)
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return put_file("/proc/self/gid_map", map);
+}
+
+enum ns_case {
+	NS_CHROOT,	  /* chroot(@T/evil): a dirfd of @T/evil/@T/root/dir, spelled @T/root/dir */
+	NS_CHROOT_LOCKED, /* the same, @T/root/locked (mode 0) on the spelling's way from the root
+			   */
+	NS_BIND_DIRFD,	  /* @T/out bound at @T/root/dir in a mount namespace: a dirfd of it */
+	NS_BIND_CLOSED,	  /* the same mount, the root's descriptor closed: reopened there */
+	NS_BIND_DUP2, /* the same mount, the root opened there dup2()ed over the root's descriptor
+		       */
+};
+
+/* In a child: the resolver's answer to ns_case; 0 when it is the expected denial, 77 when there
+ * are no user namespaces here, else 1. */
+static int ns_attack(enum lg_backend backend, enum ns_case c)
+{
+	struct lg_rootset set;
+	struct lg_entry e;
+	char p[PATH_MAX], q[PATH_MAX];
+	int d, r;
+	enum lg_why want = LG_WHY_FALSE_SPELLING;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	if (c == NS_CHROOT || c == NS_CHROOT_LOCKED) {
+		/* No uid map: owning nothing in its namespace, it gets no capability over the
+		 * tree's directories, and "locked" (mode 0) is not searchable for it. */
+		snprintf(p, sizeof(p), "%s/evil", T);
+		if (unshare(CLONE_NEWUSER) != 0)
+			return 77;
+		if (chroot(p) != 0)
+			return 1;
+		snprintf(p, sizeof(p), "%s/root/%s", T, c == NS_CHROOT ? "dir" : "locked/dir");
+		d = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = lg_resolve(&set, d, "x", 0, &e);
+	} else {
+		snprintf(p, sizeof(p), "%s/out", T);
+		snprintf(q, sizeof(q), "%s/root/dir", T);
+		if (own_namespace() != 0)
+			return 77;
+		if (mount(p, q, "none", MS_BIND, NULL) != 0) /* (the type of a bind: ignored) */
+			return 1;
+		if (c == NS_BIND_DIRFD) {
+			d = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			r = lg_resolve(&set, d, "secret", 0, &e);
+		} else {
+			snprintf(p, sizeof(p), "%s/root", T);
+			d = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (c == NS_BIND_CLOSED)
+				close(set.root[0].fd);
+			else if (d < 0 || dup2(d, set.root[0].fd) < 0)
+				return 1;
+			snprintf(p, sizeof(p), "%s/root/dir/secret", T);
+			r = lg_resolve(&set, AT_FDCWD, p, 0, &e);
+			want = LG_WHY_ROOT_MOUNT;
+		}
+	}
+	return r == -LG_ERR_DENIED && e.why == want ? 0 : 1;
+}
+
+/*
+ * Namespaces of the program's own (a chroot, a mount namespace with a bind mount inside the
+ * root): a directory descriptor is placed only where its spelling, walked from the root's own
+ * descriptor, reaches it on its own mount; a root reopened by its path must be on the mount it
+ * was on. Each case runs in a child, which may make namespaces.
+ */
+static void check_own_namespaces(enum lg_backend backend, const char *name)
+{
+	static const struct {
+		enum ns_case c;
+		const char *what;
+	} cases[] = {
+	    {NS_CHROOT, "a chroot of its own: a dirfd outside spelled inside is refused"},
+	    {NS_CHROOT_LOCKED,
+	     "a chroot of its own, a directory on the way not searchable: refused"},
+	    {NS_BIND_DIRFD, "a mount of its own inside the root: a dirfd of it is refused"},
+	    {NS_BIND_CLOSED, "a mount namespace of its own: the root reopened there is refused"},
+	    {NS_BIND_DUP2, "a mount namespace of its own: its root dup2()ed over ours is refused"},
+	};
+	char locked[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	sh("mkdir -p %s/evil%s/root/dir %s/evil%s/root/locked/dir %s/root/locked/dir", T, T, T, T,
+	   T);
+	snprintf(locked, sizeof(locked), "%s/root/locked", T);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (chmod(locked, cases[i].c == NS_CHROOT_LOCKED ? 0 : 0755) != 0)
+			tap_bail("chmod %s: %s", locked, strerror(errno));
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0)
+			_exit(ns_attack(backend, cases[i].c));
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			status = 1 << 8;
+		if (WEXITSTATUS(status) == 77)
+			tap_skip("no unprivileged user namespaces here", "%s: %s", name,
+				 cases[i].what);
+		else
+			report(WEXITSTATUS(status) == 0, name, cases[i].what,
+			       "the resolver did not refuse it with the expected reason");
+	}
+	sh("chmod 0755 %s && rm -rf %s/evil %s", locked, T, locked);
+}
+
 /*
  * The stack a resolution uses, measured on a painted alternate signal stack: from the handler's
  * frame down to the lowest byte written (the handler's own locals included).
@@ -939,6 +1072,7 @@ static void check_nested(enum lg_backend backend, const char *name)
 #define PAINT 0xa5
 static struct lg_rootset *stack_set;
 static uintptr_t stack_entry;
+static int stack_start;
 static char stack_path[PATH_MAX];
 static unsigned char alt_stack[65536] __attribute__((aligned(16)));
 
@@ -948,25 +1082,20 @@ static void measure_handler(int sig)
 
 	(void)sig;
 	stack_entry = (uintptr_t)__builtin_frame_address(0);
-	if (lg_resolve(stack_set, AT_FDCWD, stack_path, 0, &e) == 0)
+	if (lg_resolve(stack_set, stack_start, stack_path, 0, &e) == 0)
 		lg_entry_close(&e);
 }
 
-static void check_stack(enum lg_backend backend, const char *name)
+/* The stack lg_resolve(set, start, stack_path) uses, in bytes. */
+static long stack_of(struct lg_rootset *set, int start)
 {
 	stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof(alt_stack)}, old;
 	struct sigaction sa = {.sa_handler = measure_handler, .sa_flags = SA_ONSTACK}, old_sa;
-	struct lg_rootset set;
-	char why[128];
-	long stack_used;
 	size_t low = 0;
 
-	lg_rootset_init(&set, backend);
-	add_root(&set, "root");
-	stack_set = &set;
+	stack_set = set;
+	stack_start = start;
 	memset(alt_stack, PAINT, sizeof(alt_stack));
-	/* The long way: symlinks, "..", and on the walk one openat a component. */
-	snprintf(stack_path, sizeof(stack_path), "%s/root/chain1/../rel_in/../sub/../../dir/x", T);
 	sigemptyset(&sa.sa_mask);
 	sigaltstack(&ss, &old);
 	sigaction(SIGUSR2, &sa, &old_sa);
@@ -977,8 +1106,35 @@ static void check_stack(enum lg_backend backend, const char *name)
 	VALGRIND_MAKE_MEM_DEFINED(alt_stack, sizeof(alt_stack));
 	while (low < sizeof(alt_stack) && alt_stack[low] == PAINT)
 		low++;
-	stack_used = (long)(stack_entry - (uintptr_t)(alt_stack + low));
-	snprintf(why, sizeof(why), "used %ld bytes", stack_used);
+	return (long)(stack_entry - (uintptr_t)(alt_stack + low));
+}
+
+static void check_stack(enum lg_backend backend, const char *name)
+{
+	struct lg_rootset set;
+	char why[128], p[PATH_MAX];
+	long stack_used, deep;
+	int start;
+
+	lg_rootset_init(&set, backend);
+	add_root(&set, "root");
+	/* The long way: symlinks, "..", and on the walk one openat a component. */
+	snprintf(stack_path, sizeof(stack_path), "%s/root/chain1/../rel_in/../sub/../../dir/x", T);
+	stack_used = stack_of(&set, AT_FDCWD);
+	/* The deepest: a dirfd's ".." walked, and the parent it reaches placed again, its spelling
+	 * walked from the root by the resolver itself (a walk within the walk). */
+	snprintf(p, sizeof(p), "%s/root/dir/sub/s3", T);
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		tap_bail("mkdir %s: %s", p, strerror(errno));
+	start = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	strcpy(stack_path, "../x");
+	deep = stack_of(&set, start);
+	close(start);
+	rmdir(p);
+	snprintf(why, sizeof(why), "used %ld bytes (the long way %ld, a dirfd's \"..\" %ld)",
+		 stack_used > deep ? stack_used : deep, stack_used, deep);
+	if (deep > stack_used)
+		stack_used = deep;
 	/* ASan's frames hold redzones: there the bound is four times the budget. */
 	report(stack_used > 0 && stack_used <= LG_STACK_BUDGET * (under_asan() ? 4 : 1), name,
 	       "stack use within LG_STACK_BUDGET", why);
@@ -1030,6 +1186,11 @@ int main(int argc, char **argv)
 		check_nested(backends[b].backend, backends[b].name);
 		check_reopen_eacces(backends[b].backend, backends[b].name);
 		check_moved_start(backends[b].backend, backends[b].name);
+		/* Not under qemu-user (no check, no skip: the native unit.resolve makes them): a
+		 * multi-threaded emulator can not make a user namespace, and answers every mount ID
+		 * with 0. */
+		if (!emulated)
+			check_own_namespaces(backends[b].backend, backends[b].name);
 		check_stack(backends[b].backend, backends[b].name);
 	}
 	check_canonical();
