@@ -53,6 +53,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../own_ns.h"
+#include "verdict.h"
 
 /* The version link() had in glibc's first release for this architecture. */
 #if defined(__x86_64__)
@@ -68,16 +70,6 @@ typedef void *(*dlvsym_fn)(void *, const char *, const char *);
 
 extern FILE *_IO_popen(const char *command, const char *mode);
 extern int __libc_system(const char *command);
-
-static int verdict(int r)
-{
-	if (r == 0) {
-		puts("escaped");
-		return 1;
-	}
-	printf("refused %s\n", strerrorname_np(errno));
-	return 0;
-}
 
 #ifndef LINK_VERSION
 static int skip(const char *why)
@@ -217,33 +209,6 @@ static int by_pidfd_spawn(const char *src, const char *dst)
 	return verdict(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : (errno = EPERM, -1));
 }
 
-/* Write text to file; 0 or -1. */
-static int put(const char *file, const char *text)
-{
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
-
-	if (fd >= 0)
-		close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* Become root of a user and mount namespace of our own, as `unshare -Urm` does. */
-static int own_namespace(void)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	if (put("/proc/self/uid_map", map) != 0 || put("/proc/self/setgroups", "deny") != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	return put("/proc/self/gid_map", map);
-}
-
 /* This mount namespace's /proc in place of every descriptor that reads "/proc" (the library's). */
 static int replace_proc_descriptors(void)
 {
@@ -320,7 +285,7 @@ static int by_binfmt(const char *dst, const char *interpreter, enum binfmt_way w
 		return 77;
 	}
 	snprintf(entry, sizeof(entry), ":lgbypass:M::LGBYPASS::%s:", interpreter);
-	if (put(strcat(strcpy(file, mnt), "/register"), entry) != 0) {
+	if (own_ns_put(strcat(strcpy(file, mnt), "/register"), entry) != 0) {
 		printf("skip: binfmt_misc registration failed (%s)\n", strerror(errno));
 		return 77;
 	}

@@ -34,18 +34,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../own_ns.h"
+#include "verdict.h"
 
 #define FD_SCAN 4096 /* descriptors closed or examined (the library's lie far below) */
-
-static int verdict(int r)
-{
-	if (r == 0) {
-		puts("escaped");
-		return 1;
-	}
-	printf("refused %s\n", strerrorname_np(errno));
-	return 0;
-}
 
 static int skip(const char *why)
 {
@@ -57,33 +49,6 @@ static int fail(const char *what)
 {
 	printf("setup failed: %s: %s\n", what, strerror(errno));
 	return 3;
-}
-
-/* Write text to file; 0 or -1. */
-static int put(const char *file, const char *text)
-{
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
-
-	if (fd >= 0)
-		close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* Become root of a user and mount namespace of our own, as `unshare -Urm` does. */
-static int own_namespace(void)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	if (put("/proc/self/uid_map", map) != 0 || put("/proc/self/setgroups", "deny") != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	return put("/proc/self/gid_map", map);
 }
 
 static int by_chroot(const char *root, const char *outside, const char *sub)

@@ -26,6 +26,7 @@
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
+#include "../own_ns.h"
 #endif
 #endif
 #ifndef RUNNING_ON_VALGRIND
@@ -932,34 +933,6 @@ static void check_nested(enum lg_backend backend, const char *name)
 		lg_entry_close(&e);
 	for (size_t i = 0; i < set.count; i++)
 		close(set.root[i].fd);
-}
-
-/* Write text to file; 0 or -1. */
-static int put_file(const char *file, const char *text)
-{
-	int fd = open(file, O_WRONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
-
-	if (fd >= 0)
-		close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* Root of a user and mount namespace of our own, as `unshare -Urm`; 0, or -1. */
-static int own_namespace(void)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	if (put_file("/proc/self/uid_map", map) != 0 ||
-	    put_file("/proc/self/setgroups", "deny") != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	return put_file("/proc/self/gid_map", map);
 }
 
 enum ns_case {
