@@ -7,13 +7,16 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/seccomp.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lg_shim.h"
+#include "lg_syscall.h"
 
 static struct lg_config config;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
@@ -126,6 +129,22 @@ static void read_log(struct lg_config *cfg, const char *log)
 	}
 }
 
+/*
+ * Whether this process bears what the launcher's kernel layer always sets, no_new_privs and a
+ * seccomp filter (Landlock itself can not be asked about): LG_ENV_KERNEL set by hand, without the
+ * layer, must not turn refusals into notes.
+ */
+static int launcher_layer_signs(void)
+{
+#if LG_HAVE_INLINE_SYSCALL
+	return lg_inline_syscall(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1 &&
+	       lg_inline_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) == SECCOMP_MODE_FILTER;
+#else
+	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 &&
+	       prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER;
+#endif
+}
+
 /* LINKGUARD_STATIC and kin: unset, or LG_ALLOW_VALUE. */
 static int read_allow(struct lg_config *cfg, const char *name)
 {
@@ -151,6 +170,11 @@ static void read_exec_policy(struct lg_config *cfg)
 	cfg->policy.allow_io_uring = read_allow(cfg, LG_ENV_IO_URING);
 	if (kernel != NULL && strcmp(kernel, "refer") != 0 && strcmp(kernel, "strict") != 0)
 		set_broken(cfg, LG_ENV_KERNEL "=", kernel, "is neither \"refer\" nor \"strict\"");
+	else if (kernel != NULL && !launcher_layer_signs())
+		set_broken(
+		    cfg, LG_ENV_KERNEL "=", kernel,
+		    "is set, but no kernel layer is in force here (no_new_privs and a seccomp "
+		    "filter are missing): only the launcher sets it");
 	cfg->policy.kernel_layer = kernel != NULL;
 	cfg->policy.kernel_strict = kernel != NULL && strcmp(kernel, "strict") == 0;
 	cfg->policy.allow_exec = startup_value(cfg, LG_ENV_ALLOW_EXEC);

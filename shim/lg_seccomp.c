@@ -107,6 +107,8 @@ int lg_refuse_own_filter(const char *call, const char *old_path, const char *new
 	d.decision = lg_decide(&cfg->policy, LG_FOUND_OWN_FILTER);
 	if (d.decision == LG_ALLOW)
 		return 0;
+	if (cfg->policy.broken) /* a bad setting refuses every call: it is the reason */
+		d.reason = cfg->policy.broken;
 	lg_report(cfg, &d);
 	return d.decision == LG_AUDIT ? 0 : -LG_ERR_DENIED;
 }

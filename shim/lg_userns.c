@@ -149,6 +149,8 @@ int lg_refuse_userns(const char *call, const char *path)
 	errno = saved;
 	if (decision == LG_ALLOW || decision == LG_NOTE)
 		return 0;
+	if (cfg->policy.broken) /* a bad setting refuses every exec: it is the reason */
+		reason = cfg->policy.broken;
 	{
 		struct lg_denial d = {call, path, NULL, path, -1, NULL, reason, decision};
 

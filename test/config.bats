@@ -46,10 +46,11 @@ assert_fails_closed() {
 # cfg CMD...: CMD with the shim preloaded and only the LINKGUARD_* settings in CFG_* applied;
 # CFG_ROOT=__unset__ leaves LINKGUARD_ROOT unset.
 cfg() {
-	local -a env_args=(env -u LINKGUARD_ROOT -u LINKGUARD_MODE -u LINKGUARD_LOG)
+	local -a env_args=(env -u LINKGUARD_ROOT -u LINKGUARD_MODE -u LINKGUARD_LOG -u LINKGUARD_KERNEL)
 	[ "${CFG_ROOT-__unset__}" = __unset__ ] || env_args+=("LINKGUARD_ROOT=$CFG_ROOT")
 	[ -z "${CFG_MODE+x}" ] || env_args+=("LINKGUARD_MODE=$CFG_MODE")
 	[ -z "${CFG_LOG+x}" ] || env_args+=("LINKGUARD_LOG=$CFG_LOG")
+	[ -z "${CFG_KERNEL+x}" ] || env_args+=("LINKGUARD_KERNEL=$CFG_KERNEL")
 	"${env_args[@]}" LD_PRELOAD="$LG_PRELOAD" "$@"
 }
 
@@ -236,6 +237,27 @@ cfg() {
 	[[ "$stderr" == *"LINKGUARD_MODE=\"off\""* ]]
 	assert_file_exists file
 	assert_outside_unchanged
+}
+
+# --- LINKGUARD_KERNEL: only the launcher's layer sets it ---------------------------------------
+
+@test "LINKGUARD_KERNEL set by hand, with no kernel layer in force: every call fails closed, saying so" {
+	local mode
+	for mode in refer strict; do
+		CFG_ROOT=$ROOT CFG_KERNEL=$mode
+		assert_fails_closed "LINKGUARD_KERNEL=\"$mode\" is set, but no kernel layer is in force here"
+	done
+}
+
+@test "LINKGUARD_KERNEL set by hand does not let a static program run either" {
+	local static=$BATS_TEST_TMPDIR/.static
+	cc -static -o "$static" -x c - <<<'int main(void) { return 0; }' 2>/dev/null ||
+		skip "static linking fails here"
+	run env LINKGUARD_KERNEL=refer LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" \
+		sh -c '"$1"; echo "status $?"' sh "$static"
+	assert_line "status 126"
+	assert_output --partial "no kernel layer is in force here"
+	refute_output --partial "linkguard: note:"
 }
 
 # --- LINKGUARD_LOG ----------------------------------------------------------------------------
