@@ -115,6 +115,9 @@ struct seccomp_data {
 #define SECCOMP_RET_ALLOW	 0x7fff0000U
 #define SECCOMP_RET_DATA	 0x0000ffffU
 #endif
+#ifndef SECCOMP_SET_MODE_FILTER
+#define SECCOMP_SET_MODE_FILTER 1 /* seccomp(2)'s operation (Linux 3.17) */
+#endif
 #if __has_include(<linux/filter.h>)
 #include <linux/filter.h>
 #else

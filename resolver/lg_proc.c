@@ -272,9 +272,10 @@ int lg_proc_self_open(const char *name, int flags)
 /*
  * Without openat2: /proc/self/<name> opened as a link (O_PATH, not followed), kept only if it lies
  * on the trusted /proc's own mount: crossing a mount on the way (a path without "..") ends on
- * another. An fd, or -errno (-ENOSYS when the kernel can not tell the mounts).
+ * another. An fd, or -errno (-ENOSYS when the kernel can not tell the mounts). Not inlined: its
+ * two identities stay off the stack of the usual way (LG_STACK_BUDGET).
  */
-static int proc_self_link_same_mount(int root, const char *name)
+static __attribute__((noinline)) int proc_self_link_same_mount(int root, const char *name)
 {
 	char path[LG_SELF_PATH_MAX];
 	struct lg_file_id root_id, link_id;

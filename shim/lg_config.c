@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <linux/seccomp.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
@@ -15,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lg_compat.h" /* SECCOMP_MODE_FILTER, which musl's include path lacks */
 #include "lg_shim.h"
 #include "lg_syscall.h"
 

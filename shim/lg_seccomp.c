@@ -12,11 +12,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/seccomp.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "lg_compat.h" /* seccomp's constants, which musl's include path lacks */
 #include "lg_shim.h"
 #include "lg_syscall.h"
 

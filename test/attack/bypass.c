@@ -53,6 +53,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
 #include "../own_ns.h"
 #include "verdict.h"
 

@@ -34,6 +34,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
 #include "../own_ns.h"
 #include "verdict.h"
 

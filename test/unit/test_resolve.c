@@ -20,13 +20,13 @@
 
 #include "lg_compat.h"
 #include "lg_resolve.h"
+#include "../own_ns.h"
 #include "../tap.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
-#include "../own_ns.h"
 #endif
 #endif
 #ifndef RUNNING_ON_VALGRIND
