@@ -18,6 +18,16 @@
 #define LG_HAVE_INLINE_SYSCALL 0
 #endif
 
+/* lg_syscall_libc: a system call's result r (or -errno) as libc gives it: -1 with errno set. */
+static inline long lg_syscall_libc(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
 /* lg_inline_syscall: system call NR with six arguments; the result, or -errno. errno untouched. */
 static inline long lg_inline_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {

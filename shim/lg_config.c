@@ -129,6 +129,16 @@ static void read_log(struct lg_config *cfg, const char *log)
 	}
 }
 
+/* The seccomp mode of this process (2: a filter), by the instruction where there is one. */
+static long seccomp_mode(void)
+{
+#if LG_HAVE_INLINE_SYSCALL
+	return lg_inline_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0);
+#else
+	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+#endif
+}
+
 /*
  * Whether this process bears what the launcher's kernel layer always sets, no_new_privs and a
  * seccomp filter (Landlock itself can not be asked about): LG_ENV_KERNEL set by hand, without the
@@ -136,13 +146,7 @@ static void read_log(struct lg_config *cfg, const char *log)
  */
 static int launcher_layer_signs(void)
 {
-#if LG_HAVE_INLINE_SYSCALL
-	return lg_inline_syscall(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1 &&
-	       lg_inline_syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0, 0) == SECCOMP_MODE_FILTER;
-#else
-	return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 &&
-	       prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER;
-#endif
+	return lg_no_new_privs() && seccomp_mode() == SECCOMP_MODE_FILTER;
 }
 
 /* LINKGUARD_STATIC and kin: unset, or LG_ALLOW_VALUE. */

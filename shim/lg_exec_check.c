@@ -222,7 +222,7 @@ static int on_nosuid_mount(int fd)
 
 /* By the instruction where there is one: in the library, prctl is the exported wrapper
  * (lg_seccomp.c), which the library's own code must not bind to. */
-static int no_new_privs(void)
+int lg_no_new_privs(void)
 {
 #if LG_HAVE_INLINE_SYSCALL
 	return lg_inline_syscall(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1;
@@ -243,7 +243,7 @@ static int file_caps_raise(int fd)
 		return 0;
 	if (caps.magic_etc & VFS_CAP_FLAGS_EFFECTIVE)
 		return 1;
-	return !no_new_privs();
+	return !lg_no_new_privs();
 }
 
 /*
@@ -262,7 +262,7 @@ static int secure_exec(int fd, const struct stat *st)
 
 	if (getresuid(&ruid, &euid, &suid) != 0 || getresgid(&rgid, &egid, &sgid) != 0)
 		return 1; /* unknowable: judged as the privileged case */
-	if ((st->st_mode & S_ISUID || setgid) && !no_new_privs() && !on_nosuid_mount(fd)) {
+	if ((st->st_mode & S_ISUID || setgid) && !lg_no_new_privs() && !on_nosuid_mount(fd)) {
 		if (st->st_mode & S_ISUID)
 			euid = st->st_uid;
 		if (setgid)

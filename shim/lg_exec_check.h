@@ -63,6 +63,9 @@ int lg_same_file_as(const char *path, dev_t dev, ino_t ino);
  */
 int lg_mapped_file(const void *addr, dev_t *dev, ino_t *ino);
 
+/* lg_no_new_privs: whether this process has no_new_privs set. Never touches errno on success. */
+int lg_no_new_privs(void);
+
 /* lg_exec_kind_text: a few words for a diagnostic ("a static binary", ...). */
 const char *lg_exec_kind_text(enum lg_exec_kind kind);
 

@@ -402,14 +402,8 @@ static void drop_capabilities(void)
 static int seccomp_by_instruction(const struct sock_fprog *prog)
 {
 #if LG_HAVE_INLINE_SYSCALL
-	long r =
-	    lg_inline_syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)prog, 0, 0, 0);
-
-	if (r < 0) {
-		errno = (int)-r;
-		return -1;
-	}
-	return 0;
+	return (int)lg_syscall_libc(
+	    lg_inline_syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)prog, 0, 0, 0));
 #else
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog);
 #endif

@@ -43,14 +43,7 @@
 #define LG_PRIVATE __attribute__((visibility("hidden")))
 
 /* libc's convention from a raw result: -1 and errno, or the value. */
-static long checked(long r)
-{
-	if (r < 0 && r > -4096) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
-}
+#define checked lg_syscall_libc
 
 #define SYS0(nr)	  checked(lg_inline_syscall(nr, 0, 0, 0, 0, 0, 0))
 #define SYS1(nr, a)	  checked(lg_inline_syscall(nr, (long)(a), 0, 0, 0, 0, 0))

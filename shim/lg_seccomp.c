@@ -49,13 +49,7 @@ int lg_installs_filter(long nr, const long *a)
 static long raw(long nr, const long *a)
 {
 #if LG_HAVE_INLINE_SYSCALL
-	long r = lg_inline_syscall(nr, a[0], a[1], a[2], a[3], a[4], 0);
-
-	if (r < 0 && r > -4096) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
+	return lg_syscall_libc(lg_inline_syscall(nr, a[0], a[1], a[2], a[3], a[4], 0));
 #else
 	return lg_real_syscall(nr, a[0], a[1], a[2], a[3], a[4], 0);
 #endif
