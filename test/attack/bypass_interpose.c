@@ -42,6 +42,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "verdict.h"
+
 /* Each program uses what its route needs of what follows. */
 #define UNUSED_OK __attribute__((unused))
 
@@ -200,16 +202,6 @@ UNUSED_OK static int descriptor_of(const char *dir)
 	return -1;
 }
 
-UNUSED_OK static int report(int r)
-{
-	if (r == 0) {
-		puts("escaped");
-		return 1;
-	}
-	printf("refused %s\n", strerrorname_np(errno));
-	return 0;
-}
-
 /* Put a descriptor of SRC's directory where the library keeps its root, answering fstat() for it
  * with the root's identity; link ROOT/<SRC's name> to DST. */
 UNUSED_OK static int route_fstat(const char *root, const char *src, const char *dst)
@@ -233,7 +225,7 @@ UNUSED_OK static int route_fstat(const char *root, const char *src, const char *
 	}
 	victim_fd = fd;
 	snprintf(in_root, sizeof(in_root), "%s/%s", root, basename(name));
-	return report(link(in_root, dst));
+	return verdict(link(in_root, dst));
 }
 
 /* Link a descriptor of SRC into the root, while every comparison says "equal". */
@@ -249,7 +241,7 @@ UNUSED_OK static int route_strings(const char *src, const char *dst)
 	everything_equal = 1;
 	r = linkat(fd, "", AT_FDCWD, dst, AT_EMPTY_PATH);
 	everything_equal = 0;
-	return report(r);
+	return verdict(r);
 }
 
 /* dlsym of libc's link(), from a program whose dladdr() says it is the library. */
@@ -265,7 +257,7 @@ UNUSED_OK static int route_dladdr(const char *src, const char *dst)
 	}
 	link_fn = (int (*)(const char *, const char *))dlsym(libc, "link");
 	library_base = NULL;
-	return report(link_fn ? link_fn(src, dst) : -1);
+	return verdict(link_fn ? link_fn(src, dst) : -1);
 }
 
 /* The shell of system(), after the environment was emptied and setenv() made a no-op. */
@@ -327,6 +319,6 @@ int main(int argc, char **argv)
 #elif defined(LG_ROUTE_ERRNO)
 	return route_errno(argv[1], argv[2]);
 #else
-	return report(link(argv[1], argv[2]));
+	return verdict(link(argv[1], argv[2]));
 #endif
 }
