@@ -506,6 +506,9 @@ static const char *const lazy_name[LG_LAZY_COUNT] = {
     [LG_LAZY_POSIX_SPAWNP] = "posix_spawnp",
     [LG_LAZY_SYSTEM] = "system",
     [LG_LAZY_POPEN] = "popen",
+    [LG_LAZY_UNSHARE] = "unshare",
+    [LG_LAZY_SETNS] = "setns",
+    [LG_LAZY_CLONE] = "clone",
 };
 
 void *lg_real_lazy(enum lg_lazy which)

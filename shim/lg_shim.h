@@ -96,6 +96,9 @@ enum lg_lazy {
 	LG_LAZY_POSIX_SPAWNP,
 	LG_LAZY_SYSTEM,
 	LG_LAZY_POPEN,
+	LG_LAZY_UNSHARE,
+	LG_LAZY_SETNS,
+	LG_LAZY_CLONE,
 	LG_LAZY_COUNT,
 };
 
@@ -205,6 +208,14 @@ void lg_userns_record(struct lg_config *cfg, const char *inherited);
  * audit mode, or under the kernel layer; else -LG_ERR_DENIED). Never touches errno.
  */
 int lg_refuse_userns(const char *call, const char *path);
+
+/*
+ * lg_userns_may_move: the process is about to make a call that may move it (or a child sharing
+ * its memory) to another user namespace: from now on every exec looks at /proc again. The
+ * wrappers of unshare, setns and clone call it, and syscall() for their numbers.
+ * Async-signal-safe.
+ */
+void lg_userns_may_move(void);
 
 /*
  * lg_own_filter: whether the program installed a seccomp filter through libc (lg_seccomp.c), or

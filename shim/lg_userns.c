@@ -11,6 +11,9 @@
  * process started in, only a program privileged there can register handlers (see README, level 2).
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,8 @@
 #include <sys/utsname.h>
 
 #include "lg_shim.h"
+
+#define LG_EXPORT __attribute__((visibility("default")))
 
 /*
  * This process's user namespace now, as the kernel spells its link ("user:[4026531837]"), into
@@ -112,6 +117,21 @@ static int per_userns_binfmt(void)
 }
 
 /*
+ * A look at /proc that found the start namespace holds for later execs until the process makes,
+ * through libc, a call that can move it to another (lg_userns_may_move): a build's make or ninja
+ * execs thousands of times, and the look is five system calls. Sticky once set: a clone(CLONE_VM)
+ * child shares this memory, not its parent's namespace. A raw system call is among what no
+ * preload sees (README, level 2).
+ */
+static int proven; /* a look found the start namespace, and no such call came before it */
+static int moved;  /* such a call was made: every exec looks */
+
+void lg_userns_may_move(void)
+{
+	__atomic_store_n(&moved, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
  * Whether no binfmt_misc handler of the process's own can choose an exec's interpreter: before
  * Linux 6.7 every namespace uses the first one's handlers, which only a privileged program can
  * register; since, a namespace may have its own, so the process must still be in the one it
@@ -120,11 +140,19 @@ static int per_userns_binfmt(void)
 static int in_start_userns(const struct lg_config *cfg)
 {
 	char now[sizeof(cfg->userns)];
+	int in;
 
 	if (!per_userns_binfmt())
 		return 1;
-	return cfg->userns[0] && current_userns(now, sizeof(now)) == 0 &&
-	       strcmp(now, cfg->userns) == 0;
+	if (__atomic_load_n(&proven, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&moved, __ATOMIC_SEQ_CST))
+		return 1;
+	in = cfg->userns[0] && current_userns(now, sizeof(now)) == 0 &&
+	     strcmp(now, cfg->userns) == 0;
+	/* moved is read after the look: a call that began before it may have moved the process. */
+	if (in && !__atomic_load_n(&moved, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&proven, 1, __ATOMIC_RELEASE);
+	return in;
 }
 
 int lg_refuse_userns(const char *call, const char *path)
@@ -157,4 +185,57 @@ int lg_refuse_userns(const char *call, const char *path)
 		lg_report(cfg, &d);
 	}
 	return decision == LG_AUDIT ? 0 : -LG_ERR_DENIED;
+}
+
+/* libc's own, looked up at the first call; -1 and ENOSYS where libc has none. */
+static void *real_or_enosys(enum lg_lazy which)
+{
+	void *fn = lg_real_lazy(which);
+
+	if (fn == NULL)
+		errno = ENOSYS;
+	return fn;
+}
+
+typedef int (*lg_unshare_fn)(int);
+typedef int (*lg_setns_fn)(int, int);
+typedef int (*lg_clone_fn)(int (*)(void *), void *, int, void *, ...);
+
+LG_EXPORT int unshare(int flags)
+{
+	lg_unshare_fn fn = (lg_unshare_fn)real_or_enosys(LG_LAZY_UNSHARE);
+
+	if (flags & CLONE_NEWUSER)
+		lg_userns_may_move();
+	return fn ? fn(flags) : -1;
+}
+
+/* nstype 0 joins whatever namespace fd is, a user namespace too. */
+LG_EXPORT int setns(int fd, int nstype)
+{
+	lg_setns_fn fn = (lg_setns_fn)real_or_enosys(LG_LAZY_SETNS);
+
+	if (nstype == 0 || (nstype & CLONE_NEWUSER))
+		lg_userns_may_move();
+	return fn ? fn(fd, nstype) : -1;
+}
+
+/*
+ * The three optional arguments are passed on whether the caller gave them or not, as libc's own
+ * clone reads them: the kernel looks only at those its flags name.
+ */
+LG_EXPORT int clone(int (*child)(void *), void *stack, int flags, void *arg, ...)
+{
+	lg_clone_fn fn = (lg_clone_fn)real_or_enosys(LG_LAZY_CLONE);
+	void *parent_tid, *tls, *child_tid;
+	va_list ap;
+
+	va_start(ap, arg);
+	parent_tid = va_arg(ap, void *);
+	tls = va_arg(ap, void *);
+	child_tid = va_arg(ap, void *);
+	va_end(ap);
+	if (flags & CLONE_NEWUSER)
+		lg_userns_may_move();
+	return fn ? fn(child, stack, flags, arg, parent_tid, tls, child_tid) : -1;
 }

@@ -264,6 +264,28 @@ binfmt() {
 	binfmt lgtest binfmt-masked LINKGUARD_USERNS="$(userns_now)"
 }
 
+# After a first exec has found the start namespace (a look later execs believe until the process
+# makes a call that may move it), each libc door to another user namespace makes the look again.
+@test "after a first exec, unshare() into a namespace of its own: the handler still does not run, as lgtest" {
+	binfmt lgtest binfmt-warm-unshare
+}
+
+@test "after a first exec, syscall(SYS_unshare): the handler still does not run, as lgtest" {
+	binfmt lgtest binfmt-warm-syscall
+}
+
+@test "after a first exec, a clone(CLONE_NEWUSER) child sharing nothing: the handler still does not run, as lgtest" {
+	binfmt lgtest binfmt-warm-clone
+}
+
+@test "after a first exec, setns() into a child's user namespace: the handler still does not run, as lgtest" {
+	binfmt lgtest binfmt-warm-setns
+}
+
+@test "after a first exec, unshare() as the invoking user: the handler still does not run" {
+	binfmt self binfmt-warm-unshare
+}
+
 # --- a seccomp filter of the program's own ------------------------------------------------------
 
 # own_filter WHO ROUTE: as WHO, lg_bypass puts descriptor 0 on OUT, installs a seccomp filter (by

@@ -24,6 +24,10 @@
  *                 (dup2) in place of every descriptor that reads "/proc" (the library's)
  *   binfmt-uname26 the same as binfmt, under the UNAME26 personality: uname() spells the kernel
  *                 "2.6.x", a version whose namespaces have no handlers of their own
+ *   binfmt-warm-unshare, -syscall, -clone, -setns  the same as binfmt, after a first exec (a
+ *                 posix_spawn of /bin/true) that found the start namespace; then the namespace is
+ *                 entered by unshare(), syscall(SYS_unshare), a clone(CLONE_NEWUSER) child, or
+ *                 setns() into the user namespace of a child that made one
  *   seccomp-prctl  put descriptor 0 on the directory EXTRA, install (prctl) a seccomp filter that
  *                 answers openat2 and openat with 0 in the kernel's place, then link(SRC, DST):
  *                 the library's look at the parent "opens" descriptor 0
@@ -46,6 +50,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -261,7 +267,103 @@ static int mask_userns(const char *base, int start_ns)
 #endif
 }
 
-enum binfmt_way { PLAIN, MASKED, UNAME26_PERSONA };
+enum binfmt_way {
+	PLAIN,
+	MASKED,
+	UNAME26_PERSONA,
+	WARM_UNSHARE,
+	WARM_SYSCALL,
+	WARM_CLONE,
+	WARM_SETNS
+};
+
+/* Map uid and gid to root in the user namespace of process pid ("self" or a number). */
+static int map_root(const char *pid, uid_t uid, gid_t gid)
+{
+	char file[64], map[64];
+
+	snprintf(file, sizeof(file), "/proc/%s/setgroups", pid);
+	if (own_ns_put(file, "deny") != 0)
+		return -1;
+	snprintf(file, sizeof(file), "/proc/%s/uid_map", pid);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (own_ns_put(file, map) != 0)
+		return -1;
+	snprintf(file, sizeof(file), "/proc/%s/gid_map", pid);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return own_ns_put(file, map);
+}
+
+/* Join the user namespace a child makes (setns), then make a mount namespace it owns. */
+static int join_child_namespace(void)
+{
+	char pid_text[32], ns[64];
+	int ready[2], fd, r = -1;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	pid_t pid;
+
+	if (pipe(ready) != 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+
+		if (write(ready[1], &c, 1) == 1 && c == 'y')
+			pause();
+		_exit(0);
+	}
+	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/user", (int)pid);
+	if (read(ready[0], pid_text + 16, 1) == 1 && pid_text[16] == 'y' &&
+	    map_root(pid_text, uid, gid) == 0 && (fd = open(ns, O_RDONLY | O_CLOEXEC)) >= 0) {
+		r = setns(fd, CLONE_NEWUSER);
+		close(fd);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return r == 0 ? unshare(CLONE_NEWNS) : -1;
+}
+
+/* A first exec, which finds the process in the namespace it started in. */
+static int exec_once(void)
+{
+	char *argv[] = {"/bin/true", NULL};
+	extern char **environ;
+	pid_t pid;
+	int status;
+
+	return posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) == 0 &&
+		       waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		       WEXITSTATUS(status) == 0
+		   ? 0
+		   : -1;
+}
+
+/* The IDs of the process that made the clone's child: inside, unmapped, they read as nobody. */
+static uid_t outer_uid;
+static gid_t outer_gid;
+
+/* Enter a user and mount namespace of our own, the way way says. */
+static int enter_namespace(enum binfmt_way way)
+{
+	uid_t uid = way == WARM_CLONE ? outer_uid : getuid();
+	gid_t gid = way == WARM_CLONE ? outer_gid : getgid();
+
+	if (way >= WARM_UNSHARE && way != WARM_CLONE && exec_once() != 0)
+		return -1;
+	switch (way) {
+	case WARM_SYSCALL:
+		if (syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNS) != 0)
+			return -1;
+		return map_root("self", uid, gid);
+	case WARM_SETNS:
+		return join_child_namespace();
+	case WARM_CLONE: /* the caller is the clone's child already */
+		return map_root("self", uid, gid);
+	default:
+		return own_namespace();
+	}
+}
 
 static int by_binfmt(const char *dst, const char *interpreter, enum binfmt_way way)
 {
@@ -270,7 +372,7 @@ static int by_binfmt(const char *dst, const char *interpreter, enum binfmt_way w
 
 	snprintf(mnt, sizeof(mnt), "%s.binfmt", dst);
 
-	if (own_namespace() != 0) {
+	if (enter_namespace(way) != 0) {
 		printf("skip: no user namespace (%s)\n", strerror(errno));
 		return 77;
 	}
@@ -297,6 +399,39 @@ static int by_binfmt(const char *dst, const char *interpreter, enum binfmt_way w
 	close(fd);
 	execl(file, file, (char *)NULL);
 	return verdict(-1);
+}
+
+static enum binfmt_way binfmt_way_of(const char *route)
+{
+	static const struct {
+		const char *route;
+		enum binfmt_way way;
+	} ways[] = {{"binfmt-masked", MASKED},
+		    {"binfmt-uname26", UNAME26_PERSONA},
+		    {"binfmt-warm-unshare", WARM_UNSHARE},
+		    {"binfmt-warm-syscall", WARM_SYSCALL},
+		    {"binfmt-warm-clone", WARM_CLONE},
+		    {"binfmt-warm-setns", WARM_SETNS}};
+
+	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+		if (strcmp(route, ways[i].route) == 0)
+			return ways[i].way;
+	return PLAIN;
+}
+
+/* by_binfmt in a clone(CLONE_NEWUSER | CLONE_NEWNS) child, on its own stack. */
+struct binfmt_call {
+	const char *dst, *interpreter;
+};
+static char clone_stack[256 * 1024] __attribute__((aligned(16)));
+
+static int binfmt_child(void *arg)
+{
+	const struct binfmt_call *call = arg;
+	int r = by_binfmt(call->dst, call->interpreter, WARM_CLONE);
+
+	fflush(stdout);
+	_exit(r);
 }
 
 /* The program's own seccomp filter answers the library's openat2 (and openat) with descriptor 0. */
@@ -386,13 +521,24 @@ int main(int argc, char **argv)
 	if (strcmp(route, "pidfd-spawn") == 0)
 		return by_pidfd_spawn(src, dst);
 	if (strncmp(route, "binfmt", 6) == 0) {
-		enum binfmt_way way = strcmp(route, "binfmt-masked") == 0    ? MASKED
-				      : strcmp(route, "binfmt-uname26") == 0 ? UNAME26_PERSONA
-									     : PLAIN;
+		enum binfmt_way way = binfmt_way_of(route);
 		int status;
-		pid_t pid = fork();
+		pid_t pid;
 
-		if (pid == 0) {
+		if (way == WARM_CLONE) {
+			struct binfmt_call call = {dst, extra};
+
+			if (exec_once() != 0)
+				return 3;
+			outer_uid = getuid();
+			outer_gid = getgid();
+			pid = clone(binfmt_child, clone_stack + sizeof(clone_stack),
+				    CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, &call);
+			if (pid < 0) {
+				printf("skip: no user namespace (%s)\n", strerror(errno));
+				return 77;
+			}
+		} else if ((pid = fork()) == 0) {
 			int r = by_binfmt(dst, extra, way);
 
 			fflush(stdout);
