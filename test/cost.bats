@@ -120,7 +120,7 @@ own_calls() {
 	# The gate starts with the user-namespace check (the trusted /proc proven: fstatfs and fstat,
 	# then "self/ns/user"; the first is the constructor's) and ends where glibc's
 	# posix_spawn maps its child's stack. The first spawn also looks up the library's identity
-	# (5 calls) and maps the scratch pool (1): 12 a spawn after it.
+	# (5 calls) and maps the scratch pool (1); a later spawn keeps the user-namespace answer.
 	local from to
 	from=$(grep -n '"self/ns/user"' "$BATS_TEST_TMPDIR/trace" | sed -n '2s/:.*//p')
 	to=$(grep -n 'MAP_STACK' "$BATS_TEST_TMPDIR/trace" | sed -n '1s/:.*//p')
@@ -128,4 +128,23 @@ own_calls() {
 	# A user who is not root also asks for the program's file capabilities (fgetxattr).
 	local n=$((to - (from - 2))) limit=$((18 + ($(id -u) != 0)))
 	[ "$n" -le "$limit" ] || fail "$n calls: $(sed -n "$((from - 2)),$((to - 1))p" "$BATS_TEST_TMPDIR/trace")"
+}
+
+@test "an exec's gate: a second spawn of an unchanged program makes at most 4 system calls in the parent (it made 12)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local prog=$BATS_TEST_TMPDIR/prog
+	cp /bin/true "$prog"
+	# lgcall spawns prog, runs system("true"), spawns prog again: the second gate lies between
+	# the shell's wait4 (and system's signal restores) and posix_spawn's child stack.
+	env -i PATH=/usr/bin:/bin strace -o "$BATS_TEST_TMPDIR/trace" -E LD_PRELOAD="$LG_PRELOAD" \
+		-E LINKGUARD_ROOT="$(realpath "$ROOT")" "$LGCALL" respawn "$prog" true
+	grep -q '^openat2' "$BATS_TEST_TMPDIR/trace" || skip "the kernel has no openat2"
+	local from to
+	to=$(grep -n 'MAP_STACK' "$BATS_TEST_TMPDIR/trace" | tail -1 | cut -d: -f1)
+	from=$(head -n "$to" "$BATS_TEST_TMPDIR/trace" | grep -n '^wait4' | tail -1 | cut -d: -f1)
+	[ -n "$from" ] && [ -n "$to" ] || fail "no second gate in: $(cat "$BATS_TEST_TMPDIR/trace")"
+	sed -n "$((from + 1)),$((to - 1))p" "$BATS_TEST_TMPDIR/trace" | grep -v -e '^rt_sig' -e '^--- SIG' >"$BATS_TEST_TMPDIR/gate"
+	# the program's stat, the IDs (getresuid, getresgid), the library file's stat
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/gate")" -le 4 ] || fail "$(cat "$BATS_TEST_TMPDIR/gate")"
+	grep -q "\"$prog\"" "$BATS_TEST_TMPDIR/gate" || fail "no look at the program: $(cat "$BATS_TEST_TMPDIR/gate")"
 }

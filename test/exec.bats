@@ -1499,6 +1499,107 @@ os.execv("/usr/bin/env", ["env"])' "$NOBODY_GID"
 	assert_outside_unchanged
 }
 
+# --- a verdict remembered by a long-lived parent ---------------------------------------------------
+
+# A process that spawned a program remembers that it loads the preload, by the file's identity
+# (device, inode, size, mode, owner, mtime, ctime). respawn WHO CHANGE: as WHO (root, or lgtest),
+# lgcall spawns a copy of true, runs the shell command CHANGE (or seteuid:N), and spawns the
+# same path again; prints each spawn's status.
+# The files lie in a directory every user may search (USER_DIR, removed by teardown): after
+# seteuid(), or as lgtest, the kernel must find them; STATIC and FAKE_INTERP are copies there.
+respawn() {
+	local who=$1 change=$2 dir
+	if [ "$who" = lgtest ]; then
+		need_lgtest
+	else
+		USER_DIR=$(mktemp -d /tmp/lg-exec.XXXXXX)
+		chmod 755 "$USER_DIR"
+	fi
+	dir=$USER_DIR
+	PROG="$dir/prog"
+	cp "$(type -P true)" "$PROG"
+	[ -z "$STATIC" ] || cp "$STATIC" "$dir/static"
+	[ -z "$FAKE_HOST" ] || cp "$BATS_FILE_TMPDIR/fake-interp" "$dir/fake-interp"
+	[ "$who" != lgtest ] || chown -R lgtest: "$dir"
+	export PROG STATIC_COPY="$dir/static" FAKE_INTERP="$dir/fake-interp"
+	if [ "$who" = lgtest ]; then
+		run --separate-stderr as_lgtest env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$dir" \
+			"$LGCALL" respawn "$PROG" "$change" # a root lgtest can open
+	else
+		run --separate-stderr shim "$LGCALL" respawn "$PROG" "$change"
+	fi
+}
+
+@test "remembered verdict: a program rewritten in place by a static one is judged again (refused)" {
+	need_static
+	respawn root 'cat "$STATIC_COPY" >"$PROG"'
+	assert_success
+	assert_output "first: 0
+second: err EACCES"
+	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*static* ]] || fail "$stderr"
+}
+
+@test "remembered verdict: a program rewritten in place by a static one, as lgtest" {
+	need_static
+	respawn lgtest 'cat "$STATIC_COPY" >"$PROG"'
+	assert_success
+	assert_output "first: 0
+second: err EACCES"
+	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*static* ]] || fail "$stderr"
+}
+
+# The same size and mtime: only PT_INTERP changes, in place, to a freestanding program.
+@test "remembered verdict: PT_INTERP rewritten in place, size and mtime kept, as lgtest: refused" {
+	[ -n "$FAKE_HOST" ] || skip "$FAKE_WHY"
+	local loader fake
+	loader=$(loader_of "$(type -P true)")
+	fake=$(mktemp -u /tmp/lgfi.XXXXXX)
+	[ ${#fake} -lt ${#loader} ] || skip "no interpreter path shorter than $loader"
+	export LOADER=$loader FAKE=$fake
+	respawn lgtest 'ln -s "$FAKE_INTERP" "$FAKE" && touch -r "$PROG" "$PROG.when" &&
+		at=$(grep -obUaF "$LOADER" "$PROG" | head -1 | cut -d: -f1) &&
+		{ printf "%s" "$FAKE"; head -c $((${#LOADER} - ${#FAKE})) /dev/zero; } |
+			dd of="$PROG" bs=1 seek="$at" conv=notrunc status=none &&
+		touch -r "$PROG.when" "$PROG"'
+	rm -f "$fake"
+	assert_success
+	assert_output "first: 0
+second: err EACCES"
+	[[ $stderr == *"denied posix_spawn(\"$PROG\")"* ]] || fail "$stderr"
+}
+
+@test "remembered verdict: a set-user-ID bit given after the first spawn is seen: refused" {
+	need_setid
+	respawn root 'chown nobody "$PROG" && chmod 4755 "$PROG"'
+	assert_success
+	assert_output "first: 0
+second: err EACCES"
+	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*set-user-ID* ]] || fail "$stderr"
+}
+
+@test "remembered verdict: an effective user changed after the first spawn is seen: refused" {
+	need_setid
+	respawn root "seteuid:$NOBODY_UID"
+	assert_success
+	assert_output "first: 0
+second: err EACCES"
+	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*set-user-ID* ]] || fail "$stderr"
+}
+
+@test "remembered verdict: an unchanged program is not opened again by the spawning parent" {
+	command -v strace >/dev/null || skip "strace not installed"
+	respawn root true
+	assert_success
+	assert_output "first: 0
+second: 0"
+	run strace -f -e trace=openat,open -o "$BATS_TEST_TMPDIR/trace" \
+		env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$ROOT" "$LGCALL" respawn "$PROG" true
+	assert_success
+	# the parent's exec gate opens the program once (the first spawn), the child's loader never
+	[ "$(grep -c "open.*\"$PROG\"" "$BATS_TEST_TMPDIR/trace")" = 1 ] ||
+		fail "$(grep "$PROG" "$BATS_TEST_TMPDIR/trace")"
+}
+
 # --- audit mode ---------------------------------------------------------------------------------
 
 @test "audit (launcher): an escape goes through, is reported, and the exit summary counts 1 call" {

@@ -27,7 +27,9 @@ static const char usage[] =
     "  probe: print the kernel features this platform sees (openat2, Landlock ABI)\n"
     "  exec VIA PROGRAM [ARG...]: empty the environment, run PROGRAM by VIA (execve, execv,\n"
     "       execvp, execl, posix_spawn, posix_spawnp; system and popen take one "
-    "COMMAND)\n" CALLARGS_USAGE_ARGS
+    "COMMAND)\n"
+    "  respawn PROGRAM CHANGE: posix_spawn PROGRAM, run CHANGE (a shell command, or\n"
+    "       seteuid:N), posix_spawn it again; print each spawn's status\n" CALLARGS_USAGE_ARGS
     "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers, %p the pid\n"
     "prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
 
@@ -172,6 +174,40 @@ static int run_via(const char *via, char **a, int argc)
 	return 1;
 }
 
+/* posix_spawn program (no arguments), wait: "0" (its exit status) or "err ENAME". */
+static void spawn_and_say(const char *label, char *program)
+{
+	char *argv[] = {program, NULL};
+	extern char **environ;
+	int status, err;
+	pid_t pid;
+
+	err = posix_spawn(&pid, program, NULL, NULL, argv, environ);
+	if (err == 0 && waitpid(pid, &status, 0) == pid)
+		printf("%s: %d\n", label, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+	else
+		printf("%s: err %s\n", label,
+		       strerrorname_np(err) ? strerrorname_np(err) : "EUNKNOWN");
+	fflush(stdout);
+}
+
+/*
+ * respawn PROGRAM CHANGE: spawn PROGRAM, make the change, spawn it again, in one process (whose
+ * exec gate may remember the first look). CHANGE: a shell command (system()), or "seteuid:N".
+ */
+static int respawn(char *program, const char *change)
+{
+	spawn_and_say("first", program);
+	if (strncmp(change, "seteuid:", 8) == 0) {
+		if (seteuid((uid_t)strtoul(change + 8, NULL, 10)) != 0)
+			return 2;
+	} else if (system(change) != 0) {
+		return 2;
+	}
+	spawn_and_say("second", program);
+	return 0;
+}
+
 /* The errno name of a failed system call's answer, or "ok". */
 static const char *answer(long r)
 {
@@ -212,6 +248,8 @@ int main(int argc, char **argv)
 		return probe();
 	if (argc >= 4 && strcmp(argv[1], "exec") == 0)
 		return run_via(argv[2], argv + 3, argc - 3);
+	if (argc == 4 && strcmp(argv[1], "respawn") == 0)
+		return respawn(argv[2], argv[3]);
 	r = call(argv[1], argv + 2, argc - 2);
 	err = errno;
 	if (r == 0) {
