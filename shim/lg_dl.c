@@ -464,14 +464,23 @@ const char *lg_errno_name(int err)
 	return name ? name(err) : NULL;
 }
 
+/* Asked once: the loader a process runs under never changes, nor its link map's name, and every
+ * exec asks (dladdr is some 1,500 instructions). */
 const char *lg_loader_path(void)
 {
-	const struct real_dl *r = real_dl_from(1);
-	void *base = (void *)loader_base();
+	static const char *known;
+	const char *path = __atomic_load_n(&known, __ATOMIC_ACQUIRE);
+	const struct real_dl *r;
+	void *base;
 	Dl_info info;
 
+	if (path != NULL)
+		return path;
+	r = real_dl_from(1);
+	base = (void *)loader_base();
 	if (r == NULL || !r->trusted || base == NULL || r->dladdr(base, &info) == 0)
 		return NULL;
+	__atomic_store_n(&known, info.dli_fname, __ATOMIC_RELEASE);
 	return info.dli_fname;
 }
 

@@ -125,6 +125,13 @@ static int take_env_room(struct fixed_env *out)
 	return out->map == MAP_FAILED ? -1 : 0;
 }
 
+/* Whether entry may be one fix_env changes: they all start with 'L' (LD_PRELOAD=, LD_AUDIT=,
+ * LINKGUARD_), and a build's environment has dozens of others, at every spawn. */
+static int may_be_ours(const char *entry)
+{
+	return entry[0] == 'L';
+}
+
 static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed_env *out)
 {
 	size_t n = count(envp), k = 0, text_room = LG_PRELOAD_ROOM;
@@ -132,7 +139,8 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	char *text;
 
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0)
+		if (may_be_ours(envp[i]) &&
+		    strncmp(envp[i], LG_PRELOAD_ENTRY, LG_PRELOAD_ENTRY_LEN) == 0)
 			text_room += strlen(envp[i]) + LG_PRELOAD_ROOM;
 	out->map_len = (n + cfg->startup_count + 3) * sizeof(char *) + text_room;
 	if (take_env_room(out) != 0)
@@ -140,6 +148,10 @@ static int fix_env(const struct lg_config *cfg, char *const envp[], struct fixed
 	out->envp = out->map;
 	text = (char *)(out->envp + n + cfg->startup_count + 3);
 	for (size_t i = 0; i < n; i++) {
+		if (!may_be_ours(envp[i])) {
+			out->envp[k++] = envp[i];
+			continue;
+		}
 		if (strncmp(envp[i], LG_ENV_PREFIX, LG_ENV_PREFIX_LEN) == 0)
 			continue;
 		if (strncmp(envp[i], LG_AUDIT_ENTRY, LG_AUDIT_ENTRY_LEN) == 0) {
