@@ -25,6 +25,12 @@
  * exec check in the parent makes dearer), parent-ns that own part alone. Start-up cost and
  * whole programs, without a shell.
  *
+ * --child-starts N -- PRELOAD... (lg_bench itself not preloaded) spawns /bin/true N times with
+ * each LD_PRELOAD value in turn ("" for none), one spawn of each a round, and prints
+ * "PRELOAD p10-ns p25-ns p50-ns" of the children's own CPU time. Interleaving every spawn puts a
+ * load that comes and goes on all alike; the low percentile is what the start costs when nothing
+ * else intervenes, steady where a median over whole rounds swings by tens of microseconds here.
+ *
  * --syscalls instead times, natively, each system call the shim adds to a call, on its own (in
  * the tree of link-rel-d3-same): what a strace count per op costs, without a tracer's overhead.
  */
@@ -446,6 +452,83 @@ __attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
 	return 0;
 }
 
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* environ without LD_PRELOAD, and with LD_PRELOAD=preload unless it is "" (malloc'd). */
+static char **env_with_preload(const char *preload)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+	char **env, *entry;
+
+	while (environ[n] != NULL)
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (env == NULL)
+		die("calloc", "environment");
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+			env[k++] = environ[i];
+	if (preload[0] != '\0') {
+		if (asprintf(&entry, "LD_PRELOAD=%s", preload) < 0)
+			die("asprintf", preload);
+		env[k++] = entry;
+	}
+	return env;
+}
+
+/* The CPU time of one child /bin/true started with env, in ns. */
+static double child_start_ns(char **env)
+{
+	char *argv[] = {"/bin/true", NULL};
+	struct rusage ru;
+	pid_t pid;
+	int status, err = posix_spawn(&pid, argv[0], NULL, NULL, argv, env);
+
+	if (err != 0) {
+		errno = err;
+		die("spawn", argv[0]);
+	}
+	if (wait4(pid, &status, 0, &ru) != pid)
+		die("wait4", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "lg_bench: %s failed (status %d)\n", argv[0], status);
+		exit(1);
+	}
+	return timeval_ns(ru.ru_utime) + timeval_ns(ru.ru_stime);
+}
+
+/* --child-starts: see the head of this file. */
+static int child_starts(long n, char **preloads, int modes)
+{
+	char ***envs = calloc((size_t)modes, sizeof(*envs));
+	double *ns = calloc((size_t)(n * modes), sizeof(*ns));
+
+	if (envs == NULL || ns == NULL)
+		die("calloc", "child starts");
+	for (int m = 0; m < modes; m++)
+		envs[m] = env_with_preload(preloads[m]);
+	for (long i = 0; i < n; i++)
+		for (int k = 0; k < modes; k++) {
+			int m = (int)((k + i) % modes); /* who goes first rotates */
+
+			ns[m * n + i] = child_start_ns(envs[m]);
+		}
+	for (int m = 0; m < modes; m++) {
+		double *v = ns + m * n;
+
+		qsort(v, (size_t)n, sizeof(*v), by_value);
+		printf("%s %.0f %.0f %.0f\n", preloads[m][0] ? preloads[m] : "-", v[n / 10],
+		       v[n / 4], v[n / 2]);
+	}
+	return 0;
+}
+
 /* Which loaded object provides each benchmarked symbol (liblinkguard.so under the shim). */
 static void which(void)
 {
@@ -468,6 +551,7 @@ static void usage(FILE *f)
 		"usage: lg_bench --dir DIR [--iterations N] [--warmup N] [--case NAME]...\n"
 		"       lg_bench --dir DIR --syscalls [--iterations N]\n"
 		"       lg_bench --spawn N -- COMMAND [ARG]...\n"
+		"       lg_bench --child-starts N -- PRELOAD...\n"
 		"       lg_bench --list | --which | --help\n"
 		"Times link+unlink and rename round trips in a tree made in DIR; prints one line\n"
 		"\"case-name ns/op\" per case. N defaults to 20000, the warm-up to N/10.\n"
@@ -476,7 +560,10 @@ static void usage(FILE *f)
 		"  --which  the object each of link, rename and unlink comes from\n"
 		"  --syscalls  time each system call the shim adds, natively and on its own:\n"
 		"           \"description<TAB>ns/call\" lines\n"
-		"  --spawn N  run COMMAND N times; print \"wall-ns cpu-ns parent-cpu-ns\" a run\n");
+		"  --spawn N  run COMMAND N times; print \"wall-ns cpu-ns parent-cpu-ns\" a run\n"
+		"  --child-starts N  spawn /bin/true N times with each LD_PRELOAD value\n"
+		"           (\"\": none), interleaved; print \"PRELOAD p10-ns p25-ns p50-ns\"\n"
+		"           of the children's CPU time\n");
 }
 
 static long parse_count(const char *opt, const char *s, long min)
@@ -505,6 +592,7 @@ int main(int argc, char **argv)
 	    {"syscalls", no_argument, NULL, 's'},
 	    {"clock", required_argument, NULL, 'C'},
 	    {"spawn", required_argument, NULL, 'S'},
+	    {"child-starts", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -513,7 +601,7 @@ int main(int argc, char **argv)
 	int selected[MAX_CASES] = {0}, any_selected = 0;
 	long iterations = 20000, warmup = -1;
 	int opt, syscalls = 0;
-	long spawn = 0;
+	long spawn = 0, starts = 0;
 
 	make_cases();
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -563,6 +651,9 @@ int main(int argc, char **argv)
 		case 'S':
 			spawn = parse_count("--spawn", optarg, 1);
 			break;
+		case 'P':
+			starts = parse_count("--child-starts", optarg, 10);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -570,6 +661,13 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (starts > 0) {
+		if (optind == argc) {
+			usage(stderr);
+			return 2;
+		}
+		return child_starts(starts, argv + optind, argc - optind);
 	}
 	if (spawn > 0) {
 		if (optind == argc) {
