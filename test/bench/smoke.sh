@@ -41,6 +41,14 @@ if ! env "${shim_env[@]}" "$bench" --spawn 2 -- true | grep -Eq '^[0-9]+ [0-9]+ 
 	echo "lg_bench --spawn 2 -- true did not print \"wall-ns cpu-ns parent-cpu-ns\"" >&2
 	exit 1
 fi
+# run.sh times the children's start-up with --child-starts: a line of three percentiles a mode,
+# the modes in the order given ("-" for none).
+out=$(LINKGUARD_ROOT="$dir" "$bench" --child-starts 10 -- "" "$preload")
+if ! diff <(printf -- '- N\n%s N\n' "$preload") <(awk '$2 ~ /^[0-9]+$/ && $3 >= $2 && $4 >= $3 { print $1, "N" }' <<<"$out"); then
+	echo "lg_bench --child-starts 10 did not print \"PRELOAD p10 p25 p50\" for each mode:" >&2
+	echo "$out" >&2
+	exit 1
+fi
 # The tree is gone again.
 if [ -n "$(ls -A "$dir")" ]; then
 	echo "lg_bench left files in $dir: $(ls -A "$dir")" >&2
