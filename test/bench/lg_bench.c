@@ -412,6 +412,30 @@ static double timeval_ns(struct timeval tv)
 }
 
 /*
+ * Spawn argv (searching PATH when search is set) with env and wait: the child's CPU time in ns,
+ * or -1 (said) when it did not exit with 0. A failed spawn ends lg_bench.
+ */
+static double spawn_and_wait(char **argv, char **env, int search)
+{
+	struct rusage ru;
+	pid_t pid;
+	int status, err;
+
+	err = (search ? posix_spawnp : posix_spawn)(&pid, argv[0], NULL, NULL, argv, env);
+	if (err != 0) {
+		errno = err;
+		die("spawn", argv[0]);
+	}
+	if (wait4(pid, &status, 0, &ru) != pid)
+		die("wait4", argv[0]);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "lg_bench: %s failed (status %d)\n", argv[0], status);
+		return -1;
+	}
+	return timeval_ns(ru.ru_utime) + timeval_ns(ru.ru_stime);
+}
+
+/*
  * Run argv n times, one after the other; print wall, total CPU and own CPU ns per run.
  * By name for callgrind too (--toggle-collect=lg_bench_spawn*: the parent's side of a spawn).
  */
@@ -425,22 +449,11 @@ __attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++) {
-		struct rusage ru;
-		pid_t pid;
-		int status, err;
+		double child = spawn_and_wait(argv, environ, 1);
 
-		err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-		if (err != 0) {
-			errno = err;
-			die("spawn", argv[0]);
-		}
-		if (wait4(pid, &status, 0, &ru) != pid)
-			die("wait4", argv[0]);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr, "lg_bench: %s failed (status %d)\n", argv[0], status);
+		if (child < 0)
 			return 1;
-		}
-		cpu += timeval_ns(ru.ru_utime) + timeval_ns(ru.ru_stime);
+		cpu += child;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
@@ -486,21 +499,11 @@ static char **env_with_preload(const char *preload)
 static double child_start_ns(char **env)
 {
 	char *argv[] = {"/bin/true", NULL};
-	struct rusage ru;
-	pid_t pid;
-	int status, err = posix_spawn(&pid, argv[0], NULL, NULL, argv, env);
+	double child = spawn_and_wait(argv, env, 0);
 
-	if (err != 0) {
-		errno = err;
-		die("spawn", argv[0]);
-	}
-	if (wait4(pid, &status, 0, &ru) != pid)
-		die("wait4", argv[0]);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "lg_bench: %s failed (status %d)\n", argv[0], status);
+	if (child < 0)
 		exit(1);
-	}
-	return timeval_ns(ru.ru_utime) + timeval_ns(ru.ru_stime);
+	return child;
 }
 
 /* --child-starts: see the head of this file. */
