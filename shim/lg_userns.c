@@ -224,18 +224,36 @@ LG_EXPORT int setns(int fd, int nstype)
  * The three optional arguments are passed on whether the caller gave them or not, as libc's own
  * clone reads them: the kernel looks only at those its flags name.
  */
-LG_EXPORT int clone(int (*child)(void *), void *stack, int flags, void *arg, ...)
+static int marked_clone(int (*child)(void *), void *stack, int flags, void *arg, va_list ap)
 {
 	lg_clone_fn fn = (lg_clone_fn)real_or_enosys(LG_LAZY_CLONE);
-	void *parent_tid, *tls, *child_tid;
-	va_list ap;
+	void *parent_tid = va_arg(ap, void *), *tls = va_arg(ap, void *);
+	void *child_tid = va_arg(ap, void *);
 
-	va_start(ap, arg);
-	parent_tid = va_arg(ap, void *);
-	tls = va_arg(ap, void *);
-	child_tid = va_arg(ap, void *);
-	va_end(ap);
 	if (flags & CLONE_NEWUSER)
 		lg_userns_may_move();
 	return fn ? fn(child, stack, flags, arg, parent_tid, tls, child_tid) : -1;
+}
+
+LG_EXPORT int clone(int (*child)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = marked_clone(child, stack, flags, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+/* glibc exports its clone under this name too. */
+LG_EXPORT int __clone(int (*child)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = marked_clone(child, stack, flags, arg, ap);
+	va_end(ap);
+	return r;
 }

@@ -278,6 +278,10 @@ binfmt() {
 	binfmt lgtest binfmt-warm-clone
 }
 
+@test "after a first exec, a child of __clone(CLONE_NEWUSER), glibc's other name: the handler still does not run, as lgtest" {
+	binfmt lgtest binfmt-warm-__clone
+}
+
 @test "after a first exec, setns() into a child's user namespace: the handler still does not run, as lgtest" {
 	binfmt lgtest binfmt-warm-setns
 }

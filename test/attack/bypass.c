@@ -24,10 +24,11 @@
  *                 (dup2) in place of every descriptor that reads "/proc" (the library's)
  *   binfmt-uname26 the same as binfmt, under the UNAME26 personality: uname() spells the kernel
  *                 "2.6.x", a version whose namespaces have no handlers of their own
- *   binfmt-warm-unshare, -syscall, -clone, -setns  the same as binfmt, after a first exec (a
- *                 posix_spawn of /bin/true) that found the start namespace; then the namespace is
- *                 entered by unshare(), syscall(SYS_unshare), a clone(CLONE_NEWUSER) child, or
- *                 setns() into the user namespace of a child that made one
+ *   binfmt-warm-unshare, -syscall, -clone, -__clone, -setns  the same as binfmt, after a first
+ *                 exec (a posix_spawn of /bin/true) that found the start namespace; then the
+ *                 namespace is entered by unshare(), syscall(SYS_unshare), a clone(CLONE_NEWUSER)
+ *                 child (by clone, or by glibc's other name for it, __clone), or setns() into
+ *                 the user namespace of a child that made one
  *   seccomp-prctl  put descriptor 0 on the directory EXTRA, install (prctl) a seccomp filter that
  *                 answers openat2 and openat with 0 in the kernel's place, then link(SRC, DST):
  *                 the library's look at the parent "opens" descriptor 0
@@ -274,8 +275,12 @@ enum binfmt_way {
 	WARM_UNSHARE,
 	WARM_SYSCALL,
 	WARM_CLONE,
+	WARM_UNDERSCORE_CLONE,
 	WARM_SETNS
 };
+
+/* glibc exports clone under this name as well. */
+extern int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 
 /* Map uid and gid to root in the user namespace of process pid ("self" or a number). */
 static int map_root(const char *pid, uid_t uid, gid_t gid)
@@ -411,6 +416,7 @@ static enum binfmt_way binfmt_way_of(const char *route)
 		    {"binfmt-warm-unshare", WARM_UNSHARE},
 		    {"binfmt-warm-syscall", WARM_SYSCALL},
 		    {"binfmt-warm-clone", WARM_CLONE},
+		    {"binfmt-warm-__clone", WARM_UNDERSCORE_CLONE},
 		    {"binfmt-warm-setns", WARM_SETNS}};
 
 	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
@@ -525,15 +531,16 @@ int main(int argc, char **argv)
 		int status;
 		pid_t pid;
 
-		if (way == WARM_CLONE) {
+		if (way == WARM_CLONE || way == WARM_UNDERSCORE_CLONE) {
 			struct binfmt_call call = {dst, extra};
 
 			if (exec_once() != 0)
 				return 3;
 			outer_uid = getuid();
 			outer_gid = getgid();
-			pid = clone(binfmt_child, clone_stack + sizeof(clone_stack),
-				    CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, &call);
+			pid = (way == WARM_CLONE ? clone : __clone)(
+			    binfmt_child, clone_stack + sizeof(clone_stack),
+			    CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, &call);
 			if (pid < 0) {
 				printf("skip: no user namespace (%s)\n", strerror(errno));
 				return 77;
