@@ -188,10 +188,8 @@ static enum lg_exec_kind judge_interpreter(int fd, const unsigned char *head, si
 	if (next_file_in_child_view(interp, v) != LG_EXEC_PRELOADED)
 		return LG_EXEC_UNKNOWABLE;
 	mine = own_loader_path();
-	if (mine != NULL && strcmp(mine, interp) == 0) {
-		v->plain_dynamic = 1;
+	if (mine != NULL && strcmp(mine, interp) == 0)
 		return LG_EXEC_PRELOADED; /* nearly every program: one spelling is one file, now */
-	}
 	if (stat(interp, &theirs) != 0)
 		return LG_EXEC_PRELOADED; /* the exec will fail */
 	return is_loader_at(mine, &theirs) ? LG_EXEC_PRELOADED : LG_EXEC_OTHER_LOADER;
@@ -236,12 +234,11 @@ int lg_no_new_privs(void)
 /* Whether a file capability raises this (non-root) process's capabilities, as the kernel's
  * cap_bprm_creds_from_file: the effective bit always; permitted bits unless no_new_privs caps
  * them at the (empty) permitted set a non-root process normally has. */
-static int file_caps_raise(int fd, int *caps_absent)
+static int file_caps_raise(int fd)
 {
 	struct vfs_ns_cap_data caps;
 	ssize_t n = fgetxattr(fd, "security.capability", &caps, sizeof(caps));
 
-	*caps_absent = n < 0 && (errno == ENODATA || errno == ENOTSUP);
 	if (n < (ssize_t)sizeof(caps.magic_etc) || on_nosuid_mount(fd))
 		return 0;
 	if (caps.magic_etc & VFS_CAP_FLAGS_EFFECTIVE)
@@ -256,175 +253,24 @@ static int file_caps_raise(int fd, int *caps_absent)
  * raise a process whose real user is not root. The mount and no_new_privs are asked only of a
  * file that has something to raise: most have not, and a build execs thousands.
  */
-/* set-group-ID without group execute is mandatory locking, not privilege */
-static int is_setgid(mode_t mode)
+static int secure_exec(int fd, const struct stat *st)
 {
-	return (mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
-}
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+	/* set-group-ID without group execute is mandatory locking, not privilege */
+	int setgid = (st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
 
-static int raises_ids(mode_t mode)
-{
-	return (mode & S_ISUID) || is_setgid(mode);
-}
-
-/* This process's real and effective IDs, as the kernel compares them at an exec; 0 or -1. */
-struct exec_ids {
-	uid_t ruid, euid;
-	gid_t rgid, egid;
-};
-
-static int exec_ids_now(struct exec_ids *ids)
-{
-	uid_t suid;
-	gid_t sgid;
-
-	return getresuid(&ids->ruid, &ids->euid, &suid) == 0 &&
-		       getresgid(&ids->rgid, &ids->egid, &sgid) == 0
-		   ? 0
-		   : -1;
-}
-
-static int secure_exec(int fd, const struct stat *st, int *caps_absent)
-{
-	struct exec_ids ids;
-
-	*caps_absent = 0;
-	if (exec_ids_now(&ids) != 0)
+	if (getresuid(&ruid, &euid, &suid) != 0 || getresgid(&rgid, &egid, &sgid) != 0)
 		return 1; /* unknowable: judged as the privileged case */
-	if (raises_ids(st->st_mode) && !lg_no_new_privs() && !on_nosuid_mount(fd)) {
+	if ((st->st_mode & S_ISUID || setgid) && !lg_no_new_privs() && !on_nosuid_mount(fd)) {
 		if (st->st_mode & S_ISUID)
-			ids.euid = st->st_uid;
-		if (is_setgid(st->st_mode))
-			ids.egid = st->st_gid;
+			euid = st->st_uid;
+		if (setgid)
+			egid = st->st_gid;
 	}
-	if (ids.euid != ids.ruid || ids.egid != ids.rgid)
+	if (euid != ruid || egid != rgid)
 		return 1;
-	return ids.ruid != 0 && file_caps_raise(fd, caps_absent);
-}
-
-/*
- * Verdicts remembered by the identity of the file judged: make, ninja and sh exec the same few
- * programs thousands of times, and a full look is five system calls and a parse. Only the
- * commonest verdict is kept: a dynamic ELF whose PT_INTERP spells this process's loader, with no
- * set-ID bit and (for a process whose real user is not root) no file capability at all. Whatever
- * changes a file's content, mode, owner or extended attributes changes its ctime, which is part
- * of the identity; a file's inode reused by another file has another ctime. A hit still asks for
- * this process's IDs, which set*id() may have changed. Lock-free (a sequence count an entry),
- * for vfork children and signal handlers: a torn read misses, a busy entry is not written.
- */
-enum {
-	LG_MEMO_DEV,
-	LG_MEMO_INO,
-	LG_MEMO_SIZE,
-	LG_MEMO_MTIME,
-	LG_MEMO_MTIME_NS,
-	LG_MEMO_CTIME,
-	LG_MEMO_CTIME_NS,
-	LG_MEMO_MODE,
-	LG_MEMO_UID,
-	LG_MEMO_GID,
-	LG_MEMO_CAPS_ABSENT,
-	LG_MEMO_WORDS
-};
-#define LG_MEMO_ENTRIES 16
-
-struct memo_entry {
-	unsigned seq; /* odd while being written; 0: never written */
-	unsigned long word[LG_MEMO_WORDS];
-};
-static struct memo_entry memo[LG_MEMO_ENTRIES];
-static unsigned memo_next;
-
-static void memo_key(const struct stat *st, int caps_absent, unsigned long *w)
-{
-	w[LG_MEMO_DEV] = (unsigned long)st->st_dev;
-	w[LG_MEMO_INO] = (unsigned long)st->st_ino;
-	w[LG_MEMO_SIZE] = (unsigned long)st->st_size;
-	w[LG_MEMO_MTIME] = (unsigned long)st->st_mtim.tv_sec;
-	w[LG_MEMO_MTIME_NS] = (unsigned long)st->st_mtim.tv_nsec;
-	w[LG_MEMO_CTIME] = (unsigned long)st->st_ctim.tv_sec;
-	w[LG_MEMO_CTIME_NS] = (unsigned long)st->st_ctim.tv_nsec;
-	w[LG_MEMO_MODE] = (unsigned long)st->st_mode;
-	w[LG_MEMO_UID] = (unsigned long)st->st_uid;
-	w[LG_MEMO_GID] = (unsigned long)st->st_gid;
-	w[LG_MEMO_CAPS_ABSENT] = (unsigned long)caps_absent;
-}
-
-/* Whether entry e holds key (its caps-absent word aside), and then that word, in *caps_absent. */
-static int memo_entry_holds(struct memo_entry *e, const unsigned long *key, int *caps_absent)
-{
-	unsigned seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-	unsigned long absent;
-	int same = seq != 0 && (seq & 1) == 0;
-
-	for (int i = 0; same && i < LG_MEMO_CAPS_ABSENT; i++)
-		same = __atomic_load_n(&e->word[i], __ATOMIC_RELAXED) == key[i];
-	absent = __atomic_load_n(&e->word[LG_MEMO_CAPS_ABSENT], __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (!same || __atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
-		return 0;
-	*caps_absent = absent != 0;
-	return 1;
-}
-
-static struct memo_entry *memo_find(const unsigned long *key, int *caps_absent)
-{
-	for (int i = 0; i < LG_MEMO_ENTRIES; i++)
-		if (memo_entry_holds(&memo[i], key, caps_absent))
-			return &memo[i];
-	return NULL;
-}
-
-static void memo_write(struct memo_entry *e, const unsigned long *key)
-{
-	unsigned seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-
-	if ((seq & 1) || !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1, 0, __ATOMIC_ACQUIRE,
-						      __ATOMIC_RELAXED))
-		return; /* another writer has it */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	for (int i = 0; i < LG_MEMO_WORDS; i++)
-		__atomic_store_n(&e->word[i], key[i], __ATOMIC_RELAXED);
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
-}
-
-/* Remember that the file st (just judged: a plain dynamic program) loads the preload. */
-static void memo_remember(const struct stat *st, int caps_absent)
-{
-	unsigned long key[LG_MEMO_WORDS];
-	struct memo_entry *e;
-	int known_absent;
-
-	if (raises_ids(st->st_mode))
-		return;
-	memo_key(st, caps_absent, key);
-	e = memo_find(key, &known_absent);
-	if (e == NULL)
-		e = &memo[__atomic_fetch_add(&memo_next, 1, __ATOMIC_RELAXED) % LG_MEMO_ENTRIES];
-	else if (known_absent || !caps_absent)
-		return;
-	memo_write(e, key);
-}
-
-/*
- * Whether the file path names is one remembered, and an exec of it by this process, with its IDs
- * now, is no secure execution: then the verdict is the remembered one.
- */
-static int memo_says_preloaded(int dir_fd, const char *path)
-{
-	unsigned long key[LG_MEMO_WORDS];
-	struct exec_ids ids;
-	struct stat st;
-	int caps_absent;
-
-	if (__atomic_load_n(&memo_next, __ATOMIC_RELAXED) == 0) /* nothing kept: save the stat */
-		return 0;
-	if (fstatat(dir_fd, path, &st, 0) != 0 || !S_ISREG(st.st_mode))
-		return 0;
-	memo_key(&st, 0, key);
-	if (memo_find(key, &caps_absent) == NULL || exec_ids_now(&ids) != 0)
-		return 0;
-	return ids.euid == ids.ruid && ids.egid == ids.rgid && (ids.ruid == 0 || caps_absent);
+	return ruid != 0 && file_caps_raise(fd);
 }
 
 /* The interpreter of a "#!" line into out; 0, or -1 when there is none. */
@@ -510,8 +356,7 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 {
 	unsigned char head[1024]; /* the ELF header, program headers and PT_INTERP, usually */
 	int saved = errno;
-	int fd, depth, by_fd, caps_absent = 0;
-	const char *loader;
+	int fd, depth, by_fd;
 	struct stat st;
 	ssize_t len;
 
@@ -523,12 +368,8 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 	strcpy(v->program, path);
 	v->child_view = (at_flags & LG_INSPECT_CHILD_VIEW) != 0;
 	by_fd = path[0] == '\0' && (at_flags & AT_EMPTY_PATH);
-	if (by_fd) {
+	if (by_fd)
 		name_descriptor(dir_fd, v->program, sizeof(v->program));
-	} else if ((loader = own_loader_path()) != NULL && memo_says_preloaded(dir_fd, path)) {
-		v->kind = next_file_in_child_view(loader, v);
-		goto out;
-	}
 	for (depth = 0; depth <= LG_SCRIPT_DEPTH; depth++) {
 		fd = open_program(dir_fd, v->program, by_fd);
 		if (fd < 0) {
@@ -536,21 +377,18 @@ void lg_exec_inspect(int dir_fd, const char *path, int at_flags, char *const arg
 			break;
 		}
 		len = -1;
-		v->plain_dynamic = 0;
 		if (fstat(fd, &st) != 0)
 			v->kind = unreadable(errno, v);
 		else if (!S_ISREG(st.st_mode))
 			v->kind = LG_EXEC_PRELOADED; /* the kernel refuses it (EACCES) */
 		else if ((len = pread(fd, head, sizeof(head), 0)) < 0)
 			v->kind = unreadable(errno, v);
-		else if (secure_exec(fd, &st, &caps_absent))
+		else if (secure_exec(fd, &st))
 			v->kind = LG_EXEC_SETUID;
 		else
 			v->kind =
 			    judge_run(fd, &st, head, (size_t)len, depth == 0 ? argv : NULL, v);
 		close(fd);
-		if (depth == 0 && !by_fd && v->kind == LG_EXEC_PRELOADED && v->plain_dynamic)
-			memo_remember(&st, caps_absent);
 		if (v->kind != LG_EXEC_PRELOADED || len < 2 || head[0] != '#' || head[1] != '!' ||
 		    script_interpreter(head, (size_t)len, v->program, sizeof(v->program)) != 0)
 			break;

@@ -23,8 +23,7 @@ enum lg_exec_kind {
 #define LG_INSPECT_CHILD_VIEW 0x40000000
 
 struct lg_exec_verdict {
-	int child_view;	   /* set from LG_INSPECT_CHILD_VIEW */
-	int plain_dynamic; /* a dynamic ELF whose PT_INTERP spells this process's loader */
+	int child_view; /* set from LG_INSPECT_CHILD_VIEW */
 	enum lg_exec_kind kind;
 	int err;		/* LG_EXEC_UNREADABLE: the errno of the look */
 	const char *why;	/* LG_EXEC_UNKNOWABLE: a few words */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,8 +30,9 @@ static const char usage[] =
     "  exec VIA PROGRAM [ARG...]: empty the environment, run PROGRAM by VIA (execve, execv,\n"
     "       execvp, execl, posix_spawn, posix_spawnp; system and popen take one "
     "COMMAND)\n"
-    "  respawn PROGRAM CHANGE: posix_spawn PROGRAM, run CHANGE (a shell command, or\n"
-    "       seteuid:N), posix_spawn it again; print each spawn's status\n" CALLARGS_USAGE_ARGS
+    "  respawn PROGRAM CHANGE: posix_spawn PROGRAM, run CHANGE (a shell command,\n"
+    "       seteuid:N, or mapped:OLD:NEW to write NEW over OLD in PROGRAM through a shared\n"
+    "       mapping), posix_spawn it again; print each spawn's status\n" CALLARGS_USAGE_ARGS
     "PATH: NULL for a NULL pointer; %o and %n become the OLDFD and NEWFD numbers, %p the pid\n"
     "prints \"ok\" (exit 0) or \"err ENAME\" (exit 1); exit 3 when a success changed errno\n";
 
@@ -192,14 +195,55 @@ static void spawn_and_say(const char *label, char *program)
 }
 
 /*
+ * Through a shared writable mapping of file, write new (padded with NULs to old's length) over
+ * the first old in it: on tmpfs such a write changes neither mtime nor ctime. 0 or -1.
+ */
+static int patch_mapped(const char *file, const char *old, const char *new)
+{
+	size_t old_len = strlen(old), new_len = strlen(new);
+	struct stat st;
+	char *map, *at;
+	int fd = open(file, O_RDWR | O_CLOEXEC), r = -1;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || new_len > old_len || st.st_size <= 0)
+		goto out;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		goto out;
+	at = memmem(map, (size_t)st.st_size, old, old_len);
+	if (at != NULL) {
+		memcpy(at, new, new_len);
+		memset(at + new_len, 0, old_len - new_len);
+		r = 0;
+	}
+	munmap(map, (size_t)st.st_size);
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/*
  * respawn PROGRAM CHANGE: spawn PROGRAM, make the change, spawn it again, in one process (whose
- * exec gate may remember the first look). CHANGE: a shell command (system()), or "seteuid:N".
+ * exec gate might remember the first look). CHANGE: a shell command (system()), "seteuid:N", or
+ * "mapped:OLD:NEW" (patch_mapped).
  */
 static int respawn(char *program, const char *change)
 {
+	char old[PATH_MAX];
+	const char *colon;
+
 	spawn_and_say("first", program);
 	if (strncmp(change, "seteuid:", 8) == 0) {
 		if (seteuid((uid_t)strtoul(change + 8, NULL, 10)) != 0)
+			return 2;
+	} else if (strncmp(change, "mapped:", 7) == 0) {
+		colon = strchr(change + 7, ':');
+		if (colon == NULL || (size_t)(colon - change - 7) >= sizeof(old))
+			return 2;
+		memcpy(old, change + 7, (size_t)(colon - change - 7));
+		old[colon - change - 7] = '\0';
+		if (patch_mapped(program, old, colon + 1) != 0)
 			return 2;
 	} else if (system(change) != 0) {
 		return 2;
