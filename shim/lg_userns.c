@@ -235,25 +235,18 @@ static int marked_clone(int (*child)(void *), void *stack, int flags, void *arg,
 	return fn ? fn(child, stack, flags, arg, parent_tid, tls, child_tid) : -1;
 }
 
-LG_EXPORT int clone(int (*child)(void *), void *stack, int flags, void *arg, ...)
-{
-	va_list ap;
-	int r;
+/* clone, and __clone: glibc exports its clone under both names. */
+#define LG_CLONE_WRAPPER(name)                                                                     \
+	LG_EXPORT int name(int (*child)(void *), void *stack, int flags, void *arg, ...)           \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		int r;                                                                             \
+                                                                                                   \
+		va_start(ap, arg);                                                                 \
+		r = marked_clone(child, stack, flags, arg, ap);                                    \
+		va_end(ap);                                                                        \
+		return r;                                                                          \
+	}
 
-	va_start(ap, arg);
-	r = marked_clone(child, stack, flags, arg, ap);
-	va_end(ap);
-	return r;
-}
-
-/* glibc exports its clone under this name too. */
-LG_EXPORT int __clone(int (*child)(void *), void *stack, int flags, void *arg, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, arg);
-	r = marked_clone(child, stack, flags, arg, ap);
-	va_end(ap);
-	return r;
-}
+LG_CLONE_WRAPPER(clone)
+LG_CLONE_WRAPPER(__clone)
