@@ -19,21 +19,32 @@ static inline int own_ns_put(const char *file, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* Map uid and gid to root in the user namespace of process pid ("self" or a number); 0, or -1. */
+static inline int own_ns_map_root(const char *pid, uid_t uid, gid_t gid)
+{
+	char file[64], map[64];
+
+	snprintf(file, sizeof(file), "/proc/%s/setgroups", pid);
+	if (own_ns_put(file, "deny") != 0)
+		return -1;
+	snprintf(file, sizeof(file), "/proc/%s/uid_map", pid);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if (own_ns_put(file, map) != 0)
+		return -1;
+	snprintf(file, sizeof(file), "/proc/%s/gid_map", pid);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	return own_ns_put(file, map);
+}
+
 /* Become root of a user and mount namespace of our own, as `unshare -Urm` does; 0, or -1. */
 static inline int own_namespace(void)
 {
-	char map[64];
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
 		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	if (own_ns_put("/proc/self/uid_map", map) != 0 ||
-	    own_ns_put("/proc/self/setgroups", "deny") != 0)
-		return -1;
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	return own_ns_put("/proc/self/gid_map", map);
+	return own_ns_map_root("self", uid, gid);
 }
 
 #endif

@@ -282,23 +282,6 @@ enum binfmt_way {
 /* glibc exports clone under this name as well. */
 extern int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...);
 
-/* Map uid and gid to root in the user namespace of process pid ("self" or a number). */
-static int map_root(const char *pid, uid_t uid, gid_t gid)
-{
-	char file[64], map[64];
-
-	snprintf(file, sizeof(file), "/proc/%s/setgroups", pid);
-	if (own_ns_put(file, "deny") != 0)
-		return -1;
-	snprintf(file, sizeof(file), "/proc/%s/uid_map", pid);
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-	if (own_ns_put(file, map) != 0)
-		return -1;
-	snprintf(file, sizeof(file), "/proc/%s/gid_map", pid);
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-	return own_ns_put(file, map);
-}
-
 /* Join the user namespace a child makes (setns), then make a mount namespace it owns. */
 static int join_child_namespace(void)
 {
@@ -320,7 +303,8 @@ static int join_child_namespace(void)
 	snprintf(pid_text, sizeof(pid_text), "%d", (int)pid);
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/user", (int)pid);
 	if (read(ready[0], pid_text + 16, 1) == 1 && pid_text[16] == 'y' &&
-	    map_root(pid_text, uid, gid) == 0 && (fd = open(ns, O_RDONLY | O_CLOEXEC)) >= 0) {
+	    own_ns_map_root(pid_text, uid, gid) == 0 &&
+	    (fd = open(ns, O_RDONLY | O_CLOEXEC)) >= 0) {
 		r = setns(fd, CLONE_NEWUSER);
 		close(fd);
 	}
@@ -360,11 +344,11 @@ static int enter_namespace(enum binfmt_way way)
 	case WARM_SYSCALL:
 		if (syscall(SYS_unshare, CLONE_NEWUSER | CLONE_NEWNS) != 0)
 			return -1;
-		return map_root("self", uid, gid);
+		return own_ns_map_root("self", uid, gid);
 	case WARM_SETNS:
 		return join_child_namespace();
 	case WARM_CLONE: /* the caller is the clone's child already */
-		return map_root("self", uid, gid);
+		return own_ns_map_root("self", uid, gid);
 	default:
 		return own_namespace();
 	}
