@@ -477,8 +477,9 @@ static int syscall_exec_uring(long nr, const long *a, int *handled)
 	return 0;
 }
 
-/* unshare, setns, clone and clone3 through syscall(), as their wrappers see them (lg_userns.c);
- * clone3's flags lie in the caller's memory, which is not read here. */
+/* unshare, setns, clone and clone3 through syscall(), as their wrappers see them (lg_userns.c).
+ * Every clone and clone3 is marked: clone's flags are not its first argument on every
+ * architecture, and clone3's lie in the caller's memory, which is not read here. */
 static void note_namespace_call(long nr, const long *a)
 {
 	if ((nr == SYS_unshare && (a[0] & CLONE_NEWUSER)) ||

@@ -346,11 +346,14 @@ need_setid() {
 	require_root
 	[ -z "$SETID_WHY" ] || skip "$SETID_WHY"
 }
-# need_lgtest: root, and the unprivileged user lgtest to run cases as; sets USER_DIR, a directory
-# of lgtest's (removed by teardown).
-need_lgtest() {
+# need_lgtest_user: root, and the unprivileged user lgtest to run cases as. need_lgtest: also sets
+# USER_DIR, a directory of lgtest's (removed by teardown).
+need_lgtest_user() {
 	require_root # to run a case as lgtest
 	id lgtest >/dev/null 2>&1 || skip "no user lgtest here"
+}
+need_lgtest() {
+	need_lgtest_user
 	USER_DIR=$(mktemp -d /tmp/lg-exec.XXXXXX)
 	chmod 755 "$USER_DIR"
 	chown lgtest: "$USER_DIR"
@@ -1533,11 +1536,6 @@ respawn_run() {
 		run --separate-stderr shim "$LGCALL" respawn "$PROG" "$change"
 	fi
 }
-need_lgtest_user() {
-	require_root
-	id lgtest >/dev/null 2>&1 || skip "no user lgtest here"
-}
-
 @test "changed between spawns: a program rewritten in place by a static one is judged again (refused)" {
 	need_static
 	respawn root 'cat "$STATIC_COPY" >"$PROG"'
