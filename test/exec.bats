@@ -1524,17 +1524,27 @@ respawn_files() {
 	cp "$(type -P true)" "$PROG"
 	[ -z "$STATIC" ] || cp "$STATIC" "$USER_DIR/static"
 	[ -z "$FAKE_HOST" ] || cp "$BATS_FILE_TMPDIR/fake-interp" "$USER_DIR/fake-interp"
+	# the confinement: root/ (the current directory, with file in it) and out/ beside it, where
+	# the freestanding interpreter would rename file to (../out/stolen)
+	mkdir "$USER_DIR/root" "$USER_DIR/out"
+	echo data >"$USER_DIR/root/file"
 	[ "$who" != lgtest ] || chown -R lgtest: "$USER_DIR"
 	export PROG STATIC_COPY="$USER_DIR/static" FAKE_INTERP="$USER_DIR/fake-interp"
 }
 respawn_run() {
 	local who=$1 change=$2
+	cd "$USER_DIR/root"
 	if [ "$who" = lgtest ]; then
-		run --separate-stderr as_lgtest env LD_PRELOAD="$LG_PRELOAD" LINKGUARD_ROOT="$USER_DIR" \
-			"$LGCALL" respawn "$PROG" "$change" # a root lgtest can open
+		run --separate-stderr as_lgtest env LD_PRELOAD="$LG_PRELOAD" \
+			LINKGUARD_ROOT="$USER_DIR/root" "$LGCALL" respawn "$PROG" "$change"
 	else
-		run --separate-stderr shim "$LGCALL" respawn "$PROG" "$change"
+		LG_ROOT="$USER_DIR/root" run --separate-stderr shim "$LGCALL" respawn "$PROG" "$change"
 	fi
+}
+# Nothing left the root, nothing came into out/.
+assert_respawn_contained() {
+	assert_file_exists "$USER_DIR/root/file"
+	assert_equal "$(ls -A "$USER_DIR/out")" ""
 }
 @test "changed between spawns: a program rewritten in place by a static one is judged again (refused)" {
 	need_static
@@ -1543,6 +1553,7 @@ respawn_run() {
 	assert_output "first: 0
 second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*static* ]] || fail "$stderr"
+	assert_respawn_contained
 }
 
 @test "changed between spawns: a program rewritten in place by a static one, as lgtest" {
@@ -1553,6 +1564,7 @@ second: err EACCES"
 	assert_output "first: 0
 second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*static* ]] || fail "$stderr"
+	assert_respawn_contained
 }
 
 # PT_INTERP pointed at a freestanding program through a symlink whose path is no longer than the
@@ -1583,6 +1595,7 @@ interp_change() {
 	assert_output "first: 0
 second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"* ]] || fail "$stderr"
+	assert_respawn_contained
 }
 
 # On tmpfs a write through a shared mapping changes neither mtime nor ctime (nor does a second
@@ -1600,6 +1613,7 @@ second: err EACCES"
 	assert_output "first: 0
 second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"* ]] || fail "$stderr"
+	assert_respawn_contained
 }
 
 @test "changed between spawns: a set-user-ID bit given after the first spawn is seen: refused" {
@@ -1609,6 +1623,7 @@ second: err EACCES"
 	assert_output "first: 0
 second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*set-user-ID* ]] || fail "$stderr"
+	assert_respawn_contained
 }
 
 @test "changed between spawns: an effective user changed after the first spawn is seen: refused" {
@@ -1618,6 +1633,7 @@ second: err EACCES"
 	assert_output "first: 0
 second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*set-user-ID* ]] || fail "$stderr"
+	assert_respawn_contained
 }
 
 # --- audit mode ---------------------------------------------------------------------------------
