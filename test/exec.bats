@@ -1541,30 +1541,27 @@ respawn_run() {
 		LG_ROOT="$USER_DIR/root" run --separate-stderr shim "$LGCALL" respawn "$PROG" "$change"
 	fi
 }
-# Nothing left the root, nothing came into out/.
-assert_respawn_contained() {
+# assert_second_refused [WORD]: the first spawn ran, the second was refused with a line that
+# names the program (and WORD, a word of the reason); nothing left the root, nothing came into out/.
+assert_second_refused() {
+	assert_success
+	assert_output "first: 0
+second: err EACCES"
+	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*${1:-}* ]] || fail "$stderr"
 	assert_file_exists "$USER_DIR/root/file"
 	assert_equal "$(ls -A "$USER_DIR/out")" ""
 }
 @test "changed between spawns: a program rewritten in place by a static one is judged again (refused)" {
 	need_static
 	respawn root 'cat "$STATIC_COPY" >"$PROG"'
-	assert_success
-	assert_output "first: 0
-second: err EACCES"
-	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*static* ]] || fail "$stderr"
-	assert_respawn_contained
+	assert_second_refused static
 }
 
 @test "changed between spawns: a program rewritten in place by a static one, as lgtest" {
 	need_static
 	need_lgtest_user
 	respawn lgtest 'cat "$STATIC_COPY" >"$PROG"'
-	assert_success
-	assert_output "first: 0
-second: err EACCES"
-	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*static* ]] || fail "$stderr"
-	assert_respawn_contained
+	assert_second_refused static
 }
 
 # PT_INTERP pointed at a freestanding program through a symlink whose path is no longer than the
@@ -1591,11 +1588,7 @@ interp_change() {
 		perl -e "$PATCH" "$PROG" "$LOADER" "$FAKE" &&
 		touch -r "$PROG.when" "$PROG"'
 	rm -f "$FAKE"
-	assert_success
-	assert_output "first: 0
-second: err EACCES"
-	[[ $stderr == *"denied posix_spawn(\"$PROG\")"* ]] || fail "$stderr"
-	assert_respawn_contained
+	assert_second_refused
 }
 
 # On tmpfs a write through a shared mapping changes neither mtime nor ctime (nor does a second
@@ -1609,31 +1602,19 @@ second: err EACCES"
 	ln -s "$FAKE_INTERP" "$FAKE"
 	respawn_run lgtest "mapped:$LOADER:$FAKE"
 	rm -f "$FAKE"
-	assert_success
-	assert_output "first: 0
-second: err EACCES"
-	[[ $stderr == *"denied posix_spawn(\"$PROG\")"* ]] || fail "$stderr"
-	assert_respawn_contained
+	assert_second_refused
 }
 
 @test "changed between spawns: a set-user-ID bit given after the first spawn is seen: refused" {
 	need_setid
 	respawn root 'chown nobody "$PROG" && chmod 4755 "$PROG"'
-	assert_success
-	assert_output "first: 0
-second: err EACCES"
-	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*set-user-ID* ]] || fail "$stderr"
-	assert_respawn_contained
+	assert_second_refused set-user-ID
 }
 
 @test "changed between spawns: an effective user changed after the first spawn is seen: refused" {
 	need_setid
 	respawn root "seteuid:$NOBODY_UID"
-	assert_success
-	assert_output "first: 0
-second: err EACCES"
-	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*set-user-ID* ]] || fail "$stderr"
-	assert_respawn_contained
+	assert_second_refused set-user-ID
 }
 
 # --- audit mode ---------------------------------------------------------------------------------
