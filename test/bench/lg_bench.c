@@ -17,6 +17,19 @@
  *
  * It runs the same natively and under LD_PRELOAD=liblinkguard.so; run.sh compares the two.
  *
+ * --paired measures a case against the raw call in one process: batches of --batch ops through
+ * libc's names (the shim's, when preloaded) alternate with batches that make the system calls
+ * libc would make by the architecture's own instruction, which no preload sees. It prints
+ * "case-name call-ns/op raw-ns/op ratio": the medians of each side's batches, and the median of
+ * the ratios of neighbouring batches. A load that comes and goes hits both sides alike; run
+ * natively, the ratio is the method's own noise (about 1.00).
+ *
+ * --lockstep IN OUT does the same across two processes, for what can not be left within one (the
+ * launcher's kernel layer): two lg_bench, one of them --first, take turns through two FIFOs (a
+ * byte read from IN is this one's turn, a byte written to OUT the other's), one batch a turn, and
+ * each prints "case-name ns/op..." of its batches in order. Batch k of one side ran between
+ * batches k and k + 1 of the other.
+ *
  * Time is the process's CPU time (user + system) by default, which a busy machine's other
  * processes do not inflate; --clock wall measures elapsed time instead.
  *
@@ -52,6 +65,7 @@
 #include <unistd.h>
 
 #include "lg_compat.h"
+#include "lg_syscall.h"
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -226,6 +240,35 @@ __attribute__((noinline)) int lg_bench_timed(enum op op, const char *src, const 
 	return 0;
 }
 
+/*
+ * The same round trip by the system calls libc makes for link() and rename() (link and rename
+ * where the architecture has them, else linkat and renameat), made by the instruction itself:
+ * the raw call a preload can not see. The unlink goes through libc on both sides.
+ */
+static int raw_round_trip(enum op op, const char *src, const char *dst)
+{
+	long r;
+
+	if (op == OP_LINK) {
+#ifdef SYS_link
+		r = lg_inline_syscall(SYS_link, (long)src, (long)dst, 0, 0, 0, 0);
+#else
+		r = lg_inline_syscall(SYS_linkat, AT_FDCWD, (long)src, AT_FDCWD, (long)dst, 0, 0);
+#endif
+		return lg_syscall_libc(r) != 0 ? -1 : unlink(dst);
+	}
+#ifdef SYS_rename
+	r = lg_inline_syscall(SYS_rename, (long)src, (long)dst, 0, 0, 0, 0);
+	if (r == 0)
+		r = lg_inline_syscall(SYS_rename, (long)dst, (long)src, 0, 0, 0, 0);
+#else
+	r = lg_inline_syscall(SYS_renameat, AT_FDCWD, (long)src, AT_FDCWD, (long)dst, 0, 0);
+	if (r == 0)
+		r = lg_inline_syscall(SYS_renameat, AT_FDCWD, (long)dst, AT_FDCWD, (long)src, 0, 0);
+#endif
+	return lg_syscall_libc(r) != 0 ? -1 : 0;
+}
+
 static void mark(const char *what)
 {
 	/* Fails with EBADF by design: a landmark in an strace, nothing else. */
@@ -265,6 +308,130 @@ static void run_case(const struct bench_case *c, const char *base, long iteratio
 	remove_tree(&t);
 	printf("%s %.1f\n", c->name, (end - start) / (double)iterations);
 	fflush(stdout);
+	return;
+fail:
+	fprintf(stderr, "lg_bench: %s: %s(\"%s\", \"%s\") round trip failed: %s\n", c->name,
+		c->op == OP_LINK ? "link" : "rename", t.src, t.dst, strerror(errno));
+	remove_tree(&t);
+	exit(1);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_of(double *v, long n)
+{
+	qsort(v, (size_t)n, sizeof(*v), by_value);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One batch of n round trips, through libc's names or raw: its time in ns, or -1 (errno set). */
+static double timed_batch(int raw, const struct bench_case *c, const struct tree *t, long n)
+{
+	double start = now_ns();
+
+	for (long i = 0; i < n; i++)
+		if ((raw ? raw_round_trip : round_trip)(c->op, t->src, t->dst) != 0)
+			return -1;
+	return now_ns() - start;
+}
+
+/* --paired: see the head of this file. Batches alternate, and which side goes first too. */
+static void run_paired(const struct bench_case *c, const char *base, long iterations, long warmup,
+		       long batch)
+{
+	static struct tree t;
+	long pairs = iterations / batch < 3 ? 3 : iterations / batch;
+	double *call = calloc((size_t)pairs, sizeof(double));
+	double *raw = calloc((size_t)pairs, sizeof(double));
+	double *ratio = calloc((size_t)pairs, sizeof(double));
+	double call_ns, raw_ns;
+
+	if (call == NULL || raw == NULL || ratio == NULL)
+		die("calloc", "paired batches");
+	plan_tree(&t, c, base);
+	setup_tree(&t);
+	if (timed_batch(0, c, &t, warmup) < 0 || timed_batch(1, c, &t, warmup) < 0)
+		goto fail;
+	for (long k = 0; k < pairs; k++) {
+		int first = (int)(k & 1);
+		double a = timed_batch(first, c, &t, batch), b = timed_batch(!first, c, &t, batch);
+
+		if (a < 0 || b < 0)
+			goto fail;
+		call[k] = first ? b : a;
+		raw[k] = first ? a : b;
+		ratio[k] = call[k] / raw[k];
+	}
+	remove_tree(&t);
+	call_ns = median_of(call, pairs) / (double)batch;
+	raw_ns = median_of(raw, pairs) / (double)batch;
+	printf("%s %.1f %.1f %.3f\n", c->name, call_ns, raw_ns, median_of(ratio, pairs));
+	fflush(stdout);
+	free(call);
+	free(raw);
+	free(ratio);
+	return;
+fail:
+	fprintf(stderr, "lg_bench: %s: a paired round trip of \"%s\" and \"%s\" failed: %s\n",
+		c->name, t.src, t.dst, strerror(errno));
+	remove_tree(&t);
+	exit(1);
+}
+
+/* The other lg_bench of a --lockstep pair: whose turn it is. */
+struct lockstep {
+	int in, out;
+	int first;
+};
+
+static void take_turn(const struct lockstep *ls)
+{
+	char token;
+
+	if (read(ls->in, &token, 1) != 1)
+		die("--lockstep: the other side is gone", NULL);
+}
+
+static void give_turn(const struct lockstep *ls)
+{
+	if (write(ls->out, "t", 1) != 1)
+		die("--lockstep: writing the turn", NULL);
+}
+
+/* --lockstep: see the head of this file. Both sides make the same number of batches. */
+static void run_lockstep(const struct bench_case *c, const char *base, long iterations, long warmup,
+			 long batch, const struct lockstep *ls)
+{
+	static struct tree t;
+	long batches = iterations / batch < 3 ? 3 : iterations / batch;
+
+	plan_tree(&t, c, base);
+	setup_tree(&t);
+	printf("%s", c->name);
+	for (long k = 0; k < batches; k++) {
+		double ns;
+
+		if (k > 0 || !ls->first)
+			take_turn(ls);
+		/* The warm-up in the first turn: never beside the other side's timed batch. */
+		ns =
+		    k > 0 || timed_batch(0, c, &t, warmup) >= 0 ? timed_batch(0, c, &t, batch) : -1;
+		give_turn(ls);
+		if (ns < 0)
+			goto fail;
+		printf(" %.1f", ns / (double)batch);
+	}
+	printf("\n");
+	fflush(stdout);
+	/* The second side's last batch answers the first side's last turn. */
+	if (ls->first)
+		take_turn(ls);
+	remove_tree(&t);
 	return;
 fail:
 	fprintf(stderr, "lg_bench: %s: %s(\"%s\", \"%s\") round trip failed: %s\n", c->name,
@@ -465,13 +632,6 @@ __attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
 	return 0;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* environ without LD_PRELOAD, and with LD_PRELOAD=preload unless it is "" (malloc'd). */
 static char **env_with_preload(const char *preload)
 {
@@ -550,23 +710,31 @@ static void which(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: lg_bench --dir DIR [--iterations N] [--warmup N] [--case NAME]...\n"
-		"       lg_bench --dir DIR --syscalls [--iterations N]\n"
-		"       lg_bench --spawn N -- COMMAND [ARG]...\n"
-		"       lg_bench --child-starts N -- PRELOAD...\n"
-		"       lg_bench --list | --which | --help\n"
-		"Times link+unlink and rename round trips in a tree made in DIR; prints one line\n"
-		"\"case-name ns/op\" per case. N defaults to 20000, the warm-up to N/10.\n"
-		"  --clock cpu|wall  the process's CPU time (default) or elapsed time\n"
-		"  --list   the case names, one a line\n"
-		"  --which  the object each of link, rename and unlink comes from\n"
-		"  --syscalls  time each system call the shim adds, natively and on its own:\n"
-		"           \"description<TAB>ns/call\" lines\n"
-		"  --spawn N  run COMMAND N times; print \"wall-ns cpu-ns parent-cpu-ns\" a run\n"
-		"  --child-starts N  spawn /bin/true N times with each LD_PRELOAD value\n"
-		"           (\"\": none), interleaved; print \"PRELOAD p10-ns p25-ns p50-ns\"\n"
-		"           of the children's CPU time\n");
+	fprintf(
+	    f,
+	    "usage: lg_bench --dir DIR [--iterations N] [--warmup N] [--case NAME]...\n"
+	    "       lg_bench --dir DIR --paired [--batch B] [--iterations N] [--case NAME]...\n"
+	    "       lg_bench --dir DIR --lockstep IN OUT [--first] [--batch B] [--case NAME]...\n"
+	    "       lg_bench --dir DIR --syscalls [--iterations N]\n"
+	    "       lg_bench --spawn N -- COMMAND [ARG]...\n"
+	    "       lg_bench --child-starts N -- PRELOAD...\n"
+	    "       lg_bench --list | --which | --help\n"
+	    "Times link+unlink and rename round trips in a tree made in DIR; prints one line\n"
+	    "\"case-name ns/op\" per case. N defaults to 20000, the warm-up to N/10.\n"
+	    "  --clock cpu|wall  the process's CPU time (default) or elapsed time\n"
+	    "  --paired  batches through libc's names alternate with raw system calls in\n"
+	    "           one process: \"case-name call-ns/op raw-ns/op ratio\" (medians)\n"
+	    "  --batch B  round trips a batch (default 25)\n"
+	    "  --lockstep IN OUT [--first]  take turns with another lg_bench through the\n"
+	    "           FIFOs IN and OUT, one batch a turn: \"case-name ns/op...\" (each batch)\n"
+	    "  --list   the case names, one a line\n"
+	    "  --which  the object each of link, rename and unlink comes from\n"
+	    "  --syscalls  time each system call the shim adds, natively and on its own:\n"
+	    "           \"description<TAB>ns/call\" lines\n"
+	    "  --spawn N  run COMMAND N times; print \"wall-ns cpu-ns parent-cpu-ns\" a run\n"
+	    "  --child-starts N  spawn /bin/true N times with each LD_PRELOAD value\n"
+	    "           (\"\": none), interleaved; print \"PRELOAD p10-ns p25-ns p50-ns\"\n"
+	    "           of the children's CPU time\n");
 }
 
 static long parse_count(const char *opt, const char *s, long min)
@@ -593,6 +761,10 @@ int main(int argc, char **argv)
 	    {"list", no_argument, NULL, 'l'},
 	    {"which", no_argument, NULL, 'W'},
 	    {"syscalls", no_argument, NULL, 's'},
+	    {"paired", no_argument, NULL, 'p'},
+	    {"batch", required_argument, NULL, 'b'},
+	    {"lockstep", required_argument, NULL, 'L'},
+	    {"first", no_argument, NULL, 'F'},
 	    {"clock", required_argument, NULL, 'C'},
 	    {"spawn", required_argument, NULL, 'S'},
 	    {"child-starts", required_argument, NULL, 'P'},
@@ -603,8 +775,10 @@ int main(int argc, char **argv)
 	char base[PATH_MAX];
 	int selected[MAX_CASES] = {0}, any_selected = 0;
 	long iterations = 20000, warmup = -1;
-	int opt, syscalls = 0;
-	long spawn = 0, starts = 0;
+	int opt, syscalls = 0, paired = 0;
+	long spawn = 0, starts = 0, batch = 25;
+	struct lockstep ls = {-1, -1, 0};
+	const char *lockstep_in = NULL;
 
 	make_cases();
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -639,6 +813,18 @@ int main(int argc, char **argv)
 			return 0;
 		case 's':
 			syscalls = 1;
+			break;
+		case 'p':
+			paired = 1;
+			break;
+		case 'b':
+			batch = parse_count("--batch", optarg, 1);
+			break;
+		case 'L':
+			lockstep_in = optarg;
+			break;
+		case 'F':
+			ls.first = 1;
 			break;
 		case 'C':
 			if (strcmp(optarg, "cpu") == 0) {
@@ -679,7 +865,15 @@ int main(int argc, char **argv)
 		}
 		return lg_bench_spawn(spawn, argv + optind);
 	}
-	if (dir == NULL || optind != argc) {
+	/* --lockstep's second argument, OUT, is the one operand left. */
+	if (lockstep_in != NULL && optind + 1 == argc) {
+		/* O_RDWR: a FIFO so opened does not wait for the other side's open. */
+		ls.in = open(lockstep_in, O_RDWR | O_CLOEXEC);
+		ls.out = open(argv[optind++], O_RDWR | O_CLOEXEC);
+		if (ls.in < 0 || ls.out < 0)
+			die("--lockstep", lockstep_in);
+	}
+	if (dir == NULL || optind != argc || (lockstep_in != NULL && ls.in < 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -693,8 +887,15 @@ int main(int argc, char **argv)
 		run_probes(base, iterations, warmup);
 		return 0;
 	}
-	for (size_t i = 0; i < ncases; i++)
-		if (!any_selected || selected[i])
+	for (size_t i = 0; i < ncases; i++) {
+		if (any_selected && !selected[i])
+			continue;
+		if (ls.in >= 0)
+			run_lockstep(&cases[i], base, iterations, warmup, batch, &ls);
+		else if (paired)
+			run_paired(&cases[i], base, iterations, warmup, batch);
+		else
 			run_case(&cases[i], base, iterations, warmup);
+	}
 	return 0;
 }

@@ -7,9 +7,14 @@
 # 1. lg_bench, every case (or those matching --cases), natively, under the shim (openat2 backend,
 #    "auto"), under the shim with LINKGUARD_RESOLVER=walk, and under the launcher with its kernel
 #    layer (Landlock + seccomp, "kernel"; where the kernel has Landlock), also with the walk
-#    ("kwalk"). The runs of one case
-#    follow each other, in a rotating order, for each of --rounds rounds, so that a load that comes
-#    and goes hits them alike; a ratio is the median over the rounds of (mode / native) of a round.
+#    ("kwalk"). The runs of one case follow each other, in a rotating order, for each of --rounds
+#    rounds. The shim's and the walk's runs are lg_bench --paired: in one process, batches through
+#    the shim alternate with batches of the raw system calls, and their ratio is that run's; the
+#    shown ratio is the median over the rounds. The kernel layer can not be left within a process:
+#    its runs are lg_bench --lockstep beside a native lg_bench, the two taking turns batch by
+#    batch on one CPU, and a round's ratio is the median of the ratios of neighbouring batches.
+#    lg_bench runs on one CPU throughout (taskset, where there is one): on a virtual machine one
+#    CPU can be slower than another for minutes.
 # 2. Whole programs, native vs shim (median of --program-rounds runs, alternated): `cp -al` of a
 #    tree of --files files, and `tar -x` of an archive of --tar-files entries, half of them hard
 #    links (the file creations, which the shim does not touch, dominate it).
@@ -168,20 +173,68 @@ fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$EPOCHREALTIME
 
-# --- 1. lg_bench: one line "micro MODE CASE ROUND NS" per run ---
+# lockstep MODE CASE: lg_bench in MODE and a native one taking turns, one batch each; prints
+# "NS NATIVE-NS RATIO": MODE's and native's medians a batch, and the median of the ratios of each
+# MODE batch to the native batches before and after it (as lg_bench --paired prints its own).
+lockstep() {
+	local mode=$1 c=$2 a=$root/.lockstep-a b=$root/.lockstep-b
+	rm -f "$a" "$b"
+	mkfifo "$a" "$b"
+	"$bench" --dir "$root" --iterations "$iterations" --clock "$clock" --lockstep "$a" "$b" \
+		--first --case "$c" >"$work/lockstep-native" &
+	in_mode "$mode" "$bench" --dir "$root" --iterations "$iterations" --clock "$clock" \
+		--lockstep "$b" "$a" --case "$c" >"$work/lockstep-mode" || die "lockstep ($mode) failed: $c"
+	wait $! || die "lockstep (native) failed: $c"
+	rm -f "$a" "$b"
+	awk 'function median(v, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	NR == FNR { for (i = 2; i <= NF; i++) nat[i - 1] = $i; nn = NF - 1; next }
+	{
+		for (i = 2; i <= NF; i++) {
+			m[++nm] = $i
+			r[++nr] = $i / nat[i - 1]
+			if (i < NF)
+				r[++nr] = $i / nat[i]
+		}
+		for (i = 1; i <= nn; i++) n2[i] = nat[i]
+		printf "%.1f %.1f %.4f\n", median(m, nm), median(n2, nn), median(r, nr)
+	}' "$work/lockstep-native" "$work/lockstep-mode"
+}
+
+# One CPU for lg_bench (both sides of a lockstep on it), where taskset can say so.
+cpus_allowed=$(taskset -pc $$ 2>/dev/null | sed -n 's/.*: //p')
+cpu=${cpus_allowed%%[,-]*}
+[ -z "$cpu" ] || taskset -pc "$cpu" $$ >/dev/null || cpu=''
+[ -n "$cpu" ] || log "no taskset: lg_bench runs on any CPU, and a lockstep's two sides may differ"
+
+# --- 1. lg_bench: one line "micro MODE CASE ROUND NS" per run, and for a paired or a lockstep
+# run also "paired MODE CASE ROUND RATIO RAW-OR-NATIVE-NS" ---
 log "lg_bench: ${#cases[@]} cases x modes ($micro_modes) x $rounds rounds, $iterations ops each"
 for ((r = 0; r < rounds; r++)); do
 	for i in "${!cases[@]}"; do
 		c=${cases[$i]}
 		# shellcheck disable=SC2086 # the list is words
 		for mode in $(rotated $((r + i)) $micro_modes); do
-			out=$(in_mode "$mode" "$bench" --dir "$root" --iterations "$iterations" \
-				--clock "$clock" --case "$c")
-			echo "micro $mode $out $r" | awk '{ print $1, $2, $3, $5, $4 }' >>"$results"
+			case $mode in
+			native) out=$(in_mode native "$bench" --dir "$root" --iterations "$iterations" \
+				--clock "$clock" --case "$c") ;;
+			auto | walk) out=$(in_mode "$mode" "$bench" --dir "$root" --paired \
+				--iterations "$iterations" --clock "$clock" --case "$c") ;;
+			*) out="$c $(lockstep "$mode" "$c")" ;;
+			esac
+			echo "$mode $r $out" | awk '{ print "micro", $1, $3, $2, $4 }
+				NF == 6 { print "paired", $1, $3, $2, $6, $5 }' >>"$results"
 		done
 	done
 	log "  round $((r + 1))/$rounds done"
 done
+
+[ -z "$cpu" ] || taskset -pc "$cpus_allowed" $$ >/dev/null
 
 # --- 2. whole programs ---
 if [ "$programs" = 1 ]; then
@@ -310,6 +363,7 @@ function check(what, value, limit, fmt) {
 { t[$1 SUBSEP $2 SUBSEP $3 SUBSEP $4] = $5 }
 $1 == "micro" && !($3 in seen) { seen[$3] = 1; order[++ncase] = $3 }
 $1 == "child" { child10[$2] = $3; child25[$2] = $4; child50[$2] = $5; next }
+$1 == "paired" { add("paired" SUBSEP $2 SUBSEP $3, $5); add("raw" SUBSEP $2 SUBSEP $3, $6); next }
 $1 == "micro" || $1 == "prog" || $1 == "start" { add($1 SUBSEP $2 SUBSEP $3, $5); rnd[$1 SUBSEP $3 SUBSEP $4] = 1 }
 END {
 	# per-round ratios
@@ -331,23 +385,26 @@ END {
 	print "One op is a round trip: `link(a, b)` + `unlink(b)` (one call through the shim), or"
 	print "`rename(a, b)` + `rename(b, a)` (two). `rel`/`abs`: relative (from the current directory,"
 	print "the root) or absolute paths; `dN`: N directories deep; `same`/`diff`: a and b in one"
-	print "directory or in two sibling directories. ns/op: " clockname " time, medians; ratio: median"
-	print "over the rounds of shim/native in the same round; walk: `LINKGUARD_RESOLVER=walk`; kernel:"
-	print "under the launcher, the shim plus its Landlock + seccomp layer; kernel walk: the same, the"
-	print "library on the walk."
+	print "directory or in two sibling directories. ns/op: " clockname " time, medians. ratio and walk"
+	print "ratio (`LINKGUARD_RESOLVER=walk`): the shim against the raw system calls in one process"
+	print "(lg_bench --paired), median over the rounds; raw: the raw side of those runs. kernel: under"
+	print "the launcher, the shim plus its Landlock + seccomp layer, against a native lg_bench taking"
+	print "turns with it batch by batch (lg_bench --lockstep; median over the rounds); kernel walk: the"
+	print "same, the library on the walk."
 	print ""
-	print "| case | native ns/op | shim ns/op | ratio | walk ratio | kernel ratio | kernel walk ratio |"
-	print "|---|---:|---:|---:|---:|---:|---:|"
+	print "| case | native ns/op | raw ns/op | shim ns/op | ratio | walk ratio | kernel ratio | kernel walk ratio |"
+	print "|---|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= ncase; i++) {
 		c = order[i]
 		nat = median(vals["micro" SUBSEP "native" SUBSEP c])
 		au = median(vals["micro" SUBSEP "auto" SUBSEP c])
-		ra = median(vals["ratio" SUBSEP "micro" SUBSEP "auto" SUBSEP c])
-		rw = median(vals["ratio" SUBSEP "micro" SUBSEP "walk" SUBSEP c])
-		rk = median(vals["ratio" SUBSEP "micro" SUBSEP "kernel" SUBSEP c])
-		rkw = median(vals["ratio" SUBSEP "micro" SUBSEP "kwalk" SUBSEP c])
+		raw = median(vals["raw" SUBSEP "auto" SUBSEP c])
+		ra = median(vals["paired" SUBSEP "auto" SUBSEP c])
+		rw = median(vals["paired" SUBSEP "walk" SUBSEP c])
+		rk = median(vals["paired" SUBSEP "kernel" SUBSEP c])
+		rkw = median(vals["paired" SUBSEP "kwalk" SUBSEP c])
 		ratio[c] = ra; wratio[c] = rw; kratio[c] = rk; kwratio[c] = rkw
-		printf "| %s | %s | %s | %.2f | %.2f | %s | %s |\n", c, grp(nat), grp(au), ra, rw,
+		printf "| %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n", c, grp(nat), grp(raw), grp(au), ra, rw,
 		    rk == "" ? "" : sprintf("%.2f", rk), rkw == "" ? "" : sprintf("%.2f", rkw)
 	}
 	if (("prog" SUBSEP "native" SUBSEP "cp") in vals) {

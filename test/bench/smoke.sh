@@ -36,6 +36,32 @@ if ! env "${shim_env[@]}" "$bench" --which | grep -q "^link $lib\$"; then
 fi
 run shim "${shim_env[@]}"
 run shim-walk "${shim_env[@]}" LINKGUARD_RESOLVER=walk
+# run.sh's shim ratios: --paired prints "case call-ns raw-ns ratio" for every case; natively both
+# sides are the same calls.
+out=$(env "${shim_env[@]}" "$bench" --dir "$dir" --paired --iterations 50 --batch 10)
+if ! diff <(echo "$expected") <(awk 'NF == 4 && $2 > 0 && $3 > 0 && $4 > 0 { print $1 }' <<<"$out"); then
+	echo "lg_bench --paired did not print \"case call-ns raw-ns ratio\" for every case:" >&2
+	echo "$out" >&2
+	exit 1
+fi
+echo "ok - shim, paired: $(wc -l <<<"$out") cases"
+# run.sh's kernel-layer ratios: two lg_bench --lockstep taking turns, each printing its batches
+# (a lost turn would hang both: timeout).
+mkfifo "$dir/.a" "$dir/.b"
+timeout 60 "$bench" --dir "$dir" --lockstep "$dir/.a" "$dir/.b" --first --iterations 50 --batch 10 \
+	--case link-rel-d3-same --case rename-abs-d1-diff >"$dir/.first" &
+out=$(timeout 60 env "${shim_env[@]}" "$bench" --dir "$dir" --lockstep "$dir/.b" "$dir/.a" --iterations 50 \
+	--batch 10 --case link-rel-d3-same --case rename-abs-d1-diff)
+wait $!
+for side in "$out" "$(cat "$dir/.first")"; do
+	if ! diff <(printf 'link-rel-d3-same 5\nrename-abs-d1-diff 5\n') <(awk '{ print $1, NF - 1 }' <<<"$side"); then
+		echo "lg_bench --lockstep did not print five batches a case on each side:" >&2
+		echo "$side" >&2
+		exit 1
+	fi
+done
+rm -f "$dir/.a" "$dir/.b" "$dir/.first"
+echo "ok - lockstep, native beside the shim: 2 cases"
 # run.sh times programs with --spawn: one number pair a run.
 if ! env "${shim_env[@]}" "$bench" --spawn 2 -- true | grep -Eq '^[0-9]+ [0-9]+ [0-9]+$'; then
 	echo "lg_bench --spawn 2 -- true did not print \"wall-ns cpu-ns parent-cpu-ns\"" >&2
