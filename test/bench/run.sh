@@ -13,8 +13,8 @@
 #    shown ratio is the median over the rounds. The kernel layer can not be left within a process:
 #    its runs are lg_bench --lockstep beside a native lg_bench, the two taking turns batch by
 #    batch on one CPU, and a round's ratio is the median of the ratios of neighbouring batches.
-#    lg_bench runs on one CPU throughout (taskset, where there is one): on a virtual machine one
-#    CPU can be slower than another for minutes.
+#    Everything but the whole build runs on one CPU (taskset, where there is one): on a virtual
+#    machine one CPU can be slower than another for minutes.
 # 2. Whole programs, native vs shim (median of --program-rounds runs, alternated): `cp -al` of a
 #    tree of --files files, and `tar -x` of an archive of --tar-files entries, half of them hard
 #    links (the file creations, which the shim does not touch, dominate it).
@@ -37,10 +37,10 @@
 #   --quick              fewer rounds, iterations, files and starts (about 1 minute)
 #   --rounds R           lg_bench rounds (default 5)        --iterations N  ops a run (2000)
 #   --cases REGEX        only the lg_bench cases matching REGEX (grep -E)
-#   --program-rounds R   runs of each whole program (3)     --files F       cp -al tree (20000)
+#   --program-rounds R   runs of each whole program (7)     --files F       cp -al tree (20000)
 #   --tar-files F        tar archive entries (6000)         --clock cpu|wall (cpu)
 #   --starts S           /bin/true starts a round (200)     --start-rounds R rounds (7)
-#   --build-rounds R     whole builds of each mode (2; 0: none)
+#   --build-rounds R     whole builds of each mode (3; 0: none)
 #   --no-programs        skip 2, 3 and 4                    --tmpdir DIR    where to work ($TMPDIR)
 # Environment: LINKGUARD_LIB, LINKGUARD_BIN, LG_BENCH and LG_BENCH_EMPTY override the paths found
 # in BUILD_DIR.
@@ -48,8 +48,8 @@ set -euo pipefail
 export LC_ALL=C
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
-rounds=5 iterations=2000 cases_re='' program_rounds=3 files=20000 tar_files=6000 starts=200
-start_rounds=7 programs=1 tmpbase=${TMPDIR:-/tmp} build='' clock=cpu build_rounds=2
+rounds=5 iterations=2000 cases_re='' program_rounds=7 files=20000 tar_files=6000 starts=200
+start_rounds=7 programs=1 tmpbase=${TMPDIR:-/tmp} build='' clock=cpu build_rounds=3
 
 # shellcheck source=test/bench/common.sh
 . "$src/test/bench/common.sh"
@@ -206,7 +206,7 @@ lockstep() {
 	}' "$work/lockstep-native" "$work/lockstep-mode"
 }
 
-# One CPU for lg_bench (both sides of a lockstep on it), where taskset can say so.
+# One CPU for all but the whole build (both sides of a lockstep on it), where taskset can say so.
 cpus_allowed=$(taskset -pc $$ 2>/dev/null | sed -n 's/.*: //p')
 cpu=${cpus_allowed%%[,-]*}
 [ -z "$cpu" ] || taskset -pc "$cpu" $$ >/dev/null || cpu=''
@@ -233,8 +233,6 @@ for ((r = 0; r < rounds; r++)); do
 	done
 	log "  round $((r + 1))/$rounds done"
 done
-
-[ -z "$cpu" ] || taskset -pc "$cpus_allowed" $$ >/dev/null
 
 # --- 2. whole programs ---
 if [ "$programs" = 1 ]; then
@@ -298,6 +296,9 @@ if [ "$programs" = 1 ]; then
 			'{ m = $1 == "-" ? "native" : $1 == lib ? "auto" : $1 == empty ? "empty" : "?"
 			   print "child", m, $2 / 1e9, $3 / 1e9, $4 / 1e9 }' >>"$results"
 fi
+
+# The build alone runs on every CPU it may.
+[ -z "$cpu" ] || taskset -pc "$cpus_allowed" $$ >/dev/null
 
 # --- 4. a whole build of this project ---
 if [ "$programs" = 1 ] && [ "$build_rounds" -gt 0 ]; then
