@@ -287,6 +287,16 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* A round trip failed: say which, remove the tree and end lg_bench. */
+static __attribute__((noreturn)) void round_trip_failed(const struct bench_case *c,
+							const struct tree *t)
+{
+	fprintf(stderr, "lg_bench: %s: %s(\"%s\", \"%s\") round trip failed: %s\n", c->name,
+		c->op == OP_LINK ? "link" : "rename", t->src, t->dst, strerror(errno));
+	remove_tree(t);
+	exit(1);
+}
+
 static void run_case(const struct bench_case *c, const char *base, long iterations, long warmup)
 {
 	static struct tree t;
@@ -310,10 +320,7 @@ static void run_case(const struct bench_case *c, const char *base, long iteratio
 	fflush(stdout);
 	return;
 fail:
-	fprintf(stderr, "lg_bench: %s: %s(\"%s\", \"%s\") round trip failed: %s\n", c->name,
-		c->op == OP_LINK ? "link" : "rename", t.src, t.dst, strerror(errno));
-	remove_tree(&t);
-	exit(1);
+	round_trip_failed(c, &t);
 }
 
 static int by_value(const void *a, const void *b)
@@ -377,10 +384,7 @@ static void run_paired(const struct bench_case *c, const char *base, long iterat
 	free(ratio);
 	return;
 fail:
-	fprintf(stderr, "lg_bench: %s: a paired round trip of \"%s\" and \"%s\" failed: %s\n",
-		c->name, t.src, t.dst, strerror(errno));
-	remove_tree(&t);
-	exit(1);
+	round_trip_failed(c, &t);
 }
 
 /* The other lg_bench of a --lockstep pair: whose turn it is. */
@@ -434,10 +438,7 @@ static void run_lockstep(const struct bench_case *c, const char *base, long iter
 	remove_tree(&t);
 	return;
 fail:
-	fprintf(stderr, "lg_bench: %s: %s(\"%s\", \"%s\") round trip failed: %s\n", c->name,
-		c->op == OP_LINK ? "link" : "rename", t.src, t.dst, strerror(errno));
-	remove_tree(&t);
-	exit(1);
+	round_trip_failed(c, &t);
 }
 
 /* One system call (or pair) of the shim's, done n times; returns 0 or -1 (errno set). */
