@@ -28,7 +28,7 @@
  * launcher's kernel layer): two lg_bench, one of them --first, take turns through two FIFOs (a
  * byte read from IN is this one's turn, a byte written to OUT the other's), one batch a turn, and
  * each prints "case-name ns/op..." of its batches in order. Batch k of one side ran between
- * batches k and k + 1 of the other.
+ * batches k and k + 1 of the other. With --spawn, the batches are spawns (spawn_lockstep).
  *
  * Time is the process's CPU time (user + system) by default, which a busy machine's other
  * processes do not inflate; --clock wall measures elapsed time instead.
@@ -53,6 +53,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,12 +394,19 @@ struct lockstep {
 	int first;
 };
 
+/* A side that failed and exited never writes again; the FIFO stays open here (O_RDWR): wait a
+ * minute, not for ever. */
 static void take_turn(const struct lockstep *ls)
 {
+	struct pollfd p = {.fd = ls->in, .events = POLLIN};
 	char token;
 
-	if (read(ls->in, &token, 1) != 1)
-		die("--lockstep: the other side is gone", NULL);
+	int r = poll(&p, 1, 60000);
+
+	if (r == 0)
+		errno = ETIMEDOUT;
+	if (r != 1 || read(ls->in, &token, 1) != 1)
+		die("--lockstep: no turn from the other side within a minute", NULL);
 }
 
 static void give_turn(const struct lockstep *ls)
@@ -633,6 +641,42 @@ __attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
 	return 0;
 }
 
+/*
+ * --spawn with --lockstep: batches of batch spawns, one batch a turn (see run_lockstep), after a
+ * few untimed in the first turn. Prints "spawn TOTAL/OWN..." a batch: ns of CPU time a spawn, the
+ * children's and this process's, and this process's own part (the spawning, and an exec check).
+ */
+static int spawn_lockstep(long n, long batch, char **argv, const struct lockstep *ls)
+{
+	extern char **environ;
+	long batches = n / batch < 3 ? 3 : n / batch;
+
+	printf("spawn");
+	for (long k = 0; k < batches; k++) {
+		double children = 0, own, child = 0;
+		struct timespec c0, c1;
+
+		if (k > 0 || !ls->first)
+			take_turn(ls);
+		for (long i = 0; k == 0 && i < 3 && child >= 0; i++)
+			child = spawn_and_wait(argv, environ, 1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+		for (long i = 0; i < batch && child >= 0; i++)
+			children += child = spawn_and_wait(argv, environ, 1);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+		give_turn(ls);
+		if (child < 0)
+			return 1;
+		own = (double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec);
+		printf(" %.0f/%.0f", (children + own) / (double)batch, own / (double)batch);
+	}
+	printf("\n");
+	fflush(stdout);
+	if (ls->first)
+		take_turn(ls);
+	return 0;
+}
+
 /* environ without LD_PRELOAD, and with LD_PRELOAD=preload unless it is "" (malloc'd). */
 static char **env_with_preload(const char *preload)
 {
@@ -717,7 +761,7 @@ static void usage(FILE *f)
 	    "       lg_bench --dir DIR --paired [--batch B] [--iterations N] [--case NAME]...\n"
 	    "       lg_bench --dir DIR --lockstep IN OUT [--first] [--batch B] [--case NAME]...\n"
 	    "       lg_bench --dir DIR --syscalls [--iterations N]\n"
-	    "       lg_bench --spawn N -- COMMAND [ARG]...\n"
+	    "       lg_bench --spawn N [--lockstep IN OUT [--first] [--batch B]] -- COMMAND...\n"
 	    "       lg_bench --child-starts N -- PRELOAD...\n"
 	    "       lg_bench --list | --which | --help\n"
 	    "Times link+unlink and rename round trips in a tree made in DIR; prints one line\n"
@@ -859,20 +903,21 @@ int main(int argc, char **argv)
 		}
 		return child_starts(starts, argv + optind, argc - optind);
 	}
-	if (spawn > 0) {
-		if (optind == argc) {
-			usage(stderr);
-			return 2;
-		}
-		return lg_bench_spawn(spawn, argv + optind);
-	}
-	/* --lockstep's second argument, OUT, is the one operand left. */
-	if (lockstep_in != NULL && optind + 1 == argc) {
+	/* --lockstep's second argument, OUT, is the first operand. */
+	if (lockstep_in != NULL && optind < argc) {
 		/* O_RDWR: a FIFO so opened does not wait for the other side's open. */
 		ls.in = open(lockstep_in, O_RDWR | O_CLOEXEC);
 		ls.out = open(argv[optind++], O_RDWR | O_CLOEXEC);
 		if (ls.in < 0 || ls.out < 0)
 			die("--lockstep", lockstep_in);
+	}
+	if (spawn > 0) {
+		if (optind == argc || (lockstep_in != NULL && ls.in < 0)) {
+			usage(stderr);
+			return 2;
+		}
+		return ls.in >= 0 ? spawn_lockstep(spawn, batch, argv + optind, &ls)
+				  : lg_bench_spawn(spawn, argv + optind);
 	}
 	if (dir == NULL || optind != argc || (lockstep_in != NULL && ls.in < 0)) {
 		usage(stderr);

@@ -18,14 +18,15 @@
 # 2. Whole programs, native vs shim (median of --program-rounds runs, alternated): `cp -al` of a
 #    tree of --files files, and `tar -x` of an archive of --tar-files entries, half of them hard
 #    links (the file creations, which the shim does not touch, dominate it).
-# 3. Start-up: a parent spawning --starts runs of /bin/true (posix_spawnp + wait4), the parent and
-#    its children natively, with an empty preload library (the loader's own floor), with the shim,
-#    and under the launcher's kernel layer, rotated for --start-rounds rounds. What the shim adds
-#    per spawn is compared with what the empty library adds (target: at most 1.5 times; under the
-#    kernel layer, what linkguard and its layer add together). Then the
-#    children alone, natively, with the empty library and with the shim, one spawn of each in turn
-#    (lg_bench --child-starts): their 10th percentile, steadier than a median of rounds, plus the
-#    parent's exec check from the rounds, gives the same ratio a second way.
+# 3. Start-up: a parent spawning /bin/true (posix_spawnp + wait4), the parent and its children
+#    with an empty preload library (the loader's own floor), with the shim, and under the
+#    launcher's kernel layer, each beside a native one taking turns in batches of 10 spawns
+#    (lg_bench --spawn --lockstep), --starts spawns a side, for --start-rounds rounds. What a mode
+#    adds is the median of the differences of neighbouring batches; what the shim adds is compared
+#    with what the empty library adds (target: at most 1.5 times; under the kernel layer, what
+#    linkguard and its layer add together). Then the children alone, natively, with the empty
+#    library and with the shim, one spawn of each in turn (lg_bench --child-starts): their 10th
+#    percentile plus the parent's exec check from the rounds gives the same ratio a second way.
 # 4. A whole build: cmake + ninja of this project's sources (copied into the root), natively, under
 #    the shim and under the launcher (kernel layer), --build-rounds times each (target: 1.05).
 # Times are CPU time (user + system; for programs, the child's from wait4 plus the spawning
@@ -133,7 +134,7 @@ if ! "$launcher" --kernel --root "$root" -- true 2>/dev/null; then
 fi
 micro_modes="native auto walk $kernel_mode $kwalk_mode"
 prog_modes="native auto walk $kernel_mode"
-start_modes="native empty auto $kernel_mode"
+start_modes="empty auto $kernel_mode"
 build_modes="native auto $kernel_mode"
 
 
@@ -203,6 +204,44 @@ lockstep() {
 		}
 		for (i = 1; i <= nn; i++) n2[i] = nat[i]
 		printf "%.1f %.1f %.4f\n", median(m, nm), median(n2, nn), median(r, nr)
+	}' "$work/lockstep-native" "$work/lockstep-mode"
+}
+
+# spawn_lockstep MODE: lg_bench spawning /bin/true in MODE and a native one, taking turns, one batch
+# of 10 spawns each; prints "ADD ADD-PARENT NATIVE NATIVE-PARENT" in seconds a spawn: the median
+# differences of each MODE batch from the native batches before and after it (all CPU time, and
+# the spawning process's own part), and the native medians.
+spawn_lockstep() {
+	local mode=$1 a=$root/.lockstep-a b=$root/.lockstep-b
+	rm -f "$a" "$b"
+	mkfifo "$a" "$b"
+	"$bench" --spawn "$starts" --batch 10 --lockstep "$a" "$b" --first -- /bin/true \
+		>"$work/lockstep-native" &
+	in_mode "$mode" "$bench" --spawn "$starts" --batch 10 --lockstep "$b" "$a" -- /bin/true \
+		>"$work/lockstep-mode" 2>"$work/stderr" || { cat "$work/stderr" >&2; die "start-up lockstep ($mode) failed"; }
+	wait $! || die "start-up lockstep (native) failed"
+	rm -f "$a" "$b"
+	[ ! -s "$work/stderr" ] || { cat "$work/stderr" >&2; die "unexpected output ($mode) from /bin/true"; }
+	awk 'function median(v, n,    i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	}
+	NR == FNR { for (i = 2; i <= NF; i++) { split($i, x, "/"); nt[i - 1] = x[1]; np[i - 1] = x[2] }
+		nn = NF - 1; next }
+	{
+		for (i = 2; i <= NF; i++) {
+			split($i, x, "/")
+			for (k = i - 1; k <= i && k <= nn; k++) {
+				dt[++nd] = x[1] - nt[k]
+				dp[nd] = x[2] - np[k]
+			}
+		}
+		for (i = 1; i <= nn; i++) { a[i] = nt[i]; b[i] = np[i] }
+		printf "%.9f %.9f %.9f %.9f\n", median(dt, nd) / 1e9, median(dp, nd) / 1e9,
+			median(a, nn) / 1e9, median(b, nn) / 1e9
 	}' "$work/lockstep-native" "$work/lockstep-mode"
 }
 
@@ -278,13 +317,22 @@ if [ "$programs" = 1 ]; then
 	rm -rf "$root/tree"
 
 	# --- 3. start-up ---
-	log "start-up: $starts runs of /bin/true, $start_rounds rounds"
+	log "start-up: $starts runs of /bin/true a side, $start_rounds rounds"
 	for ((r = 0; r < start_rounds; r++)); do
+		native=''
 		# shellcheck disable=SC2086 # the list is words
 		for mode in $(rotated "$r" $start_modes); do
-			read -r s parent < <(seconds_of "$mode" "$starts" /bin/true)
-			echo "start $mode true $r $s" >>"$results"
-			echo "start $mode parent $r $parent" >>"$results"
+			read -r add add_parent at at_parent < <(spawn_lockstep "$mode")
+			# As absolute figures the report turns back into differences: the round's
+			# native level (from its first pair) plus what each mode adds.
+			if [ -z "$native" ]; then
+				native=$at native_parent=$at_parent
+				echo "start native true $r $native" >>"$results"
+				echo "start native parent $r $native_parent" >>"$results"
+			fi
+			awk -v m="$mode" -v r="$r" -v n="$native" -v np="$native_parent" -v a="$add" \
+				-v ap="$add_parent" 'BEGIN { printf "start %s true %s %.9f\nstart %s parent %s %.9f\n",
+				m, r, n + a, m, r, np + ap }' >>"$results"
 		done
 	done
 	# The children alone, every spawn interleaved (lg_bench not preloaded; a confined parent
@@ -452,8 +500,9 @@ END {
 		start_ratio = median(vals["startratio"])
 		kstart_ratio = median(vals["kstartratio"])
 		print ""
-		printf "Start-up, a parent spawning `/bin/true` (%d rounds of %d; ms per spawn, %s): native %.3f;\n",
-		    srounds, starts, clockname, nat
+		printf "Start-up, a parent spawning `/bin/true` beside a native one, in turns of 10 spawns (%d rounds of %d;\n",
+		    srounds, starts
+		printf "ms of CPU time per spawn, the parent\047s and the child\047s, medians): native %.3f;\n", nat
 		printf "an empty preload library adds %+.3f ms, linkguard %+.3f ms (%+.3f ms of it in the spawning parent: its exec\n",
 		    empty_ms, start_ms, parent_ms
 		printf "check), linkguard under its kernel layer %s ms: linkguard adds %.2f times what the loader floor adds%s.\n",

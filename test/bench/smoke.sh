@@ -60,8 +60,19 @@ for side in "$out" "$(cat "$dir/.first")"; do
 		exit 1
 	fi
 done
+# and the start-up's: spawns in turns, "spawn TOTAL/OWN..." a batch on each side.
+timeout 60 "$bench" --spawn 20 --batch 10 --lockstep "$dir/.a" "$dir/.b" --first -- true >"$dir/.first" &
+out=$(timeout 60 env "${shim_env[@]}" "$bench" --spawn 20 --batch 10 --lockstep "$dir/.b" "$dir/.a" -- true)
+wait $!
+for side in "$out" "$(cat "$dir/.first")"; do
+	if ! [[ $side =~ ^spawn(\ [0-9]+/[0-9]+){3}$ ]]; then
+		echo "lg_bench --spawn --lockstep did not print three \"TOTAL/OWN\" batches on each side:" >&2
+		echo "$side" >&2
+		exit 1
+	fi
+done
 rm -f "$dir/.a" "$dir/.b" "$dir/.first"
-echo "ok - lockstep, native beside the shim: 2 cases"
+echo "ok - lockstep, native beside the shim: 2 cases, and spawns"
 # run.sh times programs with --spawn: one number pair a run.
 if ! env "${shim_env[@]}" "$bench" --spawn 2 -- true | grep -Eq '^[0-9]+ [0-9]+ [0-9]+$'; then
 	echo "lg_bench --spawn 2 -- true did not print \"wall-ns cpu-ns parent-cpu-ns\"" >&2
