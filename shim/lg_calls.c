@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -477,20 +476,6 @@ static int syscall_exec_uring(long nr, const long *a, int *handled)
 	return 0;
 }
 
-/* unshare, setns, clone and clone3 through syscall(), as their wrappers see them (lg_userns.c).
- * Every clone and clone3 is marked: clone's flags are not its first argument on every
- * architecture, and clone3's lie in the caller's memory, which is not read here. */
-static void note_namespace_call(long nr, const long *a)
-{
-	if ((nr == SYS_unshare && (a[0] & CLONE_NEWUSER)) ||
-	    (nr == SYS_setns && (a[1] == 0 || (a[1] & CLONE_NEWUSER))) || nr == SYS_clone
-#ifdef SYS_clone3
-	    || nr == SYS_clone3
-#endif
-	)
-		lg_userns_may_move();
-}
-
 /* The same system calls made through libc's syscall(); every other number passes through. */
 static int guarded_syscall(long raw_nr, const long *a, int *handled)
 {
@@ -502,7 +487,7 @@ static int guarded_syscall(long raw_nr, const long *a, int *handled)
 		nr = x32_number(nr, &refused, handled);
 	if (refused)
 		return refused;
-	note_namespace_call(nr, a);
+	lg_userns_note_syscall(nr, a);
 	r = syscall_link_rename(nr, a, handled);
 	if (*handled)
 		return r;

@@ -210,12 +210,12 @@ void lg_userns_record(struct lg_config *cfg, const char *inherited);
 int lg_refuse_userns(const char *call, const char *path);
 
 /*
- * lg_userns_may_move: the process is about to make a call that may move it (or a child sharing
- * its memory) to another user namespace: from now on every exec looks at /proc again. The
- * wrappers of unshare, setns and clone call it, and syscall() for their numbers.
- * Async-signal-safe.
+ * lg_userns_note_syscall: system call nr with arguments a is about to be made through syscall();
+ * if it may move the process (or a child sharing its memory) to another user namespace, every
+ * exec from now on looks at /proc again, as after libc's unshare, setns and clone (lg_userns.c
+ * wraps those). Async-signal-safe.
  */
-void lg_userns_may_move(void);
+void lg_userns_note_syscall(long nr, const long *a);
 
 /*
  * lg_own_filter: whether the program installed a seccomp filter through libc (lg_seccomp.c), or

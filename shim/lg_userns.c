@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/personality.h>
 #include <sys/utsname.h>
 
@@ -118,7 +119,7 @@ static int per_userns_binfmt(void)
 
 /*
  * A look at /proc that found the start namespace holds for later execs until the process makes,
- * through libc, a call that can move it to another (lg_userns_may_move): a build's make or ninja
+ * through libc, a call that can move it to another (may_move): a build's make or ninja
  * execs thousands of times, and the look is five system calls. Sticky once set: a clone(CLONE_VM)
  * child shares this memory, not its parent's namespace. A raw system call is among what no
  * preload sees (README, level 2).
@@ -126,9 +127,34 @@ static int per_userns_binfmt(void)
 static int proven; /* a look found the start namespace, and no such call came before it */
 static int moved;  /* such a call was made: every exec looks */
 
-void lg_userns_may_move(void)
+static void may_move(void)
 {
 	__atomic_store_n(&moved, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Which calls may move it, for the wrappers below and for syscall(). nstype 0 joins whatever
+ * namespace fd is, a user namespace too. */
+static int unshare_moves(long flags)
+{
+	return (flags & CLONE_NEWUSER) != 0;
+}
+
+static int setns_moves(long nstype)
+{
+	return nstype == 0 || (nstype & CLONE_NEWUSER);
+}
+
+/* Every clone and clone3 through syscall() is marked: clone's flags are not its first argument on
+ * every architecture, and clone3's lie in the caller's memory, which is not read here. */
+void lg_userns_note_syscall(long nr, const long *a)
+{
+	if ((nr == SYS_unshare && unshare_moves(a[0])) || (nr == SYS_setns && setns_moves(a[1])) ||
+	    nr == SYS_clone
+#ifdef SYS_clone3
+	    || nr == SYS_clone3
+#endif
+	)
+		may_move();
 }
 
 /*
@@ -205,18 +231,17 @@ LG_EXPORT int unshare(int flags)
 {
 	lg_unshare_fn fn = (lg_unshare_fn)real_or_enosys(LG_LAZY_UNSHARE);
 
-	if (flags & CLONE_NEWUSER)
-		lg_userns_may_move();
+	if (unshare_moves(flags))
+		may_move();
 	return fn ? fn(flags) : -1;
 }
 
-/* nstype 0 joins whatever namespace fd is, a user namespace too. */
 LG_EXPORT int setns(int fd, int nstype)
 {
 	lg_setns_fn fn = (lg_setns_fn)real_or_enosys(LG_LAZY_SETNS);
 
-	if (nstype == 0 || (nstype & CLONE_NEWUSER))
-		lg_userns_may_move();
+	if (setns_moves(nstype))
+		may_move();
 	return fn ? fn(fd, nstype) : -1;
 }
 
@@ -230,8 +255,8 @@ static int marked_clone(int (*child)(void *), void *stack, int flags, void *arg,
 	void *parent_tid = va_arg(ap, void *), *tls = va_arg(ap, void *);
 	void *child_tid = va_arg(ap, void *);
 
-	if (flags & CLONE_NEWUSER)
-		lg_userns_may_move();
+	if (unshare_moves(flags))
+		may_move();
 	return fn ? fn(child, stack, flags, arg, parent_tid, tls, child_tid) : -1;
 }
 
