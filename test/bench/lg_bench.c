@@ -324,6 +324,18 @@ fail:
 	round_trip_failed(c, &t);
 }
 
+/* Batches of size batch in n, at least 3: a median of neighbours needs some. */
+static long batches_of(long n, long batch)
+{
+	return n / batch < 3 ? 3 : n / batch;
+}
+
+/* ns from a to b. */
+static double ns_between(struct timespec a, struct timespec b)
+{
+	return (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+}
+
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -353,7 +365,7 @@ static void run_paired(const struct bench_case *c, const char *base, long iterat
 		       long batch)
 {
 	static struct tree t;
-	long pairs = iterations / batch < 3 ? 3 : iterations / batch;
+	long pairs = batches_of(iterations, batch);
 	double *call = calloc((size_t)pairs, sizeof(double));
 	double *raw = calloc((size_t)pairs, sizeof(double));
 	double *ratio = calloc((size_t)pairs, sizeof(double));
@@ -400,7 +412,6 @@ static void take_turn(const struct lockstep *ls)
 {
 	struct pollfd p = {.fd = ls->in, .events = POLLIN};
 	char token;
-
 	int r = poll(&p, 1, 60000);
 
 	if (r == 0)
@@ -415,12 +426,26 @@ static void give_turn(const struct lockstep *ls)
 		die("--lockstep: writing the turn", NULL);
 }
 
+/* Before batch k: the first side starts, every later batch waits for its turn. */
+static void turn_begin(const struct lockstep *ls, long k)
+{
+	if (k > 0 || !ls->first)
+		take_turn(ls);
+}
+
+/* After the last batch: the second side's last batch answers the first side's last turn. */
+static void turns_end(const struct lockstep *ls)
+{
+	if (ls->first)
+		take_turn(ls);
+}
+
 /* --lockstep: see the head of this file. Both sides make the same number of batches. */
 static void run_lockstep(const struct bench_case *c, const char *base, long iterations, long warmup,
 			 long batch, const struct lockstep *ls)
 {
 	static struct tree t;
-	long batches = iterations / batch < 3 ? 3 : iterations / batch;
+	long batches = batches_of(iterations, batch);
 
 	plan_tree(&t, c, base);
 	setup_tree(&t);
@@ -428,8 +453,7 @@ static void run_lockstep(const struct bench_case *c, const char *base, long iter
 	for (long k = 0; k < batches; k++) {
 		double ns;
 
-		if (k > 0 || !ls->first)
-			take_turn(ls);
+		turn_begin(ls, k);
 		/* The warm-up in the first turn: never beside the other side's timed batch. */
 		ns =
 		    k > 0 || timed_batch(0, c, &t, warmup) >= 0 ? timed_batch(0, c, &t, batch) : -1;
@@ -440,9 +464,7 @@ static void run_lockstep(const struct bench_case *c, const char *base, long iter
 	}
 	printf("\n");
 	fflush(stdout);
-	/* The second side's last batch answers the first side's last turn. */
-	if (ls->first)
-		take_turn(ls);
+	turns_end(ls);
 	remove_tree(&t);
 	return;
 fail:
@@ -633,11 +655,9 @@ __attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-	own = (double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec);
-	printf("%.0f %.0f %.0f\n",
-	       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
-		   (double)n,
-	       (cpu + own) / (double)n, own / (double)n);
+	own = ns_between(c0, c1);
+	printf("%.0f %.0f %.0f\n", ns_between(t0, t1) / (double)n, (cpu + own) / (double)n,
+	       own / (double)n);
 	return 0;
 }
 
@@ -649,15 +669,14 @@ __attribute__((noinline)) int lg_bench_spawn(long n, char **argv)
 static int spawn_lockstep(long n, long batch, char **argv, const struct lockstep *ls)
 {
 	extern char **environ;
-	long batches = n / batch < 3 ? 3 : n / batch;
+	long batches = batches_of(n, batch);
 
 	printf("spawn");
 	for (long k = 0; k < batches; k++) {
 		double children = 0, own, child = 0;
 		struct timespec c0, c1;
 
-		if (k > 0 || !ls->first)
-			take_turn(ls);
+		turn_begin(ls, k);
 		for (long i = 0; k == 0 && i < 3 && child >= 0; i++)
 			child = spawn_and_wait(argv, environ, 1);
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
@@ -667,13 +686,12 @@ static int spawn_lockstep(long n, long batch, char **argv, const struct lockstep
 		give_turn(ls);
 		if (child < 0)
 			return 1;
-		own = (double)(c1.tv_sec - c0.tv_sec) * 1e9 + (double)(c1.tv_nsec - c0.tv_nsec);
+		own = ns_between(c0, c1);
 		printf(" %.0f/%.0f", (children + own) / (double)batch, own / (double)batch);
 	}
 	printf("\n");
 	fflush(stdout);
-	if (ls->first)
-		take_turn(ls);
+	turns_end(ls);
 	return 0;
 }
 
