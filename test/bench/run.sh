@@ -174,26 +174,36 @@ fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$EPOCHREALTIME
 
+# The median of v[1..n] (sorted in place), for the lockstep summaries below.
+awk_median='function median(v, n,    i, j, t) {
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+		}
+	return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}'
+
+# lockstep_pair MODE ARG...: lg_bench ARG... in MODE and natively, taking turns (--lockstep); their
+# batches into $work/lockstep-native and $work/lockstep-mode. MODE must print nothing on stderr.
+lockstep_pair() {
+	local mode=$1 a=$root/.lockstep-a b=$root/.lockstep-b
+	shift
+	rm -f "$a" "$b"
+	mkfifo "$a" "$b"
+	"$bench" --lockstep "$a" "$b" --first "$@" >"$work/lockstep-native" &
+	in_mode "$mode" "$bench" --lockstep "$b" "$a" "$@" >"$work/lockstep-mode" 2>"$work/stderr" ||
+		{ cat "$work/stderr" >&2; die "lockstep ($mode) failed: $*"; }
+	wait $! || die "lockstep (native) failed: $*"
+	rm -f "$a" "$b"
+	[ ! -s "$work/stderr" ] || { cat "$work/stderr" >&2; die "unexpected output ($mode): $*"; }
+}
+
 # lockstep MODE CASE: lg_bench in MODE and a native one taking turns, one batch each; prints
 # "NS NATIVE-NS RATIO": MODE's and native's medians a batch, and the median of the ratios of each
 # MODE batch to the native batches before and after it (as lg_bench --paired prints its own).
 lockstep() {
-	local mode=$1 c=$2 a=$root/.lockstep-a b=$root/.lockstep-b
-	rm -f "$a" "$b"
-	mkfifo "$a" "$b"
-	"$bench" --dir "$root" --iterations "$iterations" --clock "$clock" --lockstep "$a" "$b" \
-		--first --case "$c" >"$work/lockstep-native" &
-	in_mode "$mode" "$bench" --dir "$root" --iterations "$iterations" --clock "$clock" \
-		--lockstep "$b" "$a" --case "$c" >"$work/lockstep-mode" || die "lockstep ($mode) failed: $c"
-	wait $! || die "lockstep (native) failed: $c"
-	rm -f "$a" "$b"
-	awk 'function median(v, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-			}
-		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-	}
+	lockstep_pair "$1" --dir "$root" --iterations "$iterations" --clock "$clock" --case "$2"
+	awk "$awk_median"'
 	NR == FNR { for (i = 2; i <= NF; i++) nat[i - 1] = $i; nn = NF - 1; next }
 	{
 		for (i = 2; i <= NF; i++) {
@@ -212,23 +222,8 @@ lockstep() {
 # differences of each MODE batch from the native batches before and after it (all CPU time, and
 # the spawning process's own part), and the native medians.
 spawn_lockstep() {
-	local mode=$1 a=$root/.lockstep-a b=$root/.lockstep-b
-	rm -f "$a" "$b"
-	mkfifo "$a" "$b"
-	"$bench" --spawn "$starts" --batch 10 --lockstep "$a" "$b" --first -- /bin/true \
-		>"$work/lockstep-native" &
-	in_mode "$mode" "$bench" --spawn "$starts" --batch 10 --lockstep "$b" "$a" -- /bin/true \
-		>"$work/lockstep-mode" 2>"$work/stderr" || { cat "$work/stderr" >&2; die "start-up lockstep ($mode) failed"; }
-	wait $! || die "start-up lockstep (native) failed"
-	rm -f "$a" "$b"
-	[ ! -s "$work/stderr" ] || { cat "$work/stderr" >&2; die "unexpected output ($mode) from /bin/true"; }
-	awk 'function median(v, n,    i, j, t) {
-		for (i = 2; i <= n; i++)
-			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-			}
-		return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-	}
+	lockstep_pair "$1" --spawn "$starts" --batch 10 -- /bin/true
+	awk "$awk_median"'
 	NR == FNR { for (i = 2; i <= NF; i++) { split($i, x, "/"); nt[i - 1] = x[1]; np[i - 1] = x[2] }
 		nn = NF - 1; next }
 	{
