@@ -1530,6 +1530,13 @@ respawn_files() {
 	echo data >"$USER_DIR/root/file"
 	[ "$who" != lgtest ] || chown -R lgtest: "$USER_DIR"
 	export PROG STATIC_COPY="$USER_DIR/static" FAKE_INTERP="$USER_DIR/fake-interp"
+	OUTSIDE_BEFORE=$(respawn_outside)
+}
+# Everything in USER_DIR outside the root but the program (which the change rewrites) and its
+# saved times, with inodes, link counts, sizes and link targets.
+respawn_outside() {
+	find "$USER_DIR" \( -path "$USER_DIR/root" -o -path "$PROG" -o -path "$PROG.when" \) -prune \
+		-o -printf '%p %i %n %y %s %l\n' | sort
 }
 respawn_run() {
 	local who=$1 change=$2
@@ -1542,7 +1549,8 @@ respawn_run() {
 	fi
 }
 # assert_second_refused [WORD]: the first spawn ran, the second was refused with a line that
-# names the program (and WORD, a word of the reason); nothing left the root, nothing came into out/.
+# names the program (and WORD, a word of the reason); nothing left the root, nothing came into out/,
+# and nothing else outside the root changed.
 assert_second_refused() {
 	assert_success
 	assert_output "first: 0
@@ -1550,6 +1558,7 @@ second: err EACCES"
 	[[ $stderr == *"denied posix_spawn(\"$PROG\")"*${1:-}* ]] || fail "$stderr"
 	assert_file_exists "$USER_DIR/root/file"
 	assert_equal "$(ls -A "$USER_DIR/out")" ""
+	assert_equal "$(respawn_outside)" "$OUTSIDE_BEFORE"
 }
 @test "changed between spawns: a program rewritten in place by a static one is judged again (refused)" {
 	need_static
